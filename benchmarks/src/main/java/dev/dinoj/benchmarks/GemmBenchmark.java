@@ -1,0 +1,54 @@
+package dev.dinoj.benchmarks;
+
+import dev.dinoj.tensor.Generator;
+import dev.dinoj.tensor.Tensor;
+import dev.dinoj.tensor.cpu.Gemm;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+
+import java.util.concurrent.TimeUnit;
+
+/**
+ * CPU SGEMM through Tensor.matmul, on all threads. Shapes "MxKxN": square sizes and the two products
+ * of a ViT-tiny block on a batch of 64 images of 65 tokens (qkv: 4096x192x576, fc2: 4096x768x192).
+ * The fork enables the Vector API; add -jvmArgsAppend -Ddinoj.gemm=portable to measure the portable kernel.
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MILLISECONDS)
+@Warmup(iterations = 4, time = 2)
+@Measurement(iterations = 5, time = 2)
+@Fork(value = 1, jvmArgsAppend = {"--add-modules=jdk.incubator.vector", "-Xmx4g"})
+public class GemmBenchmark {
+    @Param({"256x256x256", "512x512x512", "1024x1024x1024", "4096x192x576", "4096x768x192"})
+    public String shape;
+
+    private Tensor a, b;
+    private double gflop;
+
+    @Setup
+    public void setup() {
+        String[] p = shape.split("x");
+        int m = Integer.parseInt(p[0]), k = Integer.parseInt(p[1]), n = Integer.parseInt(p[2]);
+        Generator g = new Generator(1);
+        a = Tensor.randn(g, m, k);
+        b = Tensor.randn(g, k, n);
+        gflop = 2.0 * m * n * k / 1e9;
+        System.out.println("\n# GEMM kernel: " + Gemm.kernelName());
+    }
+
+    @Benchmark
+    public Tensor matmul(Throughput t) {
+        t.gflop += gflop;
+        return a.matmul(b);
+    }
+}

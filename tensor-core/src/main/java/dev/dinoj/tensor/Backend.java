@@ -1,0 +1,82 @@
+package dev.dinoj.tensor;
+
+/**
+ * What every device implements. {@link Tensor} validates shapes, dtypes and devices, allocates outputs
+ * and builds broadcast views before it calls a backend, so a backend may assume that its arguments are
+ * consistent: same shape where the op says so, all on this backend's device. Inputs may have any
+ * strides (including 0 for broadcast dimensions); outputs may be strided views too unless stated.
+ */
+public interface Backend {
+    Device device();
+
+    /** A new buffer of {@code numel} elements; its contents are undefined. */
+    Storage allocate(DType dtype, long numel);
+
+    /** Copies host values into {@code dst} (any strides), in row-major order of dst's shape. */
+    void write(Tensor dst, float[] src);
+
+    void write(Tensor dst, int[] src);
+
+    /** Reads {@code src} (any strides) into a new row-major host array. */
+    float[] readFloats(Tensor src);
+
+    int[] readInts(Tensor src);
+
+    void fill(Tensor out, double value);
+
+    /** out = src, elementwise, same shape; converts between dtypes. */
+    void copy(Tensor src, Tensor out);
+
+    /** out = op(x; a, b). x and out have the same shape; float32. */
+    void unary(UnaryOp op, Tensor x, float a, float b, Tensor out);
+
+    /** out = op(x, y); all three have out's shape (x, y may be broadcast views). */
+    void binary(BinaryOp op, Tensor x, Tensor y, Tensor out);
+
+    /** out = alpha * x + beta * y; all three have out's shape. The EMA and optimizer workhorse. */
+    void linearCombination(float alpha, Tensor x, float beta, Tensor y, Tensor out);
+
+    /** out = cond != 0 ? x : y; all four have out's shape. */
+    void where(Tensor cond, Tensor x, Tensor y, Tensor out);
+
+    /**
+     * Reduces x over {@code dims} (sorted, distinct) into out, whose shape is x's with those dimensions
+     * set to 1 (keepdim form). ARGMAX/ARGMIN write int32 indices counted along the single reduced
+     * dimension. {@code correction} is used by VAR only.
+     */
+    void reduce(ReduceOp op, Tensor x, int[] dims, int correction, Tensor out);
+
+    /**
+     * Batched matrix product: a is [..., M, K], b is [..., K, N], out is [..., M, N] and contiguous;
+     * the leading dimensions are equal (broadcast views allowed in a and b). a and b may be transposed
+     * views: any strides.
+     */
+    void matmul(Tensor a, Tensor b, Tensor out);
+
+    /** Softmax (or log-softmax) of x / temperature over the last dimension. */
+    void softmax(Tensor x, float temperature, boolean log, Tensor out);
+
+    /**
+     * LayerNorm over the last dimension: out = (x - mean) * rstd * weight + bias, where weight and bias
+     * may be null. mean and rstd (x's shape without the last dimension) receive the statistics backward needs.
+     */
+    void layerNorm(Tensor x, Tensor weight, Tensor bias, float eps, Tensor out, Tensor mean, Tensor rstd);
+
+    /**
+     * Bicubic resize of [N, C, H, W] to out's [N, C, outH, outW] (PyTorch's upsample_bicubic2d, A = -0.75).
+     * scaleH/scaleW are the mapping from output to input coordinates when align_corners is false.
+     */
+    void resizeBicubic(Tensor x, boolean alignCorners, double scaleH, double scaleW, Tensor out);
+
+    /** Fills out (contiguous) from the Philox4x32-10 stream (seed, counter offset); see {@link Generator}. */
+    void random(RandomDistribution dist, long seed, long offset, float a, float b, Tensor out);
+
+    /** out = x with dimension dim indexed by the int32 vector index (range-checked by the caller). */
+    void indexSelect(Tensor x, int dim, Tensor index, Tensor out);
+
+    /** out[..i_dim..] = x[..index[..i_dim..]..] with index (int32) of out's shape. */
+    void gather(Tensor x, int dim, Tensor index, Tensor out);
+
+    /** The summed gradient of gather: out (zeroed by the caller) += src at the positions index names. */
+    void scatterAdd(Tensor src, int dim, Tensor index, Tensor out);
+}

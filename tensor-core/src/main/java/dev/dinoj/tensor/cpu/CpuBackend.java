@@ -1,0 +1,245 @@
+package dev.dinoj.tensor.cpu;
+
+import dev.dinoj.tensor.Backend;
+import dev.dinoj.tensor.BinaryOp;
+import dev.dinoj.tensor.DType;
+import dev.dinoj.tensor.Device;
+import dev.dinoj.tensor.Philox;
+import dev.dinoj.tensor.RandomDistribution;
+import dev.dinoj.tensor.ReduceOp;
+import dev.dinoj.tensor.Storage;
+import dev.dinoj.tensor.Tensor;
+import dev.dinoj.tensor.UnaryOp;
+
+import static dev.dinoj.tensor.cpu.ElementwiseKernels.f;
+import static dev.dinoj.tensor.cpu.ElementwiseKernels.i;
+
+/** The pure-Java, multi-threaded backend of {@link Device#CPU} (threads: {@link Parallel}). */
+public final class CpuBackend implements Backend {
+    private static final CpuBackend INSTANCE = new CpuBackend();
+
+    private CpuBackend() {}
+
+    public static CpuBackend instance() {
+        return INSTANCE;
+    }
+
+    @Override
+    public Device device() {
+        return Device.CPU;
+    }
+
+    @Override
+    public Storage allocate(DType dtype, long numel) {
+        if (numel > Integer.MAX_VALUE - 8) throw new IllegalArgumentException("cpu: cannot allocate " + numel + " elements");
+        return new CpuStorage(dtype, (int) numel);
+    }
+
+    /** A contiguous tensor with the same values (itself when already contiguous). */
+    private static Tensor dense(Tensor t) {
+        return t.isContiguous() ? t : t.copy();
+    }
+
+    @Override
+    public void write(Tensor dst, float[] src) {
+        Tensor tmp = Tensor.of(CpuStorage.wrap(src), dst.shape(), dst.shape().contiguousStrides(), 0);
+        copy(tmp, dst);
+    }
+
+    @Override
+    public void write(Tensor dst, int[] src) {
+        Tensor tmp = Tensor.of(CpuStorage.wrap(src), dst.shape(), dst.shape().contiguousStrides(), 0);
+        copy(tmp, dst);
+    }
+
+    @Override
+    public float[] readFloats(Tensor src) {
+        float[] out = new float[(int) src.numel()];
+        copy(src, Tensor.of(CpuStorage.wrap(out), src.shape(), src.shape().contiguousStrides(), 0));
+        return out;
+    }
+
+    @Override
+    public int[] readInts(Tensor src) {
+        int[] out = new int[(int) src.numel()];
+        copy(src, Tensor.of(CpuStorage.wrap(out), src.shape(), src.shape().contiguousStrides(), 0));
+        return out;
+    }
+
+    @Override
+    public void fill(Tensor out, double value) {
+        ElementwiseKernels.fill(out, value);
+    }
+
+    @Override
+    public void copy(Tensor src, Tensor out) {
+        if (out.numel() > 0) ElementwiseKernels.copy(src, out);
+    }
+
+    @Override
+    public void unary(UnaryOp op, Tensor x, float a, float b, Tensor out) {
+        if (out.numel() > 0) ElementwiseKernels.unary(op, x, a, b, out);
+    }
+
+    @Override
+    public void binary(BinaryOp op, Tensor x, Tensor y, Tensor out) {
+        if (out.numel() > 0) ElementwiseKernels.binary(op, x, y, out);
+    }
+
+    @Override
+    public void linearCombination(float alpha, Tensor x, float beta, Tensor y, Tensor out) {
+        if (out.numel() > 0) ElementwiseKernels.linearCombination(alpha, x, beta, y, out);
+    }
+
+    @Override
+    public void where(Tensor cond, Tensor x, Tensor y, Tensor out) {
+        if (out.numel() > 0) ElementwiseKernels.where(cond, x, y, out);
+    }
+
+    @Override
+    public void reduce(ReduceOp op, Tensor x, int[] dims, int correction, Tensor out) {
+        if (out.numel() > 0) ReductionKernels.reduce(op, x, dims, correction, out);
+    }
+
+    @Override
+    public void matmul(Tensor a, Tensor b, Tensor out) {
+        int r = out.rank();
+        int m = out.size(-2), n = out.size(-1), k = a.size(-1);
+        int batches = (int) (out.numel() / Math.max(1, (long) m * n));
+        if (out.numel() == 0) return;
+        int[] as = a.strides(), bs = b.strides();
+        float[] av = f(a), bv = f(b), cv = f(out);
+        int ars = as[r - 2], acs = as[r - 1], brs = bs[r - 2], bcs = bs[r - 1];
+        int[] batchDims = java.util.Arrays.copyOf(out.dims(), r - 2);
+        long work = 2L * m * n * k;
+        // Many small products (attention heads): one product per task. One big product: split its rows.
+        boolean perBatch = batches >= Parallel.threads() && work < 64L * 64 * 64 * 8;
+        java.util.function.IntConsumer one = t -> {
+            int ao = a.offset(), bo = b.offset(), rem = t;
+            for (int d = r - 3; d >= 0; d--) {
+                int idx = rem % batchDims[d];
+                rem /= batchDims[d];
+                ao += idx * as[d];
+                bo += idx * bs[d];
+            }
+            Gemm.multiply(m, n, k, av, ao, ars, acs, bv, bo, brs, bcs, cv, out.offset() + t * m * n, n, false, !perBatch);
+        };
+        if (perBatch) {
+            Parallel.forRange(batches, 1, work, (s, e) -> {
+                for (int t = s; t < e; t++) one.accept(t);
+            });
+        } else {
+            for (int t = 0; t < batches; t++) one.accept(t);
+        }
+    }
+
+    @Override
+    public void softmax(Tensor x, float temperature, boolean log, Tensor out) {
+        Tensor xd = dense(x);
+        int cols = x.size(-1);
+        int rows = (int) (x.numel() / cols);
+        RowKernels.softmax(slice(xd), f(out), rows, cols, temperature, log);
+    }
+
+    @Override
+    public void layerNorm(Tensor x, Tensor weight, Tensor bias, float eps, Tensor out, Tensor mean, Tensor rstd) {
+        Tensor xd = dense(x);
+        int cols = x.size(-1);
+        int rows = (int) (x.numel() / cols);
+        Tensor w = weight == null ? null : dense(weight), b = bias == null ? null : dense(bias);
+        RowKernels.layerNorm(slice(xd), w == null ? null : f(w), w == null ? 0 : w.offset(), b == null ? null : f(b),
+                b == null ? 0 : b.offset(), eps, f(out), f(mean), f(rstd), rows, cols);
+    }
+
+    /** The elements of a contiguous tensor as an array starting at index 0 (copies only when offset != 0). */
+    private static float[] slice(Tensor t) {
+        float[] a = f(t);
+        if (t.offset() == 0) return a;
+        return java.util.Arrays.copyOfRange(a, t.offset(), t.offset() + (int) t.numel());
+    }
+
+    @Override
+    public void resizeBicubic(Tensor x, boolean alignCorners, double scaleH, double scaleW, Tensor out) {
+        Tensor xd = dense(x);
+        BicubicResize.resize(slice(xd), x.size(0) * x.size(1), x.size(2), x.size(3), f(out), out.size(2), out.size(3),
+                alignCorners, scaleH, scaleW);
+    }
+
+    @Override
+    public void random(RandomDistribution dist, long seed, long offset, float a, float b, Tensor out) {
+        float[] o = f(out);
+        int base = out.offset();
+        int n = (int) out.numel();
+        int perBlock = 4 / dist.wordsPerElement();
+        int blocks = (n + perBlock - 1) / perBlock;
+        Parallel.forRange(blocks, 256, 30, (s, e) -> {
+            int[] w = new int[4];
+            for (int blk = s; blk < e; blk++) {
+                Philox.block(seed, offset + blk, w);
+                for (int q = 0; q < perBlock; q++) {
+                    int idx = blk * perBlock + q;
+                    if (idx >= n) break;
+                    float v;
+                    switch (dist) {
+                        case UNIFORM: v = a + (b - a) * Philox.uniform(w[q]); break;
+                        case NORMAL: v = a + b * Philox.normal(w[2 * q], w[2 * q + 1]); break;
+                        case BERNOULLI: v = Philox.uniform(w[q]) < a ? 1f : 0f; break;
+                        default: throw new AssertionError(dist);
+                    }
+                    o[base + idx] = v;
+                }
+            }
+        });
+    }
+
+    @Override
+    public void indexSelect(Tensor x, int dim, Tensor index, Tensor out) {
+        int[] idx = readInts(index);
+        int n = x.size(dim);
+        for (int j = 0; j < idx.length; j++) {
+            if (idx[j] < 0 || idx[j] >= n) {
+                throw new IllegalArgumentException("indexSelect: index " + idx[j] + " at position " + j
+                        + " is out of range for dimension " + dim + " of size " + n + " (input shape " + x.shape() + ")");
+            }
+        }
+        for (int j = 0; j < idx.length; j++) copy(x.narrow(dim, idx[j], 1), out.narrow(dim, j, 1));
+    }
+
+    @Override
+    public void gather(Tensor x, int dim, Tensor index, Tensor out) {
+        scatterOrGather(x, dim, index, out, true);
+    }
+
+    @Override
+    public void scatterAdd(Tensor src, int dim, Tensor index, Tensor out) {
+        scatterOrGather(out, dim, index, src, false);
+    }
+
+    /** gather: small[pos] = big[pos with dim replaced by index[pos]]; scatter-add: the reverse, summed. */
+    private static void scatterOrGather(Tensor big, int dim, Tensor index, Tensor small, boolean gather) {
+        int[] idx = INSTANCE.readInts(index);
+        int[] shape = index.dims();
+        int[] bs = big.strides(), ss = small.strides();
+        float[] bv = f(big), sv = f(small);
+        int n = big.size(dim);
+        int[] pos = new int[shape.length];
+        for (int lin = 0; lin < idx.length; lin++) {
+            int v = idx[lin];
+            if (v < 0 || v >= n) {
+                throw new IllegalArgumentException((gather ? "gather" : "scatterAdd") + ": index " + v + " is out of range for dimension "
+                        + dim + " of size " + n + " (input shape " + big.shape() + ")");
+            }
+            int bo = big.offset(), so = small.offset();
+            for (int d = 0; d < shape.length; d++) {
+                bo += (d == dim ? v : pos[d]) * bs[d];
+                so += pos[d] * ss[d];
+            }
+            if (gather) sv[so] = bv[bo];
+            else bv[bo] += sv[so];
+            for (int d = shape.length - 1; d >= 0; d--) {
+                if (++pos[d] < shape[d]) break;
+                pos[d] = 0;
+            }
+        }
+    }
+}

@@ -1,0 +1,170 @@
+package dev.dinoj.tensor.cpu;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+import java.util.Arrays;
+
+/**
+ * GEMM on the JDK Vector API (GotoBLAS structure): B is packed into panels NR = 2 vectors wide, A into
+ * panels of MR = 6 rows interleaved by k, and a 6 x NR tile of C lives in 12 vector registers while k
+ * runs (one broadcast of A and two loads of B per six FMAs pairs). With AVX2 that is 12 of 16 ymm
+ * registers; bigger tiles spill (shared/design/CPU-KERNELS.md). This class is loaded only when the
+ * runtime has the jdk.incubator.vector module.
+ */
+final class VectorGemmKernel implements GemmKernel {
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final int L = S.length();
+    private static final int MR = 6;
+    private static final int NR = 2 * L;
+    private static final int KC = 256;
+    private static final int MC = 48;
+    private static final int NC = 1536;
+
+    static boolean usable() {
+        return S.vectorBitSize() >= 256;
+    }
+
+    @Override
+    public String name() {
+        return "vector-" + S.vectorBitSize();
+    }
+
+    @Override
+    public void multiply(int m, int n, int k, float[] a, int aOff, int ars, int acs, float[] b, int bOff, int brs, int bcs,
+                         float[] c, int cOff, int ldc, boolean accumulate, boolean parallel) {
+        if (m == 0 || n == 0) return;
+        if (!accumulate) {
+            for (int i = 0; i < m; i++) Arrays.fill(c, cOff + i * ldc, cOff + i * ldc + n, 0f);
+        }
+        if (k == 0) return;
+        int ncMax = Math.min(NC, n), kcMax = Math.min(KC, k);
+        float[] bp = new float[roundUp(ncMax, NR) * kcMax];
+        for (int jc = 0; jc < n; jc += NC) {
+            int nc = Math.min(NC, n - jc);
+            for (int pc = 0; pc < k; pc += KC) {
+                int kc = Math.min(KC, k - pc);
+                packB(b, bOff + pc * brs + jc * bcs, brs, bcs, kc, nc, bp);
+                int aBase = aOff + pc * acs, cBase = cOff + jc;
+                int blocks = (m + MC - 1) / MC;
+                Parallel.Range body = (s, e) -> {
+                    float[] ap = new float[MC * kc];
+                    float[] edge = new float[MR * NR];
+                    for (int blk = s; blk < e; blk++) {
+                        int i0 = blk * MC, mc = Math.min(MC, m - i0);
+                        packA(a, aBase + i0 * ars, ars, acs, mc, kc, ap);
+                        for (int jr = 0; jr < nc; jr += NR) {
+                            int nr = Math.min(NR, nc - jr);
+                            int bo = jr * kc;
+                            for (int ir = 0; ir < mc; ir += MR) {
+                                int mr = Math.min(MR, mc - ir);
+                                tile(ap, ir * kc, bp, bo, kc, c, cBase + (i0 + ir) * ldc + jr, ldc, mr, nr, edge);
+                            }
+                        }
+                    }
+                };
+                if (parallel) Parallel.forRange(blocks, 1, (long) MC * kc * nc, body);
+                else body.run(0, blocks);
+            }
+        }
+    }
+
+    private static int roundUp(int x, int q) {
+        return (x + q - 1) / q * q;
+    }
+
+    /** bp[jPanel*kc*NR + p*NR + j] = B[p, jPanel*NR + j], zero past nc. */
+    private static void packB(float[] b, int off, int brs, int bcs, int kc, int nc, float[] bp) {
+        for (int jp = 0; jp < nc; jp += NR) {
+            int w = Math.min(NR, nc - jp);
+            int base = jp * kc;
+            for (int p = 0; p < kc; p++) {
+                int src = off + p * brs + jp * bcs, dst = base + p * NR;
+                if (bcs == 1) {
+                    System.arraycopy(b, src, bp, dst, w);
+                } else {
+                    for (int j = 0; j < w; j++) bp[dst + j] = b[src + j * bcs];
+                }
+                for (int j = w; j < NR; j++) bp[dst + j] = 0f;
+            }
+        }
+    }
+
+    /** ap[iPanel*kc*MR + p*MR + r] = A[iPanel*MR + r, p], zero past mc. */
+    private static void packA(float[] a, int off, int ars, int acs, int mc, int kc, float[] ap) {
+        for (int ip = 0; ip < mc; ip += MR) {
+            int h = Math.min(MR, mc - ip);
+            int base = ip * kc;
+            for (int r = 0; r < MR; r++) {
+                if (r < h) {
+                    int src = off + (ip + r) * ars;
+                    for (int p = 0; p < kc; p++) ap[base + p * MR + r] = a[src + p * acs];
+                } else {
+                    for (int p = 0; p < kc; p++) ap[base + p * MR + r] = 0f;
+                }
+            }
+        }
+    }
+
+    /** C[mr x nr] += Apanel * Bpanel with the tile in registers. */
+    private static void tile(float[] ap, int ao, float[] bp, int bo, int kc, float[] c, int co, int ldc, int mr, int nr, float[] edge) {
+        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
+        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
+        FloatVector c40 = FloatVector.zero(S), c41 = FloatVector.zero(S);
+        FloatVector c50 = FloatVector.zero(S), c51 = FloatVector.zero(S);
+        for (int p = 0; p < kc; p++) {
+            int bi = bo + p * NR, ai = ao + p * MR;
+            FloatVector b0 = FloatVector.fromArray(S, bp, bi);
+            FloatVector b1 = FloatVector.fromArray(S, bp, bi + L);
+            FloatVector a0 = FloatVector.broadcast(S, ap[ai]);
+            c00 = a0.fma(b0, c00);
+            c01 = a0.fma(b1, c01);
+            FloatVector a1 = FloatVector.broadcast(S, ap[ai + 1]);
+            c10 = a1.fma(b0, c10);
+            c11 = a1.fma(b1, c11);
+            FloatVector a2 = FloatVector.broadcast(S, ap[ai + 2]);
+            c20 = a2.fma(b0, c20);
+            c21 = a2.fma(b1, c21);
+            FloatVector a3 = FloatVector.broadcast(S, ap[ai + 3]);
+            c30 = a3.fma(b0, c30);
+            c31 = a3.fma(b1, c31);
+            FloatVector a4 = FloatVector.broadcast(S, ap[ai + 4]);
+            c40 = a4.fma(b0, c40);
+            c41 = a4.fma(b1, c41);
+            FloatVector a5 = FloatVector.broadcast(S, ap[ai + 5]);
+            c50 = a5.fma(b0, c50);
+            c51 = a5.fma(b1, c51);
+        }
+        if (mr == MR && nr == NR) {
+            store(c00, c01, c, co);
+            store(c10, c11, c, co + ldc);
+            store(c20, c21, c, co + 2 * ldc);
+            store(c30, c31, c, co + 3 * ldc);
+            store(c40, c41, c, co + 4 * ldc);
+            store(c50, c51, c, co + 5 * ldc);
+            return;
+        }
+        c00.intoArray(edge, 0);
+        c01.intoArray(edge, L);
+        c10.intoArray(edge, NR);
+        c11.intoArray(edge, NR + L);
+        c20.intoArray(edge, 2 * NR);
+        c21.intoArray(edge, 2 * NR + L);
+        c30.intoArray(edge, 3 * NR);
+        c31.intoArray(edge, 3 * NR + L);
+        c40.intoArray(edge, 4 * NR);
+        c41.intoArray(edge, 4 * NR + L);
+        c50.intoArray(edge, 5 * NR);
+        c51.intoArray(edge, 5 * NR + L);
+        for (int r = 0; r < mr; r++) {
+            for (int j = 0; j < nr; j++) c[co + r * ldc + j] += edge[r * NR + j];
+        }
+    }
+
+    private static void store(FloatVector v0, FloatVector v1, float[] c, int at) {
+        FloatVector.fromArray(S, c, at).add(v0).intoArray(c, at);
+        FloatVector.fromArray(S, c, at + L).add(v1).intoArray(c, at + L);
+    }
+}

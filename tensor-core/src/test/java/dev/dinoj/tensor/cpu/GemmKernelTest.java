@@ -1,0 +1,68 @@
+package dev.dinoj.tensor.cpu;
+
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Both GEMM kernels, directly, on awkward sizes, strides, offsets and with accumulation. */
+class GemmKernelTest {
+    private static List<GemmKernel> kernels() {
+        List<GemmKernel> k = new ArrayList<>();
+        k.add(new PortableGemmKernel());
+        if (ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent() && VectorGemmKernel.usable()) {
+            k.add(new VectorGemmKernel());
+        }
+        return k;
+    }
+
+    @Test
+    void vectorKernelIsExercisedWhenTheModuleIsPresent() {
+        Assumptions.assumeTrue(ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent(),
+                "jdk.incubator.vector is not in this JVM (tests normally run with --add-modules jdk.incubator.vector)");
+        assertThat(kernels()).extracting(GemmKernel::name).anyMatch(n -> n.startsWith("vector"));
+    }
+
+    @Test
+    void kernelsMatchNaiveProductForAllLayouts() {
+        Random r = new Random(3);
+        int[][] sizes = {{1, 1, 1}, {5, 3, 2}, {7, 17, 33}, {49, 257, 31}, {100, 600, 130}, {6, 16, 400}, {13, 1600, 3}};
+        for (GemmKernel kernel : kernels()) {
+            for (int[] s : sizes) {
+                int m = s[0], n = s[1], k = s[2];
+                for (int layout = 0; layout < 4; layout++) {
+                    boolean ta = (layout & 1) != 0, tb = (layout & 2) != 0;
+                    int aOff = 3, bOff = 5, cOff = 7, ldc = n + 2;
+                    float[] a = new float[aOff + m * k], b = new float[bOff + k * n], c = new float[cOff + m * ldc];
+                    for (int i = 0; i < a.length; i++) a[i] = (float) r.nextGaussian();
+                    for (int i = 0; i < b.length; i++) b[i] = (float) r.nextGaussian();
+                    for (int i = 0; i < c.length; i++) c[i] = (float) r.nextGaussian();
+                    float[] c0 = c.clone();
+                    int ars = ta ? 1 : k, acs = ta ? m : 1, brs = tb ? 1 : n, bcs = tb ? k : 1;
+                    boolean acc = (m + layout) % 2 == 0;
+                    kernel.multiply(m, n, k, a, aOff, ars, acs, b, bOff, brs, bcs, c, cOff, ldc, acc, true);
+                    double num = 0, den = 0;
+                    for (int i = 0; i < m; i++) {
+                        for (int j = 0; j < n; j++) {
+                            double ref = acc ? c0[cOff + i * ldc + j] : 0;
+                            for (int p = 0; p < k; p++) ref += (double) a[aOff + i * ars + p * acs] * b[bOff + p * brs + j * bcs];
+                            double d = c[cOff + i * ldc + j] - ref;
+                            num += d * d;
+                            den += ref * ref;
+                        }
+                        // the padding between rows of C must be untouched
+                        for (int j = n; j < ldc && cOff + i * ldc + j < c.length; j++) {
+                            assertThat(c[cOff + i * ldc + j]).isEqualTo(c0[cOff + i * ldc + j]);
+                        }
+                    }
+                    for (int i = 0; i < cOff; i++) assertThat(c[i]).isEqualTo(c0[i]);
+                    assertThat(Math.sqrt(num / den)).as("%s %dx%dx%d layout %d", kernel.name(), m, n, k, layout).isLessThan(1e-5);
+                }
+            }
+        }
+    }
+}
