@@ -21,8 +21,8 @@ import java.util.concurrent.TimeUnit;
  * broadcasting [C] over [N, C], the EMA step (lerp in place) and exact GELU (compute bound).
  */
 @State(Scope.Benchmark)
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.MICROSECONDS)
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
 @Warmup(iterations = 4, time = 1)
 @Measurement(iterations = 5, time = 1)
 @Fork(value = 1, jvmArgsAppend = {"--add-modules=jdk.incubator.vector", "-Xmx4g"})
@@ -42,25 +42,25 @@ public class ElementwiseBenchmark {
     }
 
     @Benchmark
-    public Tensor add(Throughput t) {
+    public Tensor add(Bytes t) {
         t.gbyte += 12.0 * n / 1e9;
         return x.add(y);
     }
 
     @Benchmark
-    public Tensor biasAdd(Throughput t) {
+    public Tensor biasAdd(Bytes t) {
         t.gbyte += 8.0 * n / 1e9;
         return x2d.add(bias);
     }
 
     @Benchmark
-    public Tensor emaLerpInPlace(Throughput t) {
+    public Tensor emaLerpInPlace(Bytes t) {
         t.gbyte += 12.0 * n / 1e9;
         return x.lerpInPlace(y, 0.004f);
     }
 
     @Benchmark
-    public Tensor gelu(Throughput t) {
+    public Tensor gelu(Bytes t) {
         t.gbyte += 8.0 * n / 1e9;
         return x.gelu();
     }

@@ -23,8 +23,8 @@ import java.util.concurrent.TimeUnit;
  * The fork enables the Vector API; add -jvmArgsAppend -Ddinoj.gemm=portable to measure the portable kernel.
  */
 @State(Scope.Benchmark)
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.MILLISECONDS)
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
 @Warmup(iterations = 4, time = 2)
 @Measurement(iterations = 5, time = 2)
 @Fork(value = 1, jvmArgsAppend = {"--add-modules=jdk.incubator.vector", "-Xmx4g"})
@@ -47,7 +47,7 @@ public class GemmBenchmark {
     }
 
     @Benchmark
-    public Tensor matmul(Throughput t) {
+    public Tensor matmul(Flops t) {
         t.gflop += gflop;
         return a.matmul(b);
     }

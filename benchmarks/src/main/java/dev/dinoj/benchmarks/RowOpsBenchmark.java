@@ -22,8 +22,8 @@ import java.util.concurrent.TimeUnit;
  * LayerNorm input of a ViT-tiny block (2080 x 192). GB/s counts one read of the input and one write.
  */
 @State(Scope.Benchmark)
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.MICROSECONDS)
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
 @Warmup(iterations = 4, time = 1)
 @Measurement(iterations = 5, time = 1)
 @Fork(value = 1, jvmArgsAppend = {"--add-modules=jdk.incubator.vector", "-Xmx4g"})
@@ -46,13 +46,13 @@ public class RowOpsBenchmark {
     }
 
     @Benchmark
-    public Tensor softmax(Throughput t) {
+    public Tensor softmax(Bytes t) {
         t.gbyte += bytes;
         return x.softmax(0.1f);
     }
 
     @Benchmark
-    public Tensor layerNorm(Throughput t) {
+    public Tensor layerNorm(Bytes t) {
         t.gbyte += bytes;
         return x.layerNorm(w, b, 1e-6f);
     }

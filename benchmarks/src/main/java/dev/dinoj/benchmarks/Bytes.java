@@ -7,19 +7,16 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 
 /**
- * Napkin-math counters reported by JMH next to the time: each benchmark adds the floating-point work
- * (in GFLOP) and the memory it must move (in GB) per invocation, and JMH prints them as rates,
- * i.e. GFLOP/s and GB/s.
+ * Napkin-math counter: a benchmark adds the bytes each invocation must read and write, in GB, and JMH
+ * (in throughput mode, per second) reports the rate as {@code :gbyte}, i.e. GB/s.
  */
 @State(Scope.Thread)
 @AuxCounters(AuxCounters.Type.OPERATIONS)
-public class Throughput {
-    public double gflop;
+public class Bytes {
     public double gbyte;
 
     @Setup(Level.Iteration)
     public void reset() {
-        gflop = 0;
         gbyte = 0;
     }
 }
