@@ -79,4 +79,12 @@ public interface Backend {
 
     /** The summed gradient of gather: out (zeroed by the caller) += src at the positions index names. */
     void scatterAdd(Tensor src, int dim, Tensor index, Tensor out);
+
+    /**
+     * One fused AdamW step (PyTorch's algorithm) on contiguous, same-shaped param, grad, expAvg and
+     * expAvgSq: param *= 1 - lr*weightDecay; m = b1 m + (1-b1) g; v = b2 v + (1-b2) g^2;
+     * param -= lr/(1-b1^step) * m / (sqrt(v)/sqrt(1-b2^step) + eps).
+     */
+    void adamw(Tensor param, Tensor grad, Tensor expAvg, Tensor expAvgSq, float lr, float beta1, float beta2, float eps,
+               float weightDecay, int step);
 }

@@ -891,6 +891,25 @@ public final class Tensor implements AutoCloseable {
         return combineInPlace(1f - weight, weight, end, "lerpInPlace");
     }
 
+    /**
+     * One fused AdamW step on this parameter, in place (see {@link Backend#adamw}); all four tensors
+     * must be contiguous float32 of one shape on one device.
+     */
+    public Tensor adamwInPlace(Tensor grad, Tensor expAvg, Tensor expAvgSq, float lr, float beta1, float beta2, float eps,
+                               float weightDecay, int step) {
+        for (Tensor t : new Tensor[] {this, grad, expAvg, expAvgSq}) {
+            t.requireFloat("adamw");
+            sameDevice("adamw", t);
+            if (!t.shape.equals(shape) || !t.isContiguous()) {
+                throw new IllegalArgumentException("adamw: every tensor must be contiguous with shape " + shape + ", got " + t.describe()
+                        + (t.isContiguous() ? "" : " (not contiguous)"));
+            }
+        }
+        if (step < 1) throw new IllegalArgumentException("adamw: step must be >= 1, got " + step);
+        backend().adamw(this, grad, expAvg, expAvgSq, lr, beta1, beta2, eps, weightDecay, step);
+        return this;
+    }
+
     /** Sets every element to value. */
     public Tensor fill(float value) {
         checkWritable("fill");

@@ -242,4 +242,24 @@ public final class CpuBackend implements Backend {
             }
         }
     }
+
+    @Override
+    public void adamw(Tensor param, Tensor grad, Tensor expAvg, Tensor expAvgSq, float lr, float beta1, float beta2, float eps,
+                      float weightDecay, int step) {
+        float[] p = f(param), g = f(grad), m = f(expAvg), v = f(expAvgSq);
+        int po = param.offset(), go = grad.offset(), mo = expAvg.offset(), vo = expAvgSq.offset();
+        double bc1 = 1 - Math.pow(beta1, step), bc2 = 1 - Math.pow(beta2, step);
+        float stepSize = (float) (lr / bc1), invSqrtBc2 = (float) (1 / Math.sqrt(bc2)), decay = 1f - lr * weightDecay;
+        float b1 = beta1, b2 = beta2, c1 = 1f - beta1, c2 = 1f - beta2;
+        Parallel.forRange((int) param.numel(), 4096, 8, (s, e) -> {
+            for (int i = s; i < e; i++) {
+                float gi = g[go + i];
+                float mi = b1 * m[mo + i] + c1 * gi;
+                float vi = b2 * v[vo + i] + c2 * gi * gi;
+                m[mo + i] = mi;
+                v[vo + i] = vi;
+                p[po + i] = p[po + i] * decay - stepSize * mi / ((float) Math.sqrt(vi) * invSqrtBc2 + eps);
+            }
+        });
+    }
 }

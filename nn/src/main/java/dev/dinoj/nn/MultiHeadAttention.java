@@ -1,0 +1,75 @@
+package dev.dinoj.nn;
+
+import dev.dinoj.autograd.Variable;
+import dev.dinoj.tensor.Generator;
+import dev.dinoj.tensor.Tensor;
+
+/**
+ * Multi-head self-attention with one packed projection: qkv = x W_qkv^T + b, split into heads of
+ * size d = dim/heads, softmax(q k^T / sqrt d) v, then the output projection. Parameter names (qkv,
+ * proj) follow the ViT/DINO reference. The attention probabilities can be returned for attention maps.
+ */
+public final class MultiHeadAttention extends Module {
+    private final int dim, heads, headDim;
+    private final float scale;
+    private final Linear qkv, proj;
+    private final Dropout attnDrop, projDrop;
+
+    public MultiHeadAttention(int dim, int heads, boolean qkvBias, float attnDropP, float projDropP, Generator g) {
+        if (heads <= 0 || dim % heads != 0) {
+            throw new IllegalArgumentException("MultiHeadAttention: dim " + dim + " is not divisible by " + heads + " heads");
+        }
+        this.dim = dim;
+        this.heads = heads;
+        this.headDim = dim / heads;
+        this.scale = (float) Math.pow(headDim, -0.5);
+        this.qkv = registerModule("qkv", new Linear(dim, 3 * dim, qkvBias, g));
+        this.attnDrop = registerModule("attn_drop", new Dropout(attnDropP));
+        this.proj = registerModule("proj", new Linear(dim, dim, true, g));
+        this.projDrop = registerModule("proj_drop", new Dropout(projDropP));
+    }
+
+    public int heads() {
+        return heads;
+    }
+
+    /** The output and the attention probabilities [B, heads, N, N] (detached). */
+    public static final class Output {
+        private final Variable output;
+        private final Tensor attention;
+
+        Output(Variable output, Tensor attention) {
+            this.output = output;
+            this.attention = attention;
+        }
+
+        public Variable output() {
+            return output;
+        }
+
+        public Tensor attention() {
+            return attention;
+        }
+    }
+
+    @Override
+    public Variable forward(Variable x) {
+        return forwardWithAttention(x).output();
+    }
+
+    /** x: [B, N, dim]. */
+    public Output forwardWithAttention(Variable x) {
+        if (x.rank() != 3 || x.size(2) != dim) {
+            throw new IllegalArgumentException("MultiHeadAttention(dim " + dim + "): input must be [B, N, " + dim + "], got " + x.shape());
+        }
+        int b = x.size(0), n = x.size(1);
+        Variable packed = qkv.forward(x).reshape(b, n, 3, heads, headDim).permute(2, 0, 3, 1, 4); // [3, B, H, N, d]
+        Variable q = packed.select(0, 0), k = packed.select(0, 1), v = packed.select(0, 2);
+        // softmax(q k^T * scale) is softmax with temperature 1/scale: the scale is fused into the softmax
+        Variable attn = q.matmul(k.transpose(-2, -1)).softmax(1f / scale);
+        Tensor probs = attn.data();
+        attn = attnDrop.forward(attn);
+        Variable y = attn.matmul(v).transpose(1, 2).reshape(b, n, dim);
+        return new Output(projDrop.forward(proj.forward(y)), probs);
+    }
+}

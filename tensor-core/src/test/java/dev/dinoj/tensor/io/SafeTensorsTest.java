@@ -1,0 +1,154 @@
+package dev.dinoj.tensor.io;
+
+import dev.dinoj.tensor.DType;
+import dev.dinoj.tensor.Generator;
+import dev.dinoj.tensor.Tensor;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class SafeTensorsTest {
+    @TempDir
+    Path dir;
+
+    private Map<String, Tensor> sample() {
+        Generator g = new Generator(5);
+        Map<String, Tensor> m = new LinkedHashMap<>();
+        m.put("blocks.0.attn.qkv.weight", Tensor.randn(g, 9, 3));
+        m.put("cls_token", Tensor.randn(g, 1, 1, 3));
+        m.put("transposed", Tensor.randn(g, 4, 5).t()); // written in logical (row-major) order
+        m.put("scalar", Tensor.scalar(Float.NaN));
+        m.put("steps", Tensor.fromIndices(new int[] {7, -3}));
+        m.put("empty", Tensor.zeros(0, 4));
+        return m;
+    }
+
+    @Test
+    void roundTripIsBitExactWithMetadata() throws IOException {
+        Path p = dir.resolve("ckpt.safetensors");
+        Map<String, Tensor> in = sample();
+        SafeTensors.write(p, in, Map.of("num_heads", "3", "arch", "vit_tiny"));
+        SafeTensors.Contents c = SafeTensors.read(p);
+        assertThat(c.tensors().keySet()).containsExactlyElementsOf(in.keySet());
+        assertThat(c.metadata()).containsEntry("num_heads", "3").containsEntry("arch", "vit_tiny");
+        for (String k : in.keySet()) {
+            Tensor a = in.get(k), b = c.tensors().get(k);
+            assertThat(b.dims()).as(k).containsExactly(a.dims());
+            assertThat(b.dtype()).isEqualTo(a.dtype());
+            if (a.dtype() == DType.INT32) {
+                assertThat(b.toIntArray()).containsExactly(a.toIntArray());
+            } else {
+                int[] x = bits(a.toFloatArray()), y = bits(b.toFloatArray());
+                assertThat(y).as(k).containsExactly(x);
+            }
+        }
+        // header length is a multiple of 8 so the data section is aligned
+        long headerLen = ByteBuffer.wrap(Files.readAllBytes(p), 0, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
+        assertThat(headerLen % 8).isZero();
+        assertThat(Files.list(dir).count()).as("no temporary file is left behind").isEqualTo(1);
+    }
+
+    private static int[] bits(float[] v) {
+        return Arrays.stream(toObj(v)).mapToInt(Float::floatToRawIntBits).toArray();
+    }
+
+    private static Float[] toObj(float[] v) {
+        Float[] o = new Float[v.length];
+        for (int i = 0; i < v.length; i++) o[i] = v[i];
+        return o;
+    }
+
+    @Test
+    void truncatedAndCorruptFilesAreRejectedNamingTheProblem() throws IOException {
+        Path p = dir.resolve("a.safetensors");
+        SafeTensors.write(p, sample(), Map.of());
+        byte[] good = Files.readAllBytes(p);
+
+        Path truncated = dir.resolve("truncated.safetensors");
+        Files.write(truncated, Arrays.copyOf(good, good.length - 10));
+        assertThatThrownBy(() -> SafeTensors.read(truncated)).isInstanceOf(IOException.class)
+                .hasMessageContaining("truncated.safetensors").hasMessageContaining("truncated");
+
+        Path tiny = dir.resolve("tiny.safetensors");
+        Files.write(tiny, new byte[] {1, 2, 3});
+        assertThatThrownBy(() -> SafeTensors.read(tiny)).hasMessageContaining("fewer than the 8-byte header length");
+
+        Path garbage = dir.resolve("garbage.safetensors");
+        byte[] g = good.clone();
+        g[8] = (byte) '#'; // the opening brace of the header
+        Files.write(garbage, g);
+        assertThatThrownBy(() -> SafeTensors.read(garbage)).hasMessageContaining("not valid JSON");
+
+        Path notSt = dir.resolve("image.png");
+        Files.write(notSt, "\u0089PNG\r\n\u001a\n0000000000".getBytes(StandardCharsets.ISO_8859_1));
+        assertThatThrownBy(() -> SafeTensors.read(notSt)).hasMessageContaining("not plausible");
+
+        Path trailing = dir.resolve("trailing.safetensors");
+        byte[] t = Arrays.copyOf(good, good.length + 4);
+        Files.write(trailing, t);
+        assertThatThrownBy(() -> SafeTensors.read(trailing)).hasMessageContaining("the tensors describe");
+
+        assertThatThrownBy(() -> SafeTensors.read(dir.resolve("missing.safetensors"))).isInstanceOf(NoSuchFileException.class)
+                .hasMessageContaining("missing.safetensors");
+    }
+
+    @Test
+    void wrongByteCountInTheHeaderIsRejected() throws IOException {
+        String header = "{\"w\":{\"dtype\":\"F32\",\"shape\":[2,3],\"data_offsets\":[0,20]}}";
+        Path p = dir.resolve("bad.safetensors");
+        Files.write(p, file(header, new byte[20]));
+        assertThatThrownBy(() -> SafeTensors.read(p)).hasMessageContaining("'w'").hasMessageContaining("needs 24 bytes");
+    }
+
+    @Test
+    void halfPrecisionAndDoubleFilesAreWidenedOrNarrowedToFloat32() throws IOException {
+        ByteBuffer data = ByteBuffer.allocate(2 * 3 + 2 * 2 + 8).order(ByteOrder.LITTLE_ENDIAN);
+        data.putShort((short) 0x3C00).putShort((short) 0xC000).putShort((short) 0x0001); // F16: 1, -2, 2^-24
+        data.putShort((short) 0x3F80).putShort((short) 0x4040);                          // BF16: 1, 3
+        data.putDouble(0.1);
+        String header = "{\"h\":{\"dtype\":\"F16\",\"shape\":[3],\"data_offsets\":[0,6]},"
+                + "\"b\":{\"dtype\":\"BF16\",\"shape\":[2],\"data_offsets\":[6,10]},"
+                + "\"d\":{\"dtype\":\"F64\",\"shape\":[],\"data_offsets\":[10,18]}}";
+        Path p = dir.resolve("mixed.safetensors");
+        Files.write(p, file(header, data.array()));
+        SafeTensors.Contents c = SafeTensors.read(p);
+        assertThat(c.tensors().get("h").toFloatArray()).containsExactly(1f, -2f, (float) Math.pow(2, -24));
+        assertThat(c.tensors().get("b").toFloatArray()).containsExactly(1f, 3f);
+        assertThat(c.tensors().get("d").item()).isEqualTo(0.1f);
+    }
+
+    @Test
+    void aFailedWriteLeavesTheOldFileIntact() throws IOException {
+        Path p = dir.resolve("keep.safetensors");
+        SafeTensors.write(p, sample(), Map.of("v", "1"));
+        byte[] before = Files.readAllBytes(p);
+        assertThatThrownBy(() -> AtomicFiles.write(p, ch -> {
+            ch.write(ByteBuffer.wrap(new byte[] {1, 2, 3}));
+            throw new IOException("disk full (simulated)");
+        })).hasMessageContaining("simulated");
+        assertThat(Files.readAllBytes(p)).isEqualTo(before);
+        assertThat(Files.list(dir).count()).isEqualTo(1);
+        assertThatThrownBy(() -> SafeTensors.write(dir.resolve("no/such/dir/x.safetensors"), sample(), Map.of()))
+                .hasMessageContaining("does not exist");
+    }
+
+    private static byte[] file(String header, byte[] data) {
+        byte[] h = header.getBytes(StandardCharsets.UTF_8);
+        ByteBuffer b = ByteBuffer.allocate(8 + h.length + data.length).order(ByteOrder.LITTLE_ENDIAN);
+        b.putLong(h.length).put(h).put(data);
+        return b.array();
+    }
+}
