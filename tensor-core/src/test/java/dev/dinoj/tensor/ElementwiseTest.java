@@ -63,10 +63,10 @@ class ElementwiseTest {
         DoubleUnaryOperator f = reference(op, a, b);
         for (int i = 0; i < ref.length; i++) ref[i] = f.applyAsDouble(ref[i]);
         assertClose(out, ref, 1e-6);
-        // the in-place variant on a contiguous copy must agree exactly
+        // the in-place variant on a contiguous copy (the SIMD path, where there is one) must agree too
         Tensor inPlace = Tensor.zeros(x.dims()).fill(Float.NaN).copyFrom(x);
         inPlace.applyInPlace(op, a, b);
-        assertThat(inPlace.toFloatArray()).containsExactly(out.toFloatArray());
+        assertClose(inPlace, ref, 1e-6);
     }
 
     @Test

@@ -38,6 +38,17 @@ final class ElementwiseKernels {
     }
 
     private static void unaryRow(UnaryOp op, float a, float b, float[] x, int xo, int xs, float[] o, int oo, int os, int n) {
+        if (xs == 1 && os == 1) {
+            ArrayMath m = ArrayMath.get();
+            switch (op) {
+                case EXP: m.exp(x, xo, o, oo, n); return;
+                case GELU: m.gelu(x, xo, o, oo, n); return;
+                case GELU_GRAD: m.geluGrad(x, xo, o, oo, n); return;
+                case SIGMOID: m.sigmoid(x, xo, o, oo, n); return;
+                case TANH: m.tanh(x, xo, o, oo, n); return;
+                default: break;
+            }
+        }
         switch (op) {
             case NEG: for (int i = 0; i < n; i++) o[oo + i * os] = -x[xo + i * xs]; break;
             case ABS: for (int i = 0; i < n; i++) o[oo + i * os] = Math.abs(x[xo + i * xs]); break;

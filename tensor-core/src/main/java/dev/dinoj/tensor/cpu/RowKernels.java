@@ -8,35 +8,26 @@ final class RowKernels {
     private RowKernels() {}
 
     /**
-     * softmax(x / T) (or its log) of each row. Pass 1 finds the max and the sum of exponentials together
-     * (online softmax: the running sum is rescaled when the max grows); pass 2 writes the output.
+     * softmax(x / T) (or its log) of each row: the row maximum, then exp((x - max) / T) written to the
+     * output while summing, then one scaling pass; a row is read from memory once and then stays in cache.
      */
     static void softmax(float[] x, float[] out, int rows, int cols, float temperature, boolean log) {
-        double invT = 1.0 / temperature;
-        Parallel.forRange(rows, 1, 20L * cols, (s, e) -> {
+        float invT = 1f / temperature;
+        ArrayMath m = ArrayMath.get();
+        Parallel.forRange(rows, 1, 8L * cols, (s, e) -> {
             for (int r = s; r < e; r++) {
                 int o = r * cols;
-                double max = Double.NEGATIVE_INFINITY, sum = 0;
-                for (int j = 0; j < cols; j++) {
-                    double v = x[o + j] * invT;
-                    if (v > max) {
-                        sum = sum * Math.exp(max - v) + 1.0;
-                        max = v;
-                    } else {
-                        sum += Math.exp(v - max);
-                    }
-                }
-                if (max == Double.POSITIVE_INFINITY || Double.isNaN(sum)) {
+                float max = m.max(x, o, cols);
+                if (max == Float.POSITIVE_INFINITY || max != max) {
                     // an infinite or NaN input: the result is undefined, as in PyTorch
                     java.util.Arrays.fill(out, o, o + cols, Float.NaN);
                     continue;
                 }
+                double sum = m.expAffineSum(x, o, out, o, cols, invT, -max * invT);
                 if (log) {
-                    double lse = max + Math.log(sum);
-                    for (int j = 0; j < cols; j++) out[o + j] = (float) (x[o + j] * invT - lse);
+                    m.affine(x, o, out, o, cols, invT, (float) (-max * invT - Math.log(sum)));
                 } else {
-                    double inv = 1.0 / sum;
-                    for (int j = 0; j < cols; j++) out[o + j] = (float) (Math.exp(x[o + j] * invT - max) * inv);
+                    m.affine(out, o, out, o, cols, (float) (1.0 / sum), 0f);
                 }
             }
         });

@@ -1,0 +1,61 @@
+package dev.dinoj.tensor.cpu;
+
+/** Scalar loops over java.lang.Math and {@link FloatMath}. */
+final class PortableArrayMath extends ArrayMath {
+    @Override
+    String name() {
+        return "portable";
+    }
+
+    @Override
+    void exp(float[] x, int xo, float[] o, int oo, int n) {
+        for (int i = 0; i < n; i++) o[oo + i] = (float) Math.exp(x[xo + i]);
+    }
+
+    @Override
+    double expAffineSum(float[] x, int xo, float[] o, int oo, int n, float scale, float shift) {
+        double s = 0;
+        for (int i = 0; i < n; i++) {
+            float e = (float) Math.exp(x[xo + i] * scale + shift);
+            o[oo + i] = e;
+            s += e;
+        }
+        return s;
+    }
+
+    @Override
+    float max(float[] x, int xo, int n) {
+        float m = x[xo];
+        for (int i = 1; i < n; i++) {
+            float v = x[xo + i];
+            if (v > m || v != v) m = v;
+            if (m != m) return m;
+        }
+        return m;
+    }
+
+    @Override
+    void affine(float[] x, int xo, float[] o, int oo, int n, float scale, float shift) {
+        for (int i = 0; i < n; i++) o[oo + i] = x[xo + i] * scale + shift;
+    }
+
+    @Override
+    void gelu(float[] x, int xo, float[] o, int oo, int n) {
+        for (int i = 0; i < n; i++) o[oo + i] = FloatMath.gelu(x[xo + i]);
+    }
+
+    @Override
+    void geluGrad(float[] x, int xo, float[] o, int oo, int n) {
+        for (int i = 0; i < n; i++) o[oo + i] = FloatMath.geluGrad(x[xo + i]);
+    }
+
+    @Override
+    void sigmoid(float[] x, int xo, float[] o, int oo, int n) {
+        for (int i = 0; i < n; i++) o[oo + i] = (float) (1.0 / (1.0 + Math.exp(-x[xo + i])));
+    }
+
+    @Override
+    void tanh(float[] x, int xo, float[] o, int oo, int n) {
+        for (int i = 0; i < n; i++) o[oo + i] = (float) Math.tanh(x[xo + i]);
+    }
+}
