@@ -1,0 +1,95 @@
+package dev.dinoj.dino;
+
+import dev.dinoj.tensor.Generator;
+import dev.dinoj.tensor.Tensor;
+import dev.dinoj.tensor.io.SafeTensors;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.TreeSet;
+
+/**
+ * Loads a ViT backbone for evaluation from either a dinoj training checkpoint (its teacher backbone)
+ * or a backbone-only safetensors file under the reference names (e.g. converted from the PyTorch
+ * DINO weights; "module." and "backbone." prefixes are stripped as the reference's evaluation does).
+ * The architecture is inferred from tensor shapes: width from pos_embed, depth from the block count,
+ * patch size from patch_embed.proj.weight, the image size from the position grid, the MLP ratio from
+ * fc1; the head count comes from the file's num_heads metadata, else from --heads or --arch.
+ */
+public final class BackboneLoader {
+    private BackboneLoader() {}
+
+    /**
+     * @param heads the head count if the caller knows it (0 if not)
+     * @param arch a preset name whose head count to use (null if not given)
+     */
+    public static VisionTransformer load(Path file, int heads, String arch) throws IOException {
+        SafeTensors.Contents c = SafeTensors.read(file);
+        Map<String, Tensor> weights = new LinkedHashMap<>();
+        Map<String, String> meta = c.metadata();
+        if ("dinoj-dino-checkpoint/1".equals(meta.get("format"))) {
+            c.tensors().forEach((k, v) -> {
+                if (k.startsWith("teacher.backbone.")) weights.put(k.substring("teacher.backbone.".length()), v);
+            });
+        } else {
+            c.tensors().forEach((k, v) -> weights.put(k.replaceFirst("^module\\.", "").replaceFirst("^backbone\\.", ""), v));
+        }
+        Tensor pos = weights.get("pos_embed"), proj = weights.get("patch_embed.proj.weight");
+        if (pos == null || proj == null) {
+            throw new IOException(file + " does not hold a ViT backbone: pos_embed or patch_embed.proj.weight is missing (found "
+                    + sample(weights) + ")");
+        }
+        int width = pos.size(2), patch = proj.size(2), n = pos.size(1) - 1;
+        int side = (int) Math.round(Math.sqrt(n));
+        if (side * side != n) throw new IOException(file + ": pos_embed has " + n + " patch positions, not a square grid");
+        int depth = 0;
+        while (weights.containsKey("blocks." + depth + ".norm1.weight")) depth++;
+        if (depth == 0) throw new IOException(file + ": no transformer blocks (blocks.0.norm1.weight) found");
+        Tensor fc1 = weights.get("blocks.0.mlp.fc1.weight");
+        float mlpRatio = fc1 == null ? 4f : (float) fc1.size(0) / width;
+        int h = resolveHeads(file, meta, heads, arch, width);
+        VisionTransformer model = new VisionTransformer(new VitConfig(width, depth, h, patch, side * patch, mlpRatio, 0f), new Generator(0));
+        try {
+            model.loadStateDict(weights, true);
+        } catch (IllegalArgumentException e) {
+            throw new IOException(file + ": " + e.getMessage(), e);
+        }
+        model.eval();
+        return model;
+    }
+
+    private static int resolveHeads(Path file, Map<String, String> meta, int heads, String arch, int width) throws IOException {
+        if (heads > 0) return heads;
+        if (meta.containsKey("num_heads")) {
+            try {
+                return Integer.parseInt(meta.get("num_heads").trim());
+            } catch (NumberFormatException e) {
+                throw new IOException(file + ": metadata num_heads '" + meta.get("num_heads") + "' is not a number");
+            }
+        }
+        if (meta.containsKey("config")) {
+            try {
+                return dev.dinoj.dino.train.TrainConfig.fromJson(meta.get("config")).vit().heads;
+            } catch (RuntimeException ignored) {
+                // fall through
+            }
+        }
+        if (arch != null) {
+            VitConfig p = VitConfig.preset(arch, 16, 224);
+            if (p.embedDim != width) {
+                throw new IOException(file + ": --arch " + arch + " has width " + p.embedDim + " but the weights have width " + width);
+            }
+            return p.heads;
+        }
+        throw new IOException(file + ": the number of attention heads cannot be inferred from the weights (width " + width
+                + "); pass --heads N or --arch vit_tiny|vit_small|vit_base, or add num_heads to the file's metadata");
+    }
+
+    private static String sample(Map<String, Tensor> w) {
+        TreeSet<String> keys = new TreeSet<>(w.keySet());
+        String s = String.join(", ", keys.stream().limit(5).toArray(String[]::new));
+        return keys.size() > 5 ? s + ", ..." : (s.isEmpty() ? "no tensors" : s);
+    }
+}

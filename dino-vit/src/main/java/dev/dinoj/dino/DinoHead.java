@@ -1,0 +1,44 @@
+package dev.dinoj.dino;
+
+import dev.dinoj.autograd.Variable;
+import dev.dinoj.nn.Gelu;
+import dev.dinoj.nn.Linear;
+import dev.dinoj.nn.Module;
+import dev.dinoj.nn.Sequential;
+import dev.dinoj.nn.WeightNormLinear;
+import dev.dinoj.tensor.Generator;
+
+/**
+ * The DINO projection head: a 3-layer MLP (in -> hidden -> hidden -> bottleneck, exact GELU between),
+ * L2 normalisation, then a weight-normalised linear layer without bias to out_dim. With
+ * norm_last_layer the last layer's gain is frozen at 1. Names: mlp.0, mlp.2, mlp.4, last_layer.weight_g,
+ * last_layer.weight_v, as the reference.
+ */
+public final class DinoHead extends Module {
+    private final Sequential mlp;
+    private final WeightNormLinear lastLayer;
+    private final int outDim;
+
+    public DinoHead(int inDim, int outDim, int hiddenDim, int bottleneckDim, boolean normLastLayer, Generator g) {
+        if (outDim <= 0 || hiddenDim <= 0 || bottleneckDim <= 0) {
+            throw new IllegalArgumentException("DINO head: sizes must be positive, got out " + outDim + ", hidden " + hiddenDim
+                    + ", bottleneck " + bottleneckDim);
+        }
+        this.outDim = outDim;
+        mlp = registerModule("mlp", new Sequential(new Linear(inDim, hiddenDim, true, g), new Gelu(),
+                new Linear(hiddenDim, hiddenDim, true, g), new Gelu(), new Linear(hiddenDim, bottleneckDim, true, g)));
+        VisionTransformer.initLinears(mlp, g);
+        lastLayer = registerModule("last_layer", new WeightNormLinear(bottleneckDim, outDim, g));
+        lastLayer.weightG().data().fill(1f);
+        lastLayer.freezeGain(normLastLayer);
+    }
+
+    public int outDim() {
+        return outDim;
+    }
+
+    @Override
+    public Variable forward(Variable x) {
+        return lastLayer.forward(mlp.forward(x).normalize(-1, 1e-12f));
+    }
+}

@@ -1,0 +1,82 @@
+package dev.dinoj.dino;
+
+import dev.dinoj.autograd.Variable;
+import dev.dinoj.nn.Schedule;
+import dev.dinoj.tensor.Tensor;
+
+/**
+ * The DINO objective. Teacher outputs of the 2 global crops are centred (minus an EMA of their batch
+ * mean) and sharpened (softmax at a low, warmed-up temperature); each teacher view supervises every
+ * student view but its own through the cross-entropy -sum q log softmax(s / student_temp), averaged
+ * over the batch and over the (2 * crops - 2) pairs.
+ *
+ * <p>Summing over the teacher views first gives one target row per student row (the sum of the
+ * teacher distributions that supervise it), so the whole loss is one log-softmax of all student
+ * logits against one target matrix: the same value and gradient as the reference's double loop, in
+ * a single pass over the logits.
+ */
+public final class DinoLoss {
+    private final int outDim, crops;
+    private final float studentTemp, centerMomentum;
+    private final Schedule teacherTemp;
+    private Tensor center;
+
+    /**
+     * @param teacherTemp per-epoch teacher temperature (linear warm-up, then constant)
+     */
+    public DinoLoss(int outDim, int crops, float studentTemp, Schedule teacherTemp, float centerMomentum) {
+        if (crops < 2) throw new IllegalArgumentException("DINO loss: needs at least the 2 global crops, got " + crops);
+        if (!(studentTemp > 0)) throw new IllegalArgumentException("DINO loss: student temperature must be positive, got " + studentTemp);
+        if (!(centerMomentum >= 0 && centerMomentum < 1)) {
+            throw new IllegalArgumentException("DINO loss: center momentum must be in [0, 1), got " + centerMomentum);
+        }
+        this.outDim = outDim;
+        this.crops = crops;
+        this.studentTemp = studentTemp;
+        this.teacherTemp = teacherTemp;
+        this.centerMomentum = centerMomentum;
+        this.center = Tensor.zeros(1, outDim);
+    }
+
+    public Tensor center() {
+        return center;
+    }
+
+    public void setCenter(Tensor c) {
+        if (!c.shape().equals(center.shape())) {
+            throw new IllegalArgumentException("DINO loss: center shape " + c.shape() + " does not match [1, " + outDim + "]");
+        }
+        center = c.copy();
+    }
+
+    public float teacherTemperature(int epoch) {
+        return (float) teacherTemp.at(epoch);
+    }
+
+    /**
+     * @param student [crops * B, out_dim] student logits (crop-major)
+     * @param teacher [2 * B, out_dim] teacher logits of the global crops (no gradient)
+     */
+    public Variable forward(Variable student, Tensor teacher, int epoch) {
+        int rows = student.size(0);
+        if (student.rank() != 2 || student.size(1) != outDim || rows % crops != 0) {
+            throw new IllegalArgumentException("DINO loss: student output must be [" + crops + " * B, " + outDim + "], got " + student.shape());
+        }
+        int b = rows / crops;
+        if (teacher.rank() != 2 || teacher.size(0) != 2 * b || teacher.size(1) != outDim) {
+            throw new IllegalArgumentException("DINO loss: teacher output must be [2 * " + b + ", " + outDim + "], got " + teacher.shape());
+        }
+        Tensor q = teacher.sub(center).softmax(teacherTemperature(epoch));
+        Tensor q0 = q.narrow(0, 0, b), q1 = q.narrow(0, b, b);
+        Tensor target = Tensor.cat(0, q1, q0, q0.add(q1).expand(crops - 2, b, outDim).reshape((crops - 2) * b, outDim));
+        int pairs = 2 * crops - 2;
+        Variable logp = student.logSoftmax(studentTemp);
+        return logp.mul(Variable.constant(target)).sum().mul(-1f / (b * pairs));
+    }
+
+    /** center = m * center + (1 - m) * mean of the teacher logits over the batch. */
+    public void updateCenter(Tensor teacher) {
+        Tensor batchCenter = teacher.mean(0, true);
+        center = Tensor.linearCombination(centerMomentum, center, 1f - centerMomentum, batchCenter);
+    }
+}

@@ -1,0 +1,50 @@
+package dev.dinoj.dino;
+
+import dev.dinoj.autograd.Variable;
+import dev.dinoj.nn.Module;
+import dev.dinoj.tensor.Tensor;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Backbone + DINO head over multi-crop input (the reference's MultiCropWrapper): consecutive crops of
+ * one resolution are concatenated and go through the backbone together, then all cls features go
+ * through the head at once. Output rows are crop-major: crop 0's batch, then crop 1's, ...
+ */
+public final class DinoModel extends Module {
+    private final VisionTransformer backbone;
+    private final DinoHead head;
+
+    public DinoModel(VisionTransformer backbone, DinoHead head) {
+        this.backbone = registerModule("backbone", backbone);
+        this.head = registerModule("head", head);
+    }
+
+    public VisionTransformer backbone() {
+        return backbone;
+    }
+
+    public DinoHead head() {
+        return head;
+    }
+
+    /** crops: each [B, 3, h_i, w_i]; returns [crops * B, out_dim]. */
+    public Variable forward(List<Tensor> crops) {
+        if (crops.isEmpty()) throw new IllegalArgumentException("DinoModel: no crops given");
+        List<Variable> features = new ArrayList<>();
+        int start = 0;
+        while (start < crops.size()) {
+            int end = start + 1;
+            while (end < crops.size() && crops.get(end).size(-1) == crops.get(start).size(-1)
+                    && crops.get(end).size(-2) == crops.get(start).size(-2)) {
+                end++;
+            }
+            Tensor batch = end - start == 1 ? crops.get(start) : Tensor.cat(0, crops.subList(start, end));
+            features.add(backbone.forward(Variable.constant(batch)));
+            start = end;
+        }
+        Variable all = features.size() == 1 ? features.get(0) : Variable.cat(0, features);
+        return head.forward(all);
+    }
+}

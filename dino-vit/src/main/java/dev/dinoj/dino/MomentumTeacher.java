@@ -1,0 +1,45 @@
+package dev.dinoj.dino;
+
+import dev.dinoj.autograd.Variable;
+import dev.dinoj.nn.Module;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The teacher: a copy of the student whose weights follow an exponential moving average of the
+ * student's, teacher = m * teacher + (1 - m) * student, and which never receives gradients.
+ */
+public final class MomentumTeacher {
+    private final Module teacher;
+    private final List<Variable> teacherParams = new ArrayList<>(), studentParams = new ArrayList<>();
+
+    /** Pairs parameters by name; copies the student's weights into the teacher and freezes it. */
+    public MomentumTeacher(Module student, Module teacher) {
+        this.teacher = teacher;
+        Map<String, Variable> s = student.namedParameters(), t = teacher.namedParameters();
+        if (!s.keySet().equals(t.keySet())) {
+            throw new IllegalArgumentException("teacher and student have different parameters: " + s.keySet() + " vs " + t.keySet());
+        }
+        teacher.loadStateDict(student.stateDict(), true);
+        for (Map.Entry<String, Variable> e : t.entrySet()) {
+            e.getValue().requiresGrad(false);
+            teacherParams.add(e.getValue());
+            studentParams.add(s.get(e.getKey()));
+        }
+    }
+
+    public Module teacher() {
+        return teacher;
+    }
+
+    /** One EMA step with momentum m over every parameter. */
+    public void update(double m) {
+        if (!(m >= 0 && m <= 1)) throw new IllegalArgumentException("teacher momentum must be in [0, 1], got " + m);
+        float w = (float) (1 - m);
+        for (int i = 0; i < teacherParams.size(); i++) {
+            teacherParams.get(i).data().lerpInPlace(studentParams.get(i).data(), w);
+        }
+    }
+}

@@ -1,0 +1,118 @@
+package dev.dinoj.dino;
+
+import dev.dinoj.autograd.Variable;
+import dev.dinoj.nn.Init;
+import dev.dinoj.nn.LayerNorm;
+import dev.dinoj.nn.Linear;
+import dev.dinoj.nn.Module;
+import dev.dinoj.nn.MultiHeadAttention;
+import dev.dinoj.nn.TransformerBlock;
+import dev.dinoj.tensor.Generator;
+import dev.dinoj.tensor.Tensor;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The DINO Vision Transformer backbone: patch embedding, cls token, learned position embedding
+ * (bicubically interpolated for other image sizes, as the reference's interpolate_pos_encoding),
+ * pre-norm blocks with drop-path rising linearly with depth, a final LayerNorm; the output is the cls
+ * token. Parameter names are the reference's (cls_token, pos_embed, patch_embed.proj.weight,
+ * blocks.0.attn.qkv.weight, norm.weight, ...), and so is the initialisation.
+ */
+public final class VisionTransformer extends Module {
+    private static final float NORM_EPS = 1e-6f;
+
+    private final VitConfig config;
+    private final PatchEmbed patchEmbed;
+    private final Variable clsToken, posEmbed;
+    private final List<TransformerBlock> blocks = new ArrayList<>();
+    private final LayerNorm norm;
+
+    public VisionTransformer(VitConfig c, Generator g) {
+        this.config = c;
+        int d = c.embedDim, n = c.gridSize() * c.gridSize();
+        patchEmbed = registerModule("patch_embed", new PatchEmbed(3, d, c.patchSize, g));
+        clsToken = registerParameter("cls_token", Init.truncNormal(Tensor.empty(1, 1, d), 0.02f, g));
+        posEmbed = registerParameter("pos_embed", Init.truncNormal(Tensor.empty(1, n + 1, d), 0.02f, g));
+        BlockList list = registerModule("blocks", new BlockList());
+        for (int i = 0; i < c.depth; i++) {
+            float dpr = c.depth == 1 ? 0f : c.dropPathRate * i / (c.depth - 1); // torch.linspace(0, rate, depth)
+            TransformerBlock b = new TransformerBlock(d, c.heads, c.mlpRatio, true, 0f, 0f, dpr, NORM_EPS, g);
+            list.add(b);
+            blocks.add(b);
+        }
+        norm = registerModule("norm", new LayerNorm(d, NORM_EPS));
+        // the reference's _init_weights: every Linear gets trunc_normal(0.02) weights and zero biases
+        for (TransformerBlock b : blocks) initLinears(b, g);
+    }
+
+    static void initLinears(Module m, Generator g) {
+        if (m instanceof Linear) {
+            Linear l = (Linear) m;
+            Init.truncNormal(l.weight().data(), 0.02f, g);
+            if (l.bias() != null) l.bias().data().fill(0f);
+        }
+        for (Module child : m.children().values()) initLinears(child, g);
+    }
+
+    /** Holds the blocks under the names "0", "1", ... (the reference's nn.ModuleList). */
+    static final class BlockList extends Module {
+        private int size;
+
+        void add(Module m) {
+            registerModule(Integer.toString(size++), m);
+        }
+    }
+
+    public VitConfig config() {
+        return config;
+    }
+
+    public int embedDim() {
+        return config.embedDim;
+    }
+
+    /** Patch tokens with the cls token prepended and position embeddings added: [B, 1 + N, D]. */
+    public Variable prepareTokens(Variable images) {
+        if (images.rank() != 4 || images.size(1) != 3) {
+            throw new IllegalArgumentException("VisionTransformer: images must be [B, 3, H, W], got " + images.shape());
+        }
+        int b = images.size(0), h = images.size(2), w = images.size(3);
+        Variable x = patchEmbed.forward(images);
+        x = Variable.cat(1, clsToken.expand(b, 1, config.embedDim), x);
+        return x.add(interpolatePosEncoding(h / config.patchSize, w / config.patchSize));
+    }
+
+    /**
+     * The position embedding for a gridH x gridW patch grid: the stored one when it matches, else its
+     * patch part resized bicubically with scale factors ((grid + 0.1) / sqrt N), as the reference does.
+     */
+    public Variable interpolatePosEncoding(int gridH, int gridW) {
+        int n = posEmbed.size(1) - 1, d = config.embedDim;
+        if (gridH * gridW == n && gridH == gridW) return posEmbed;
+        int side = (int) Math.round(Math.sqrt(n));
+        Variable cls = posEmbed.narrow(1, 0, 1);
+        Variable grid = posEmbed.narrow(1, 1, n).reshape(1, side, side, d).permute(0, 3, 1, 2);
+        double sh = (gridH + 0.1) / side, sw = (gridW + 0.1) / side;
+        Variable resized = BicubicOp.resize(grid, gridH, gridW, sh, sw);
+        Variable patches = resized.permute(0, 2, 3, 1).reshape(1, gridH * gridW, d);
+        return Variable.cat(1, cls, patches);
+    }
+
+    /** cls-token features after the final norm: [B, D]. */
+    @Override
+    public Variable forward(Variable images) {
+        Variable x = prepareTokens(images);
+        for (TransformerBlock b : blocks) x = b.forward(x);
+        return norm.forward(x).select(1, 0);
+    }
+
+    /** The last block's attention probabilities [B, heads, 1 + N, 1 + N]. */
+    public Tensor lastSelfAttention(Variable images) {
+        Variable x = prepareTokens(images);
+        for (int i = 0; i < blocks.size() - 1; i++) x = blocks.get(i).forward(x);
+        MultiHeadAttention.Output out = blocks.get(blocks.size() - 1).forwardWithAttention(x);
+        return out.attention();
+    }
+}

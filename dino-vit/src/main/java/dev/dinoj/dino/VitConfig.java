@@ -1,0 +1,56 @@
+package dev.dinoj.dino;
+
+import java.util.Locale;
+
+/**
+ * The shape of a Vision Transformer: width, depth, heads, patch size, the image size its position
+ * embedding is made for, MLP ratio and the stochastic-depth rate. Presets follow the reference
+ * (vit_tiny 192/12/3, vit_small 384/12/6, vit_base 768/12/12, MLP ratio 4, qkv bias, LayerNorm eps 1e-6).
+ */
+public final class VitConfig {
+    public final int embedDim, depth, heads, patchSize, imageSize;
+    public final float mlpRatio, dropPathRate;
+
+    public VitConfig(int embedDim, int depth, int heads, int patchSize, int imageSize, float mlpRatio, float dropPathRate) {
+        if (embedDim <= 0 || depth <= 0 || heads <= 0 || patchSize <= 0 || imageSize <= 0) {
+            throw new IllegalArgumentException("vit: width, depth, heads, patch and image size must be positive, got width " + embedDim
+                    + ", depth " + depth + ", heads " + heads + ", patch " + patchSize + ", image " + imageSize);
+        }
+        if (embedDim % heads != 0) throw new IllegalArgumentException("vit: width " + embedDim + " is not divisible by " + heads + " heads");
+        if (imageSize % patchSize != 0) {
+            throw new IllegalArgumentException("vit: image size " + imageSize + " is not a multiple of the patch size " + patchSize);
+        }
+        if (!(dropPathRate >= 0 && dropPathRate < 1)) throw new IllegalArgumentException("vit: drop-path rate must be in [0, 1), got " + dropPathRate);
+        this.embedDim = embedDim;
+        this.depth = depth;
+        this.heads = heads;
+        this.patchSize = patchSize;
+        this.imageSize = imageSize;
+        this.mlpRatio = mlpRatio;
+        this.dropPathRate = dropPathRate;
+    }
+
+    /** vit_tiny, vit_small or vit_base at the given patch and image size. */
+    public static VitConfig preset(String name, int patchSize, int imageSize) {
+        switch (name.toLowerCase(Locale.ROOT)) {
+            case "vit_tiny": return new VitConfig(192, 12, 3, patchSize, imageSize, 4f, 0f);
+            case "vit_small": return new VitConfig(384, 12, 6, patchSize, imageSize, 4f, 0f);
+            case "vit_base": return new VitConfig(768, 12, 12, patchSize, imageSize, 4f, 0f);
+            default: throw new IllegalArgumentException("unknown architecture '" + name + "': expected vit_tiny, vit_small, vit_base or custom");
+        }
+    }
+
+    public VitConfig withDropPath(float rate) {
+        return new VitConfig(embedDim, depth, heads, patchSize, imageSize, mlpRatio, rate);
+    }
+
+    public int gridSize() {
+        return imageSize / patchSize;
+    }
+
+    @Override
+    public String toString() {
+        return String.format(Locale.ROOT, "ViT(width %d, depth %d, heads %d, patch %d, image %d, mlp %.1f, drop-path %.2f)",
+                embedDim, depth, heads, patchSize, imageSize, mlpRatio, dropPathRate);
+    }
+}

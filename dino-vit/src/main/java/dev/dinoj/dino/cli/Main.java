@@ -1,0 +1,43 @@
+package dev.dinoj.dino.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The dino command: train, knn, embed and attention subcommands. */
+@Command(name = "dino", mixinStandardHelpOptions = true, version = "dinoj 0.1.0",
+        description = "DINO self-supervised Vision Transformer training and evaluation, in Java.",
+        subcommands = {TrainCommand.class, KnnCommand.class, EmbedCommand.class, AttentionCommand.class, CommandLine.HelpCommand.class})
+public final class Main implements Runnable {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "missing subcommand: train, knn, embed or attention");
+    }
+
+    public static void main(String[] args) {
+        System.exit(execute(args));
+    }
+
+    /** Runs the command line and returns the exit code (0 success, 1 failure, 2 bad usage). */
+    public static int execute(String... args) {
+        CommandLine cl = new CommandLine(new Main());
+        cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
+            // one clear message, not a stack trace: the exception messages name the problem
+            cmd.getErr().println(cmd.getColorScheme().errorText("error: " + describe(ex)));
+            if (System.getenv("DINOJ_DEBUG") != null) ex.printStackTrace(cmd.getErr());
+            return 1;
+        });
+        return cl.execute(args);
+    }
+
+    private static String describe(Throwable ex) {
+        if (ex instanceof java.nio.file.NoSuchFileException) {
+            java.nio.file.NoSuchFileException e = (java.nio.file.NoSuchFileException) ex;
+            return (e.getReason() != null ? e.getReason() : "file not found") + ": " + e.getFile();
+        }
+        String m = ex.getMessage();
+        return m == null ? ex.getClass().getSimpleName() : m;
+    }
+}

@@ -1,0 +1,166 @@
+package dev.dinoj.dino.data;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+
+/**
+ * DINO's multi-crop augmentation (DataAugmentationDINO): two global crops and N local crops of one
+ * image, each a RandomResizedCrop (bicubic) followed by horizontal flip (p 0.5), colour jitter
+ * (brightness 0.4, contrast 0.4, saturation 0.2, hue 0.1, in random order, p 0.8), grayscale (p 0.2)
+ * and Gaussian blur (p 1.0 on the first global crop, 0.1 on the second, 0.5 on local crops), plus
+ * solarization (p 0.2) on the second global crop, then ImageNet normalisation. The blur radius range
+ * (0.1 to 2.0 pixels at 224 px) is scaled to the crop size so small images are not washed out.
+ */
+public final class MultiCropAugmentation {
+    static final float[] MEAN = {0.485f, 0.456f, 0.406f};
+    static final float[] STD = {0.229f, 0.224f, 0.225f};
+
+    private final int globalSize, localSize, localCrops;
+    private final double globalMin, globalMax, localMin, localMax;
+
+    public MultiCropAugmentation(int globalSize, int localSize, int localCrops, double[] globalScale, double[] localScale) {
+        if (globalSize <= 0 || localSize <= 0) throw new IllegalArgumentException("crop sizes must be positive, got " + globalSize + " and " + localSize);
+        if (localCrops < 0) throw new IllegalArgumentException("local crop count must be >= 0, got " + localCrops);
+        checkScale(globalScale, "global");
+        checkScale(localScale, "local");
+        this.globalSize = globalSize;
+        this.localSize = localSize;
+        this.localCrops = localCrops;
+        this.globalMin = globalScale[0];
+        this.globalMax = globalScale[1];
+        this.localMin = localScale[0];
+        this.localMax = localScale[1];
+    }
+
+    private static void checkScale(double[] s, String which) {
+        if (s.length != 2 || !(s[0] > 0) || !(s[0] <= s[1]) || s[1] > 1) {
+            throw new IllegalArgumentException(which + " crop scale must be two numbers 0 < min <= max <= 1, got " + java.util.Arrays.toString(s));
+        }
+    }
+
+    public int globalSize() {
+        return globalSize;
+    }
+
+    public int localSize() {
+        return localSize;
+    }
+
+    public int cropCount() {
+        return 2 + localCrops;
+    }
+
+    /** The crops of one image, normalised, each float[3 * s * s]: the 2 global crops first. */
+    public List<float[]> apply(Image image, SplittableRandom r) {
+        List<float[]> out = new ArrayList<>(cropCount());
+        out.add(crop(image, r, globalSize, globalMin, globalMax, 1.0, false));
+        out.add(crop(image, r, globalSize, globalMin, globalMax, 0.1, true));
+        for (int i = 0; i < localCrops; i++) out.add(crop(image, r, localSize, localMin, localMax, 0.5, false));
+        return out;
+    }
+
+    private static float[] crop(Image src, SplittableRandom r, int size, double smin, double smax, double blurP, boolean solarize) {
+        double[] box = randomResizedCropBox(src.width, src.height, smin, smax, r);
+        Image im = Resampler.resize(src, box[0], box[1], box[2], box[3], size, size);
+        if (r.nextDouble() < 0.5) PhotometricOps.horizontalFlip(im);
+        if (r.nextDouble() < 0.8) colorJitter(im, r);
+        if (r.nextDouble() < 0.2) PhotometricOps.grayscale(im);
+        if (r.nextDouble() < blurP) {
+            double scale = size / 224.0;
+            PhotometricOps.gaussianBlur(im, r.nextDouble(0.1, 2.0) * scale);
+        }
+        if (solarize && r.nextDouble() < 0.2) PhotometricOps.solarize(im);
+        return normalize(im);
+    }
+
+    /** ColorJitter(0.4, 0.4, 0.2, 0.1): each factor drawn, applied in a random order. */
+    static void colorJitter(Image im, SplittableRandom r) {
+        float b = (float) r.nextDouble(0.6, 1.4), c = (float) r.nextDouble(0.6, 1.4), s = (float) r.nextDouble(0.8, 1.2);
+        float h = (float) r.nextDouble(-0.1, 0.1);
+        int[] order = {0, 1, 2, 3};
+        for (int i = 3; i > 0; i--) {
+            int j = r.nextInt(i + 1), t = order[i];
+            order[i] = order[j];
+            order[j] = t;
+        }
+        for (int op : order) {
+            switch (op) {
+                case 0: PhotometricOps.brightness(im, b); break;
+                case 1: PhotometricOps.contrast(im, c); break;
+                case 2: PhotometricOps.saturation(im, s); break;
+                default: PhotometricOps.hue(im, h); break;
+            }
+        }
+    }
+
+    /**
+     * torchvision's RandomResizedCrop.get_params: up to 10 tries of an area fraction in [smin, smax]
+     * and a log-uniform aspect ratio in [3/4, 4/3]; else the central crop with the ratio clamped.
+     * Returns {x, y, w, h}.
+     */
+    static double[] randomResizedCropBox(int width, int height, double smin, double smax, SplittableRandom r) {
+        double area = (double) width * height, logLo = Math.log(3.0 / 4), logHi = Math.log(4.0 / 3);
+        for (int attempt = 0; attempt < 10; attempt++) {
+            double target = area * (smin == smax ? smin : r.nextDouble(smin, smax));
+            double ratio = Math.exp(r.nextDouble(logLo, logHi));
+            int w = (int) Math.round(Math.sqrt(target * ratio)), h = (int) Math.round(Math.sqrt(target / ratio));
+            if (w > 0 && h > 0 && w <= width && h <= height) {
+                int y = r.nextInt(height - h + 1), x = r.nextInt(width - w + 1);
+                return new double[] {x, y, w, h};
+            }
+        }
+        double inRatio = (double) width / height;
+        int w, h;
+        if (inRatio < 3.0 / 4) {
+            w = width;
+            h = (int) Math.round(w / (3.0 / 4));
+        } else if (inRatio > 4.0 / 3) {
+            h = height;
+            w = (int) Math.round(h * (4.0 / 3));
+        } else {
+            w = width;
+            h = height;
+        }
+        return new double[] {(width - w) / 2, (height - h) / 2, w, h};
+    }
+
+    /** (x - mean) / std per channel, ImageNet statistics. */
+    public static float[] normalize(Image im) {
+        int p = im.width * im.height;
+        float[] out = new float[3 * p];
+        for (int c = 0; c < 3; c++) {
+            for (int i = 0; i < p; i++) out[c * p + i] = (im.data[c * p + i] - MEAN[c]) / STD[c];
+        }
+        return out;
+    }
+
+    /**
+     * The reference's evaluation transform at model resolution {@code size}: an image already size x size
+     * is only normalised; others have their shorter side resized to size / 0.875 (Resize(256) for 224)
+     * and are centre-cropped to size.
+     */
+    public static float[] evalTransform(Image im, int size) {
+        if (im.width == size && im.height == size) return normalize(im);
+        int shorter = (int) Math.round(size / 0.875);
+        int w, h;
+        if (im.width <= im.height) {
+            w = shorter;
+            h = (int) Math.round((double) im.height * shorter / im.width);
+        } else {
+            h = shorter;
+            w = (int) Math.round((double) im.width * shorter / im.height);
+        }
+        Image resized = Resampler.resize(im, w, h);
+        int x0 = (int) Math.round((w - size) / 2.0), y0 = (int) Math.round((h - size) / 2.0);
+        float[] out = new float[3 * size * size];
+        for (int c = 0; c < 3; c++) {
+            for (int y = 0; y < size; y++) {
+                for (int x = 0; x < size; x++) {
+                    out[(c * size + y) * size + x] = (resized.get(c, y0 + y, x0 + x) - MEAN[c]) / STD[c];
+                }
+            }
+        }
+        return out;
+    }
+}

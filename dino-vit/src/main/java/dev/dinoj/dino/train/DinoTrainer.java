@@ -1,0 +1,370 @@
+package dev.dinoj.dino.train;
+
+import dev.dinoj.autograd.GradMode;
+import dev.dinoj.autograd.Variable;
+import dev.dinoj.dino.DinoHead;
+import dev.dinoj.dino.DinoLoss;
+import dev.dinoj.dino.DinoModel;
+import dev.dinoj.dino.MomentumTeacher;
+import dev.dinoj.dino.VisionTransformer;
+import dev.dinoj.dino.VitConfig;
+import dev.dinoj.dino.data.ImageDataset;
+import dev.dinoj.dino.data.ImageFolder;
+import dev.dinoj.dino.data.MultiCropAugmentation;
+import dev.dinoj.dino.data.MultiCropLoader;
+import dev.dinoj.dino.data.SyntheticShapes;
+import dev.dinoj.dino.eval.FeatureExtractor;
+import dev.dinoj.dino.eval.KnnClassifier;
+import dev.dinoj.nn.AdamW;
+import dev.dinoj.nn.Checkpoint;
+import dev.dinoj.nn.GradClip;
+import dev.dinoj.nn.ParamGroup;
+import dev.dinoj.nn.Schedule;
+import dev.dinoj.tensor.Generator;
+import dev.dinoj.tensor.Tensor;
+import dev.dinoj.tensor.io.SafeTensors;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * DINO self-distillation, as the reference's train_dino: a student (backbone + head, drop-path) trained
+ * by AdamW on the cross-entropy against a momentum teacher's centred, sharpened outputs on multi-crop
+ * views; learning rate (linear scaling with batch/256, warm-up, cosine), weight decay (cosine) and
+ * teacher momentum (cosine to 1) per iteration, teacher temperature per epoch; per-parameter gradient
+ * clipping; the last layer frozen for the first epoch(s). Each epoch ends with an atomic checkpoint of
+ * everything a resumed run needs to continue bit-for-bit on the same machine and thread count.
+ */
+public final class DinoTrainer implements AutoCloseable {
+    public static final String CHECKPOINT = "checkpoint.safetensors";
+    public static final String TEACHER_BACKBONE = "teacher_backbone.safetensors";
+    public static final String METRICS = "metrics.jsonl";
+    public static final String CHART = "metrics.png";
+    private static final String FORMAT = "dinoj-dino-checkpoint/1";
+
+    private final TrainConfig config;
+    private final Path outDir;
+    private final PrintStream log;
+    private final ImageDataset trainData;
+    private final MultiCropLoader loader;
+    private final DinoModel student, teacher;
+    private final MomentumTeacher ema;
+    private final DinoLoss loss;
+    private final AdamW optimizer;
+    private final ParamGroup regularized, unregularized;
+    private final Schedule lrSchedule, wdSchedule, momentumSchedule;
+    private final Generator dropPathGenerator;
+    private final int itersPerEpoch;
+    private int startEpoch;
+
+    /** Summary of a finished run. */
+    public static final class Result {
+        public final int epochs;
+        public final double finalLoss;
+        public final KnnClassifier.Result knnAtInit, knnFinal;
+
+        Result(int epochs, double finalLoss, KnnClassifier.Result knnAtInit, KnnClassifier.Result knnFinal) {
+            this.epochs = epochs;
+            this.finalLoss = finalLoss;
+            this.knnAtInit = knnAtInit;
+            this.knnFinal = knnFinal;
+        }
+    }
+
+    /** A new run writing into outDir (created if needed); an existing checkpoint there is replaced only at the end of epoch 1. */
+    public DinoTrainer(TrainConfig config, Path outDir, PrintStream log) throws IOException {
+        this(config, openTrainData(config), outDir, log, null);
+    }
+
+    /** A new run on a dataset of the caller's (config.data is then only recorded, not read). */
+    public DinoTrainer(TrainConfig config, ImageDataset data, Path outDir, PrintStream log) throws IOException {
+        this(config, data, outDir, log, null);
+    }
+
+    private DinoTrainer(TrainConfig config, ImageDataset data, Path outDir, PrintStream log, SafeTensors.Contents resume) throws IOException {
+        config.validate();
+        this.config = config;
+        this.outDir = outDir;
+        this.log = log;
+        Files.createDirectories(outDir);
+        trainData = data;
+        MultiCropAugmentation aug = new MultiCropAugmentation(config.globalSize, config.localSize, config.localCrops,
+                config.globalScale, config.localScale);
+        loader = new MultiCropLoader(trainData, aug, config.batchSize, config.workers, 2, config.seed);
+        itersPerEpoch = loader.batchesPerEpoch();
+
+        VitConfig vit = config.vit();
+        Generator init = new Generator(config.seed);
+        student = new DinoModel(new VisionTransformer(vit, init),
+                new DinoHead(vit.embedDim, config.outDim, config.headHidden, config.headBottleneck, config.normLastLayer, init));
+        teacher = new DinoModel(new VisionTransformer(vit.withDropPath(0f), init),
+                new DinoHead(vit.embedDim, config.outDim, config.headHidden, config.headBottleneck, config.normLastLayer, init));
+        dropPathGenerator = new Generator(config.seed ^ 0x5DEECE66DL);
+        student.setGenerator(dropPathGenerator);
+        ema = new MomentumTeacher(student, teacher);
+        teacher.eval();
+
+        int crops = 2 + config.localCrops;
+        loss = new DinoLoss(config.outDim, crops, (float) config.studentTemp,
+                Schedule.warmupCosine(config.teacherTemp, config.teacherTemp, config.epochs, 1, config.warmupTeacherTempEpochs,
+                        config.warmupTeacherTemp),
+                (float) config.centerMomentum);
+
+        ParamGroup[] groups = ParamGroup.decayAndNoDecay(student.namedParameters(), 0, config.weightDecay);
+        regularized = groups[0];
+        unregularized = groups[1];
+        optimizer = new AdamW(List.of(regularized, unregularized), 0.9f, 0.999f, 1e-8f);
+        double scaledLr = config.lr * config.batchSize / 256.0;
+        lrSchedule = Schedule.warmupCosine(scaledLr, config.minLr, config.epochs, itersPerEpoch, config.warmupEpochs, 0);
+        wdSchedule = Schedule.warmupCosine(config.weightDecay, config.weightDecayEnd, config.epochs, itersPerEpoch, 0, 0);
+        momentumSchedule = Schedule.warmupCosine(config.momentumTeacher, 1.0, config.epochs, itersPerEpoch, 0, 0);
+
+        if (resume != null) restore(resume);
+    }
+
+    /** Continues the run whose checkpoint is in outDir, with the configuration saved there. */
+    public static DinoTrainer resume(Path outDir, PrintStream log) throws IOException {
+        Path ckpt = outDir.resolve(CHECKPOINT);
+        if (!Files.exists(ckpt)) {
+            throw new IOException("cannot resume: no checkpoint " + ckpt + " (train without --resume to start a new run)");
+        }
+        SafeTensors.Contents c = SafeTensors.read(ckpt);
+        if (!FORMAT.equals(c.metadata().get("format"))) {
+            throw new IOException("cannot resume from " + ckpt + ": it is not a dinoj DINO training checkpoint (format "
+                    + c.metadata().get("format") + ")");
+        }
+        TrainConfig config = TrainConfig.fromJson(c.metadata().get("config"));
+        return new DinoTrainer(config, openTrainData(config), outDir, log, c);
+    }
+
+    private static ImageDataset openTrainData(TrainConfig c) throws IOException {
+        if (c.data.equals("synthetic")) return new SyntheticShapes(c.syntheticImages, c.syntheticSize, c.seed);
+        return new ImageFolder(Path.of(c.data));
+    }
+
+    public TrainConfig config() {
+        return config;
+    }
+
+    public DinoModel student() {
+        return student;
+    }
+
+    public DinoModel teacher() {
+        return teacher;
+    }
+
+    public int iterationsPerEpoch() {
+        return itersPerEpoch;
+    }
+
+    /** Trains from the current epoch to the configured number of epochs. */
+    public Result run() throws IOException {
+        return run(config.epochs);
+    }
+
+    /**
+     * Trains from the current epoch up to (not including) epoch {@code stopEpoch}, checkpointing each
+     * epoch; stopping early leaves a run that {@link #resume} continues exactly.
+     */
+    public Result run(int stopEpoch) throws IOException {
+        if (stopEpoch <= startEpoch || stopEpoch > config.epochs) {
+            throw new IllegalArgumentException("run: stop epoch " + stopEpoch + " must be in (" + startEpoch + ", " + config.epochs + "]");
+        }
+        log.printf(Locale.ROOT, "DINO: %s, head out_dim %d, %d crops (%d px global, %d px local), %d images, batch %d, %d iterations/epoch%n",
+                config.vit(), config.outDim, 2 + config.localCrops, config.globalSize, config.localSize, trainData.size(),
+                config.batchSize, itersPerEpoch);
+        log.printf(Locale.ROOT, "student: %,d parameters; output: %s%n", student.parameterCount(), outDir.toAbsolutePath());
+        KnnEval knn = KnnEval.create(config, trainData);
+        KnnClassifier.Result atInit = null, last = null;
+        double lastLoss = Double.NaN;
+        try (MetricsLog metrics = new MetricsLog(outDir.resolve(METRICS), startEpoch == 0 ? -1 : (long) startEpoch * itersPerEpoch)) {
+            if (startEpoch == 0 && knn != null) {
+                atInit = knn.evaluate(teacher.backbone());
+                log.println("k-NN at random initialisation: " + atInit);
+                metrics.write(knnRecord(0, 0, atInit));
+            }
+            ProgressLine progress = new ProgressLine(log);
+            long runStart = System.nanoTime();
+            int doneIters = 0, totalIters = (stopEpoch - startEpoch) * itersPerEpoch;
+            for (int epoch = startEpoch; epoch < stopEpoch; epoch++) {
+                long epochStart = System.nanoTime();
+                double lossSum = 0;
+                int step = 0;
+                student.train(true);
+                for (MultiCropLoader.Batch batch : loader.epoch(epoch, 0)) {
+                    int it = epoch * itersPerEpoch + step;
+                    long t0 = System.nanoTime();
+                    double l = trainStep(batch.crops, epoch, it);
+                    if (!Double.isFinite(l)) {
+                        progress.finish("");
+                        throw new TrainingDivergedException(String.format(Locale.ROOT,
+                                "the loss became %s at epoch %d, step %d; training stopped. %s", l, epoch + 1, step + 1,
+                                epoch == 0 ? "No checkpoint was written." : "The last good checkpoint (end of epoch " + epoch + ") is intact at "
+                                        + outDir.resolve(CHECKPOINT) + "."));
+                    }
+                    lossSum += l;
+                    lastLoss = l;
+                    step++;
+                    doneIters++;
+                    double secs = (System.nanoTime() - t0) / 1e9;
+                    double elapsed = (System.nanoTime() - runStart) / 1e9;
+                    double ips = config.batchSize / secs;
+                    Map<String, Object> rec = new LinkedHashMap<>();
+                    rec.put("type", "step");
+                    rec.put("epoch", epoch + 1);
+                    rec.put("step", step);
+                    rec.put("iteration", it);
+                    rec.put("loss", l);
+                    rec.put("lr", lrSchedule.at(it));
+                    rec.put("weight_decay", wdSchedule.at(it));
+                    rec.put("teacher_momentum", momentumSchedule.at(it));
+                    rec.put("teacher_temp", loss.teacherTemperature(epoch));
+                    rec.put("images_per_s", ips);
+                    metrics.write(rec);
+                    double eta = elapsed / doneIters * (totalIters - doneIters);
+                    progress.update(String.format(Locale.ROOT, "epoch %d/%d step %d/%d | loss %.4f | lr %.2e | momentum %.5f | %.1f img/s | ETA %s",
+                            epoch + 1, config.epochs, step, itersPerEpoch, l, lrSchedule.at(it), momentumSchedule.at(it), ips,
+                            ProgressLine.duration(eta)));
+                }
+                double epochSecs = (System.nanoTime() - epochStart) / 1e9;
+                progress.finish(String.format(Locale.ROOT, "epoch %d/%d done: mean loss %.4f, %s, %.1f img/s", epoch + 1, config.epochs,
+                        lossSum / step, ProgressLine.duration(epochSecs), step * config.batchSize / epochSecs));
+                Map<String, Object> rec = new LinkedHashMap<>();
+                rec.put("type", "epoch");
+                rec.put("epoch", epoch + 1);
+                rec.put("iteration", (epoch + 1) * itersPerEpoch - 1);
+                rec.put("mean_loss", lossSum / step);
+                rec.put("seconds", epochSecs);
+                metrics.write(rec);
+                boolean lastEpoch = epoch == config.epochs - 1;
+                if (knn != null && ((epoch + 1) % config.knnEvery == 0 || lastEpoch)) {
+                    last = knn.evaluate(teacher.backbone());
+                    log.println("k-NN after epoch " + (epoch + 1) + ": " + last);
+                    metrics.write(knnRecord(epoch + 1, (epoch + 1) * itersPerEpoch - 1, last));
+                }
+                saveCheckpoint(epoch + 1);
+                TrainingCharts.write(metrics.path(), outDir.resolve(CHART));
+            }
+        }
+        saveTeacherBackbone(outDir.resolve(TEACHER_BACKBONE));
+        startEpoch = stopEpoch;
+        return new Result(stopEpoch, lastLoss, atInit, last);
+    }
+
+    private static Map<String, Object> knnRecord(int epoch, long iteration, KnnClassifier.Result r) {
+        Map<String, Object> rec = new LinkedHashMap<>();
+        rec.put("type", "knn");
+        rec.put("epoch", epoch);
+        rec.put("iteration", iteration);
+        rec.put("top1", r.top1);
+        rec.put("top5", r.top5);
+        return rec;
+    }
+
+    /** One iteration; returns the loss. */
+    double trainStep(List<Tensor> crops, int epoch, int it) {
+        for (ParamGroup g : optimizer.groups()) g.setLr(lrSchedule.at(it));
+        regularized.setWeightDecay(wdSchedule.at(it)); // only the first group is regularised
+        Tensor teacherOut;
+        try (GradMode.Scope ignored = GradMode.disabled()) {
+            teacherOut = teacher.forward(crops.subList(0, 2)).data();
+        }
+        Variable studentOut = student.forward(crops);
+        Variable l = loss.forward(studentOut, teacherOut, epoch);
+        double value = l.item();
+        if (!Double.isFinite(value)) return value;
+        optimizer.zeroGrad();
+        l.backward();
+        if (config.clipGrad > 0) GradClip.perParameter(student.parameters(), config.clipGrad);
+        if (epoch < config.freezeLastLayer) {
+            student.namedParameters().forEach((name, p) -> {
+                if (name.contains("last_layer")) p.zeroGrad();
+            });
+        }
+        optimizer.step();
+        try (GradMode.Scope ignored = GradMode.disabled()) {
+            ema.update(momentumSchedule.at(it));
+        }
+        loss.updateCenter(teacherOut);
+        return value;
+    }
+
+    private void saveCheckpoint(int epochsDone) throws IOException {
+        Map<String, Tensor> all = new LinkedHashMap<>();
+        all.putAll(Checkpoint.prefixed("student", student.stateDict()));
+        all.putAll(Checkpoint.prefixed("teacher", teacher.stateDict()));
+        all.putAll(Checkpoint.prefixed("optimizer", optimizer.stateDict()));
+        all.put("dino_loss.center", loss.center());
+        Map<String, String> meta = new LinkedHashMap<>();
+        meta.put("format", FORMAT);
+        meta.put("epoch", Integer.toString(epochsDone));
+        meta.put("iteration", Long.toString((long) epochsDone * itersPerEpoch));
+        meta.put("drop_path_generator", dropPathGenerator.seed() + ":" + dropPathGenerator.offset());
+        meta.put("num_heads", Integer.toString(config.vit().heads));
+        meta.put("config", config.toJson());
+        SafeTensors.write(outDir.resolve(CHECKPOINT), all, meta);
+    }
+
+    private void restore(SafeTensors.Contents c) {
+        Map<String, Tensor> t = c.tensors();
+        student.loadStateDict(Checkpoint.section(t, "student"), true);
+        teacher.loadStateDict(Checkpoint.section(t, "teacher"), true);
+        optimizer.loadStateDict(Checkpoint.section(t, "optimizer"));
+        Tensor center = t.get("dino_loss.center");
+        if (center == null) throw new IllegalArgumentException("checkpoint has no dino_loss.center");
+        loss.setCenter(center);
+        String[] gen = c.metadata().get("drop_path_generator").split(":");
+        dropPathGenerator.setState(Long.parseLong(gen[0]), Long.parseLong(gen[1]));
+        startEpoch = Integer.parseInt(c.metadata().get("epoch"));
+        log.printf(Locale.ROOT, "resuming after epoch %d of %d%n", startEpoch, config.epochs);
+    }
+
+    /** The teacher backbone alone, under the reference names, with num_heads in the metadata (for embed/knn/attention). */
+    public void saveTeacherBackbone(Path file) throws IOException {
+        Map<String, String> meta = new LinkedHashMap<>();
+        meta.put("num_heads", Integer.toString(config.vit().heads));
+        meta.put("source", "dinoj DINO teacher backbone");
+        Checkpoint.save(file, teacher.backbone(), meta);
+    }
+
+    @Override
+    public void close() {
+        loader.close();
+    }
+
+    /** k-NN evaluation during training: bank = training images, queries = held-out images. */
+    static final class KnnEval {
+        private final ImageDataset bank, queries;
+        private final int workers;
+
+        private KnnEval(ImageDataset bank, ImageDataset queries, int workers) {
+            this.bank = bank;
+            this.queries = queries;
+            this.workers = workers;
+        }
+
+        static KnnEval create(TrainConfig c, ImageDataset train) {
+            if (!c.data.equals("synthetic") || c.evalImages <= 0) return null;
+            return new KnnEval(train, new SyntheticShapes(c.evalImages, c.syntheticSize, c.seed + 1_000_003L), c.workers);
+        }
+
+        KnnClassifier.Result evaluate(VisionTransformer backbone) throws IOException {
+            Tensor bankF = FeatureExtractor.extract(backbone, bank, 128, workers);
+            Tensor queryF = FeatureExtractor.extract(backbone, queries, 128, workers);
+            return KnnClassifier.reference().evaluate(bankF, labels(bank), queryF, labels(queries), bank.classes().size());
+        }
+
+        private static int[] labels(ImageDataset d) {
+            int[] l = new int[d.size()];
+            for (int i = 0; i < l.length; i++) l[i] = d.label(i);
+            return l;
+        }
+    }
+}

@@ -1,0 +1,113 @@
+package dev.dinoj.dino;
+
+import dev.dinoj.autograd.GradCheck;
+import dev.dinoj.autograd.Variable;
+import dev.dinoj.nn.Schedule;
+import dev.dinoj.tensor.Generator;
+import dev.dinoj.tensor.Tensor;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.data.Offset.offset;
+
+class DinoLossTest {
+    private static double[] softmax(double[] x, double t) {
+        double max = Double.NEGATIVE_INFINITY, sum = 0;
+        for (double v : x) max = Math.max(max, v / t);
+        double[] e = new double[x.length];
+        for (int i = 0; i < x.length; i++) sum += e[i] = Math.exp(x[i] / t - max);
+        for (int i = 0; i < x.length; i++) e[i] /= sum;
+        return e;
+    }
+
+    /** The reference's double loop over (teacher view, student view) pairs, in double precision. */
+    private static double referenceLoss(double[][] student, double[][] teacher, double[] center, int b, int crops, double ts, double tt) {
+        double total = 0;
+        int terms = 0;
+        for (int iq = 0; iq < 2; iq++) {
+            for (int v = 0; v < crops; v++) {
+                if (v == iq) continue;
+                double mean = 0;
+                for (int i = 0; i < b; i++) {
+                    double[] t = teacher[iq * b + i].clone();
+                    for (int k = 0; k < t.length; k++) t[k] -= center[k];
+                    double[] q = softmax(t, tt), p = softmax(student[v * b + i], ts);
+                    double ce = 0;
+                    for (int k = 0; k < q.length; k++) ce -= q[k] * Math.log(p[k]);
+                    mean += ce / b;
+                }
+                total += mean;
+                terms++;
+            }
+        }
+        return total / terms;
+    }
+
+    @Test
+    void handComputedTwoCropExample() {
+        // 2 crops, batch 1, 2 outputs, zero center: loss = 1/2 [CE(q1, p0) + CE(q0, p1)]
+        Tensor s = Tensor.fromArray(new float[] {0.1f, 0f, 0f, 0.2f}, 2, 2); // student temp 0.1 -> logits/0.1 = [1,0], [0,2]
+        Tensor t = Tensor.fromArray(new float[] {0.04f, 0f, 0f, 0f}, 2, 2);  // teacher temp 0.04 -> [1,0], [0,0]
+        DinoLoss loss = new DinoLoss(2, 2, 0.1f, Schedule.constant(0.04, 1), 0.9f);
+        double q0a = Math.exp(1) / (Math.exp(1) + 1), q0b = 1 - q0a; // softmax([1, 0])
+        double logp0a = 1 - Math.log(Math.exp(1) + 1), logp0b = -Math.log(Math.exp(1) + 1);
+        double logp1a = -Math.log(1 + Math.exp(2)), logp1b = 2 - Math.log(1 + Math.exp(2));
+        double ce10 = -(0.5 * logp0a + 0.5 * logp0b);       // teacher view 1 (uniform) vs student view 0
+        double ce01 = -(q0a * logp1a + q0b * logp1b);       // teacher view 0 vs student view 1
+        double expected = (ce10 + ce01) / 2;
+        assertThat((double) loss.forward(Variable.constant(s), t, 0).item()).isCloseTo(expected, offset(1e-5));
+    }
+
+    @Test
+    void matchesTheReferenceDoubleLoopWithLocalCropsAndCenter() {
+        Generator g = new Generator(3);
+        int b = 3, crops = 5, k = 7;
+        Tensor s = Tensor.randn(g, crops * b, k), t = Tensor.randn(g, 2 * b, k), c = Tensor.randn(g, 1, k).mul(0.3f);
+        DinoLoss loss = new DinoLoss(k, crops, 0.1f, Schedule.warmupCosine(0.07, 0.07, 3, 1, 2, 0.04), 0.9f);
+        loss.setCenter(c);
+        double[][] sv = rows(s), tv = rows(t);
+        double[] cv = rows(c)[0];
+        for (int epoch = 0; epoch < 3; epoch++) {
+            double expected = referenceLoss(sv, tv, cv, b, crops, 0.1, loss.teacherTemperature(epoch));
+            assertThat((double) loss.forward(Variable.constant(s), t, epoch).item()).isCloseTo(expected, offset(1e-5 * Math.abs(expected)));
+        }
+        assertThat(loss.teacherTemperature(0)).isEqualTo(0.04f);
+        assertThat(loss.teacherTemperature(2)).isEqualTo(0.07f);
+    }
+
+    @Test
+    void gradientWithRespectToStudentLogitsPassesAGradientCheck() {
+        Generator g = new Generator(4);
+        Tensor t = Tensor.randn(g, 4, 6);
+        DinoLoss loss = new DinoLoss(6, 4, 0.1f, Schedule.constant(0.04, 1), 0.9f);
+        GradCheck.defaults().eps(1e-3).check(v -> loss.forward(v[0], t, 0), Tensor.randn(g, 8, 6).mul(0.1f));
+    }
+
+    @Test
+    void centerIsAnEmaOfTheTeacherBatchMean() {
+        DinoLoss loss = new DinoLoss(3, 2, 0.1f, Schedule.constant(0.04, 1), 0.9f);
+        loss.setCenter(Tensor.fromArray(new float[] {1, 2, 3}, 1, 3));
+        loss.updateCenter(Tensor.fromArray(new float[] {0, 0, 0, 2, 4, 6}, 2, 3)); // batch mean [1, 2, 3]... times 1
+        assertThat(loss.center().toFloatArray()).containsExactly(new float[] {1, 2, 3}, offset(1e-6f));
+        loss.updateCenter(Tensor.fromArray(new float[] {10, 10, 10, 10, 10, 10}, 2, 3));
+        assertThat(loss.center().toFloatArray()).containsExactly(new float[] {0.9f + 1, 1.8f + 1, 2.7f + 1}, offset(1e-5f));
+    }
+
+    @Test
+    void badShapesAreNamed() {
+        DinoLoss loss = new DinoLoss(4, 3, 0.1f, Schedule.constant(0.04, 1), 0.9f);
+        assertThatThrownBy(() -> loss.forward(Variable.constant(Tensor.zeros(7, 4)), Tensor.zeros(2, 4), 0))
+                .hasMessageContaining("[3 * B, 4]");
+        assertThatThrownBy(() -> loss.forward(Variable.constant(Tensor.zeros(6, 4)), Tensor.zeros(3, 4), 0))
+                .hasMessageContaining("[2 * 2, 4]");
+    }
+
+    private static double[][] rows(Tensor t) {
+        float[] f = t.toFloatArray();
+        int r = t.size(0), c = t.size(1);
+        double[][] out = new double[r][c];
+        for (int i = 0; i < r; i++) for (int j = 0; j < c; j++) out[i][j] = f[i * c + j];
+        return out;
+    }
+}
