@@ -349,10 +349,7 @@ public final class Variable {
     /** softmax(x / temperature) over the last dimension. */
     public Variable softmax(float temperature) {
         Tensor y = data.softmax(temperature);
-        return fromOp("softmax", y, g -> {
-            Tensor dot = g.mul(y).sum(-1, true);
-            return new Tensor[] {g.sub(dot).mul(y).div(temperature)};
-        }, this);
+        return fromOp("softmax", y, g -> new Tensor[] {y.softmaxBackward(g, temperature, false)}, this);
     }
 
     public Variable softmax() {
@@ -362,10 +359,7 @@ public final class Variable {
     /** log softmax(x / temperature) over the last dimension. */
     public Variable logSoftmax(float temperature) {
         Tensor y = data.logSoftmax(temperature);
-        return fromOp("logSoftmax", y, g -> {
-            Tensor total = g.sum(-1, true);
-            return new Tensor[] {g.sub(y.exp().mul(total)).div(temperature)};
-        }, this);
+        return fromOp("logSoftmax", y, g -> new Tensor[] {y.softmaxBackward(g, temperature, true)}, this);
     }
 
     public Variable logSoftmax() {
@@ -375,22 +369,8 @@ public final class Variable {
     /** LayerNorm over the last dimension with optional affine weight and bias ([C]). */
     public Variable layerNorm(Variable weight, Variable bias, float eps) {
         LayerNormResult r = data.layerNormWithStats(weight == null ? null : weight.data, bias == null ? null : bias.data, eps);
-        int c = size(-1);
-        return fromOp("layerNorm", r.output(), g -> {
-            Tensor mean = r.mean().unsqueeze(-1), rstd = r.rstd().unsqueeze(-1);
-            Tensor xhat = data.sub(mean).mul(rstd);
-            int[] rows = new int[rank() - 1];
-            for (int d = 0; d < rows.length; d++) rows[d] = d;
-            Tensor gw = weight != null && weight.requiresGrad ? g.mul(xhat).sum(rows, false).reshape(c) : null;
-            Tensor gb = bias != null && bias.requiresGrad ? g.sum(rows, false).reshape(c) : null;
-            Tensor gx = null;
-            if (requiresGrad) {
-                Tensor gh = weight == null ? g : g.mul(weight.data);
-                Tensor m1 = gh.mean(-1, true), m2 = gh.mul(xhat).mean(-1, true);
-                gx = gh.sub(m1).sub(xhat.mul(m2)).mul(rstd);
-            }
-            return new Tensor[] {gx, gw, gb};
-        }, this, weight, bias);
+        return fromOp("layerNorm", r.output(), g -> data.layerNormBackward(weight == null ? null : weight.data, r, g,
+                weight != null && weight.requiresGrad, bias != null && bias.requiresGrad), this, weight, bias);
     }
 
     // ------------------------------------------------------------------ reductions

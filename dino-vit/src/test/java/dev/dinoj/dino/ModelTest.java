@@ -109,4 +109,22 @@ class ModelTest {
         assertThat(t.parameters()).allMatch(p -> p.grad() == null);
         assertThatThrownBy(() -> ema.update(1.5)).hasMessageContaining("[0, 1]");
     }
+
+    @Test
+    void wholeStudentGradientsPassACheckThroughTheDinoLoss() {
+        VisionTransformer vit = new VisionTransformer(new VitConfig(8, 2, 2, 4, 8, 2f, 0f), g);
+        DinoModel model = new DinoModel(vit, new DinoHead(8, 12, 10, 6, false, g));
+        Tensor teacher = Tensor.randn(g, 4, 12);
+        Tensor local = Tensor.randn(g, 2, 3, 4, 4);
+        DinoLoss loss = new DinoLoss(12, 3, 0.1f, dev.dinoj.nn.Schedule.constant(0.04, 1), 0.9f);
+        // O(1) weights: with the reference's 0.02-std init, the residual stream and the head's bottleneck are so
+        // small that a finite-difference step of 0.01 is not small compared to them
+        for (Variable p : model.parameters()) p.data().copyFrom(Tensor.randn(g, p.dims()).mul(0.4f).add(p.rank() == 1 ? 0.1f : 0f));
+        // the input variable is the pair of global crops; the local crop is a constant
+        new ModuleGradCheck(1e-2, 3e-2, 12).check(model, x -> {
+            Variable globals = x;
+            Variable feats = Variable.cat(0, vit.forward(globals), vit.forward(Variable.constant(local)));
+            return loss.forward(model.head().forward(feats), teacher, 0);
+        }, Tensor.randn(g, 4, 3, 8, 8));
+    }
 }

@@ -14,6 +14,7 @@ public final class MultiHeadAttention extends Module {
     private final float scale;
     private final Linear qkv, proj;
     private final Dropout attnDrop, projDrop;
+    private final float attnDropP;
 
     public MultiHeadAttention(int dim, int heads, boolean qkvBias, float attnDropP, float projDropP, Generator g) {
         if (heads <= 0 || dim % heads != 0) {
@@ -23,6 +24,7 @@ public final class MultiHeadAttention extends Module {
         this.heads = heads;
         this.headDim = dim / heads;
         this.scale = (float) Math.pow(headDim, -0.5);
+        this.attnDropP = attnDropP;
         this.qkv = registerModule("qkv", new Linear(dim, 3 * dim, qkvBias, g));
         this.attnDrop = registerModule("attn_drop", new Dropout(attnDropP));
         this.proj = registerModule("proj", new Linear(dim, dim, true, g));
@@ -63,13 +65,22 @@ public final class MultiHeadAttention extends Module {
             throw new IllegalArgumentException("MultiHeadAttention(dim " + dim + "): input must be [B, N, " + dim + "], got " + x.shape());
         }
         int b = x.size(0), n = x.size(1);
-        Variable packed = qkv.forward(x).reshape(b, n, 3, heads, headDim).permute(2, 0, 3, 1, 4); // [3, B, H, N, d]
-        Variable q = packed.select(0, 0), k = packed.select(0, 1), v = packed.select(0, 2);
-        // softmax(q k^T * scale) is softmax with temperature 1/scale: the scale is fused into the softmax
-        Variable attn = q.matmul(k.transpose(-2, -1)).softmax(1f / scale);
-        Tensor probs = attn.data();
-        attn = attnDrop.forward(attn);
-        Variable y = attn.matmul(v).transpose(1, 2).reshape(b, n, dim);
+        Variable packedQkv = qkv.forward(x);
+        Variable y;
+        Tensor probs;
+        if (attnDrop.isTraining() && attnDropP > 0f) {
+            // dropout on the probabilities needs them as a graph node: the composed path
+            Variable packed = packedQkv.reshape(b, n, 3, heads, headDim).permute(2, 0, 3, 1, 4); // [3, B, H, N, d]
+            Variable q = packed.select(0, 0), k = packed.select(0, 1), v = packed.select(0, 2);
+            // softmax(q k^T * scale) is softmax with temperature 1/scale: the scale is fused into the softmax
+            Variable attn = q.matmul(k.transpose(-2, -1)).softmax(1f / scale);
+            probs = attn.data();
+            y = attnDrop.forward(attn).matmul(v).transpose(1, 2).reshape(b, n, dim);
+        } else {
+            Object[] r = PackedAttention.apply(packedQkv, heads, scale);
+            y = (Variable) r[0];
+            probs = (Tensor) r[1];
+        }
         return new Output(projDrop.forward(proj.forward(y)), probs);
     }
 }

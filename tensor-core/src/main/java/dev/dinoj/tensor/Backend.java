@@ -57,6 +57,21 @@ public interface Backend {
     void softmax(Tensor x, float temperature, boolean log, Tensor out);
 
     /**
+     * The gradient of softmax/log-softmax of x / temperature over the last dimension, from its output y
+     * and the output's gradient g (same shape, contiguous): softmax: y * (g - sum(g * y)) / T;
+     * log-softmax: (g - exp(y) * sum(g)) / T. out is contiguous.
+     */
+    void softmaxBackward(Tensor y, Tensor g, float temperature, boolean log, Tensor out);
+
+    /**
+     * LayerNorm backward over the last dimension from the saved mean and rstd: gradX (contiguous, x's
+     * shape) always; gradWeight and gradBias ([C], may be null) are overwritten with the sums over rows.
+     * weight may be null (no affine scale).
+     */
+    void layerNormBackward(Tensor x, Tensor weight, Tensor mean, Tensor rstd, Tensor gradOut, Tensor gradX, Tensor gradWeight,
+                           Tensor gradBias);
+
+    /**
      * LayerNorm over the last dimension: out = (x - mean) * rstd * weight + bias, where weight and bias
      * may be null. mean and rstd (x's shape without the last dimension) receive the statistics backward needs.
      */

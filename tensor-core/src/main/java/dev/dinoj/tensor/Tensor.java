@@ -1119,6 +1119,45 @@ public final class Tensor implements AutoCloseable {
         return out;
     }
 
+    /**
+     * Gradient of {@code softmax(x / T)} (or {@code logSoftmax}) over the last dimension, called on the
+     * op's output y with the output gradient g.
+     */
+    public Tensor softmaxBackward(Tensor grad, float temperature, boolean log) {
+        requireFloat("softmaxBackward");
+        grad.requireFloat("softmaxBackward");
+        sameDevice("softmaxBackward", grad);
+        if (!grad.shape.equals(shape)) {
+            throw new IllegalArgumentException("softmaxBackward: gradient shape " + grad.shape + " does not match output shape " + shape);
+        }
+        Tensor out = empty(shape, DType.FLOAT32, device());
+        if (numel() > 0) backend().softmaxBackward(contiguous(), grad.contiguous(), temperature, log, out);
+        return out;
+    }
+
+    /**
+     * LayerNorm backward from the statistics of {@link #layerNormWithStats}: returns {gradX, gradWeight,
+     * gradBias}, the last two null unless requested.
+     */
+    public Tensor[] layerNormBackward(Tensor weight, LayerNormResult saved, Tensor gradOut, boolean wantWeight, boolean wantBias) {
+        requireFloat("layerNormBackward");
+        if (!gradOut.shape.equals(shape)) {
+            throw new IllegalArgumentException("layerNormBackward: gradient shape " + gradOut.shape + " does not match input shape " + shape);
+        }
+        int c = size(-1);
+        Tensor gx = empty(shape, DType.FLOAT32, device());
+        Tensor gw = wantWeight ? empty(Shape.of(c), DType.FLOAT32, device()) : null;
+        Tensor gb = wantBias ? empty(Shape.of(c), DType.FLOAT32, device()) : null;
+        if (numel() > 0) {
+            backend().layerNormBackward(contiguous(), weight == null ? null : weight.contiguous(), saved.mean(), saved.rstd(),
+                    gradOut.contiguous(), gx, gw, gb);
+        } else {
+            if (gw != null) gw.zero();
+            if (gb != null) gb.zero();
+        }
+        return new Tensor[] {gx, gw, gb};
+    }
+
     /** LayerNorm over the last dimension; weight and bias ([C]) may be null. */
     public Tensor layerNorm(Tensor weight, Tensor bias, float eps) {
         return layerNormWithStats(weight, bias, eps).output();

@@ -5,10 +5,13 @@ import java.util.SplittableRandom;
 
 /**
  * A built-in labelled dataset, rendered on demand so that training, tests and the README demo need
- * no download: one shape per image (circle, square, triangle, cross, ring, star; the label) at a
- * random position, scale and rotation, in a random colour, over a textured background (colour
- * gradient plus oriented stripes) with Gaussian pixel noise, anti-aliased by 4x4 supersampling. Image
- * i depends only on (seed, i).
+ * no download: each image shows 3 to 6 shapes of one class (circle, square, triangle, cross, ring,
+ * star; the label), each at a random position, scale and rotation, in one random colour per image,
+ * over a textured background (colour gradient plus faint oriented stripes) with Gaussian pixel noise,
+ * anti-aliased by 4x4 supersampling. Several small shapes rather than one big one make the class
+ * visible in most crops, local ones included, which is what multi-crop self-distillation can pick up
+ * in a short run; a single shape leaves most local crops with background only, and a short run then
+ * learns to tell images apart by their backgrounds. Image i depends only on (seed, i).
  */
 public final class SyntheticShapes implements ImageDataset {
     private static final List<String> CLASSES = List.of("circle", "square", "triangle", "cross", "ring", "star");
@@ -65,11 +68,18 @@ public final class SyntheticShapes implements ImageDataset {
             for (int c = 0; c < 3; c++) fg[c] = (float) r.nextDouble();
         } while (dist(fg, bg) < 0.45);
         double gradAngle = r.nextDouble(2 * Math.PI), gradAmp = r.nextDouble(0.0, 0.25);
-        double stripeAngle = r.nextDouble(Math.PI), stripeFreq = r.nextDouble(0.3, 1.2), stripeAmp = r.nextDouble(0.02, 0.12);
+        double stripeAngle = r.nextDouble(Math.PI), stripeFreq = r.nextDouble(0.3, 1.2), stripeAmp = r.nextDouble(0.01, 0.06);
         double stripePhase = r.nextDouble(2 * Math.PI);
-        double radius = size * r.nextDouble(0.18, 0.36);
-        double cx = r.nextDouble(radius, size - radius), cy = r.nextDouble(radius, size - radius);
-        double rot = r.nextDouble(2 * Math.PI), cos = Math.cos(rot), sin = Math.sin(rot);
+        int count = 3 + r.nextInt(4);
+        double[] cx = new double[count], cy = new double[count], rad = new double[count], cos = new double[count], sin = new double[count];
+        for (int k = 0; k < count; k++) {
+            rad[k] = size * r.nextDouble(0.09, 0.16);
+            cx[k] = r.nextDouble(rad[k], size - rad[k]);
+            cy[k] = r.nextDouble(rad[k], size - rad[k]);
+            double rot = r.nextDouble(2 * Math.PI);
+            cos[k] = Math.cos(rot);
+            sin[k] = Math.sin(rot);
+        }
         float[] d = new float[3 * size * size];
         int plane = size * size;
         for (int y = 0; y < size; y++) {
@@ -80,9 +90,14 @@ public final class SyntheticShapes implements ImageDataset {
                 int inside = 0;
                 for (int sy = 0; sy < 4; sy++) {
                     for (int sx = 0; sx < 4; sx++) {
-                        double px = x + (sx + 0.5) / 4 - cx, py = y + (sy + 0.5) / 4 - cy;
-                        double lx = (cos * px + sin * py) / radius, ly = (-sin * px + cos * py) / radius;
-                        if (inside(shape, lx, ly)) inside++;
+                        for (int k = 0; k < count; k++) {
+                            double px = x + (sx + 0.5) / 4 - cx[k], py = y + (sy + 0.5) / 4 - cy[k];
+                            double lx = (cos[k] * px + sin[k] * py) / rad[k], ly = (-sin[k] * px + cos[k] * py) / rad[k];
+                            if (inside(shape, lx, ly)) {
+                                inside++;
+                                break;
+                            }
+                        }
                     }
                 }
                 float a = inside / 16f;

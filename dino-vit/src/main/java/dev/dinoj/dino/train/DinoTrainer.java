@@ -268,8 +268,12 @@ public final class DinoTrainer implements AutoCloseable {
         return rec;
     }
 
-    /** One iteration; returns the loss. */
-    double trainStep(List<Tensor> crops, int epoch, int it) {
+    /**
+     * One DINO iteration on a batch of crops (the 2 global crops first): teacher and student forward,
+     * loss, backward, clipping, optimizer step, EMA and center update. Returns the loss; a non-finite
+     * loss is returned without updating anything.
+     */
+    public double trainStep(List<Tensor> crops, int epoch, int it) {
         for (ParamGroup g : optimizer.groups()) g.setLr(lrSchedule.at(it));
         regularized.setWeightDecay(wdSchedule.at(it)); // only the first group is regularised
         Tensor teacherOut;

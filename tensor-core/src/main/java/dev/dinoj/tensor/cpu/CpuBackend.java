@@ -151,6 +151,22 @@ public final class CpuBackend implements Backend {
                 b == null ? 0 : b.offset(), eps, f(out), f(mean), f(rstd), rows, cols);
     }
 
+    @Override
+    public void softmaxBackward(Tensor y, Tensor g, float temperature, boolean log, Tensor out) {
+        int cols = y.size(-1);
+        int rows = (int) (y.numel() / cols);
+        RowKernels.softmaxBackward(slice(y), slice(g), f(out), rows, cols, temperature, log);
+    }
+
+    @Override
+    public void layerNormBackward(Tensor x, Tensor weight, Tensor mean, Tensor rstd, Tensor gradOut, Tensor gradX, Tensor gradWeight,
+                                  Tensor gradBias) {
+        int cols = x.size(-1);
+        int rows = (int) (x.numel() / cols);
+        RowKernels.layerNormBackward(slice(x), weight == null ? null : slice(weight), slice(mean), slice(rstd), slice(gradOut), f(gradX),
+                gradWeight == null ? null : f(gradWeight), gradBias == null ? null : f(gradBias), rows, cols);
+    }
+
     /** The elements of a contiguous tensor as an array starting at index 0 (copies only when offset != 0). */
     private static float[] slice(Tensor t) {
         float[] a = f(t);

@@ -65,4 +65,72 @@ final class RowKernels {
             }
         });
     }
+
+    /** Gradient of softmax (y * (g - sum g y)) or log-softmax (g - e^y sum g) of x / T, per row. */
+    static void softmaxBackward(float[] y, float[] g, float[] out, int rows, int cols, float temperature, boolean log) {
+        float invT = 1f / temperature;
+        Parallel.forRange(rows, 1, 4L * cols, (s, e) -> {
+            for (int r = s; r < e; r++) {
+                int o = r * cols;
+                double dot = 0;
+                if (log) {
+                    for (int j = 0; j < cols; j++) dot += g[o + j];
+                    float d = (float) dot;
+                    for (int j = 0; j < cols; j++) out[o + j] = (g[o + j] - (float) Math.exp(y[o + j]) * d) * invT;
+                } else {
+                    for (int j = 0; j < cols; j++) dot += (double) g[o + j] * y[o + j];
+                    float d = (float) dot;
+                    for (int j = 0; j < cols; j++) out[o + j] = y[o + j] * (g[o + j] - d) * invT;
+                }
+            }
+        });
+    }
+
+    /**
+     * LayerNorm backward per row: with xhat = (x - mean) rstd and h = g * w,
+     * dx = rstd (h - mean(h) - xhat mean(h xhat)); dw = sum_rows g xhat; db = sum_rows g. The row
+     * sums are accumulated per fixed block of rows and the blocks added in order, so the result does
+     * not depend on the thread count's scheduling.
+     */
+    static void layerNormBackward(float[] x, float[] w, float[] mean, float[] rstd, float[] g, float[] gx, float[] gw, float[] gb,
+                                  int rows, int cols) {
+        int block = 64;
+        int blocks = (rows + block - 1) / block;
+        double[][] partW = gw == null ? null : new double[blocks][], partB = gb == null ? null : new double[blocks][];
+        Parallel.forRange(blocks, 1, 6L * cols * block, (s, e) -> {
+            for (int bk = s; bk < e; bk++) {
+                double[] pw = gw == null ? null : new double[cols], pb = gb == null ? null : new double[cols];
+                for (int r = bk * block; r < Math.min(rows, (bk + 1) * block); r++) {
+                    int o = r * cols;
+                    float m = mean[r], rs = rstd[r];
+                    double sumH = 0, sumHX = 0;
+                    for (int j = 0; j < cols; j++) {
+                        float xh = (x[o + j] - m) * rs;
+                        float h = w == null ? g[o + j] : g[o + j] * w[j];
+                        sumH += h;
+                        sumHX += h * xh;
+                        if (pw != null) pw[j] += g[o + j] * xh;
+                        if (pb != null) pb[j] += g[o + j];
+                    }
+                    float mh = (float) (sumH / cols), mhx = (float) (sumHX / cols);
+                    for (int j = 0; j < cols; j++) {
+                        float xh = (x[o + j] - m) * rs;
+                        float h = w == null ? g[o + j] : g[o + j] * w[j];
+                        gx[o + j] = rs * (h - mh - xh * mhx);
+                    }
+                }
+                if (partW != null) partW[bk] = pw;
+                if (partB != null) partB[bk] = pb;
+            }
+        });
+        for (int j = 0; j < cols; j++) {
+            double sw = 0, sb = 0;
+            for (int bk = 0; bk < blocks; bk++) {
+                if (partW != null) sw += partW[bk][j];
+                if (partB != null) sb += partB[bk][j];
+            }
+            if (gw != null) gw[j] = (float) sw;
+            if (gb != null) gb[j] = (float) sb;
+        }
+    }
 }

@@ -1,0 +1,43 @@
+package dev.dinoj.nn;
+
+import dev.dinoj.autograd.Variable;
+import dev.dinoj.tensor.DType;
+import dev.dinoj.tensor.Shape;
+import dev.dinoj.tensor.Tensor;
+
+/**
+ * Multi-head scaled-dot-product attention as one differentiable op on the packed projection
+ * qkv [B, N, 3D] (q, k, v each split into H heads of d = D/H): O = softmax(q k^T * scale) v,
+ * returned as [B, N, D] with the heads concatenated. Its backward computes dq, dk, dv from the saved
+ * probabilities P (dV = P^T dO, dS = softmax'(P, dO V^T), dQ = dS K, dK = dS^T Q) and writes them
+ * straight into one [B, N, 3D] gradient, instead of the three zero-filled full-size gradients that
+ * slicing q, k, v out of qkv in autograd would produce.
+ */
+final class PackedAttention {
+    private PackedAttention() {}
+
+    /** Output [B, N, D] and the probabilities [B, H, N, N]. */
+    static Object[] apply(Variable qkv, int heads, float scale) {
+        Tensor t = qkv.data();
+        int b = t.size(0), n = t.size(1), d3 = t.size(2), dim = d3 / 3, hd = dim / heads;
+        Tensor packed = t.view(b, n, 3, heads, hd).permute(2, 0, 3, 1, 4); // [3, B, H, N, d], a view
+        Tensor q = packed.select(0, 0), k = packed.select(0, 1), v = packed.select(0, 2);
+        float temperature = 1f / scale;
+        Tensor p = q.matmul(k.transpose(-2, -1)).softmax(temperature);
+        Tensor o = p.matmul(v);                                             // [B, H, N, d]
+        Tensor out = o.transpose(1, 2).reshape(b, n, dim);
+        Variable result = Variable.fromOp("attention", out, g -> {
+            Tensor go = g.view(b, n, heads, hd).permute(0, 2, 1, 3);        // [B, H, N, d], a view
+            Tensor gv = p.transpose(-2, -1).matmul(go);
+            Tensor gs = p.softmaxBackward(go.matmul(v.transpose(-2, -1)), temperature, false);
+            Tensor gq = gs.matmul(k), gk = gs.transpose(-2, -1).matmul(q);
+            Tensor grad = Tensor.empty(Shape.of(b, n, 3, heads, hd), DType.FLOAT32, t.device());
+            Tensor gp = grad.permute(2, 0, 3, 1, 4);
+            gp.select(0, 0).copyFrom(gq);
+            gp.select(0, 1).copyFrom(gk);
+            gp.select(0, 2).copyFrom(gv);
+            return new Tensor[] {grad.view(b, n, d3)};
+        }, qkv);
+        return new Object[] {result, p};
+    }
+}
