@@ -13,8 +13,9 @@ import java.util.List;
 import java.util.concurrent.Callable;
 
 @Command(name = "attention", mixinStandardHelpOptions = true, showDefaultValues = true, sortOptions = false,
-        description = {"For each image, the last block's cls-to-patch attention of every head as PNG heat maps",
-            "(NAME-headH.png) and an overlay of their mean on the image (NAME-overlay.png)."})
+        description = {"Writes attention maps of the last block as PNG pictures.",
+            "For each image: the cls-to-patch attention of every head (NAME-headH.png) and an overlay of their",
+            "mean on the image (NAME-overlay.png)."})
 final class AttentionCommand implements Callable<Integer> {
     @Mixin
     ModelOptions model;

@@ -20,9 +20,9 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 @Command(name = "embed", mixinStandardHelpOptions = true, showDefaultValues = true, sortOptions = false,
-        description = {"The cls features (after the final norm) of every image in a folder, one float32 row per image in",
-            "sorted file-name order, written as a NumPy .npy file. Images at the model's resolution are used as they",
-            "are; others are resized and centre-cropped as the reference's evaluation does."})
+        description = {"Writes the cls features of every image in a folder to a NumPy .npy file.",
+            "One float32 row per image (after the final norm), in sorted file-name order. Images at the model's",
+            "resolution are used as they are; others are resized and centre-cropped as the reference's evaluation does."})
 final class EmbedCommand implements Callable<Integer> {
     @Mixin
     ModelOptions model;

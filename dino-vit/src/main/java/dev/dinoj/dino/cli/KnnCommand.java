@@ -16,9 +16,9 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
 @Command(name = "knn", mixinStandardHelpOptions = true, showDefaultValues = true, sortOptions = false,
-        description = {"Weighted k-NN classification with a backbone's cls features (L2-normalised, cosine similarity,",
-            "votes weighted by exp(sim / T)), as the reference's eval_knn. Reports top-1 and top-5 accuracy.",
-            "Without --train/--val it evaluates on the built-in synthetic shapes."})
+        description = {"k-NN classification accuracy (top-1, top-5) of a backbone's features.",
+            "cls features are L2-normalised; the k most cosine-similar neighbours vote with weight exp(sim / T), as",
+            "the reference's eval_knn. Without --train/--val it evaluates on the built-in synthetic shapes."})
 final class KnnCommand implements Callable<Integer> {
     @Mixin
     ModelOptions model;

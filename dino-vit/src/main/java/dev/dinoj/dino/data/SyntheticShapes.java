@@ -5,19 +5,23 @@ import java.util.SplittableRandom;
 
 /**
  * A built-in labelled dataset, rendered on demand so that training, tests and the README demo need
- * no download: each image shows 3 to 6 shapes of one class (circle, square, triangle, cross, ring,
- * star; the label), each at a random position, scale and rotation, in one random colour per image,
- * over a textured background (colour gradient plus faint oriented stripes) with Gaussian pixel noise,
- * anti-aliased by 4x4 supersampling. Several small shapes rather than one big one make the class
- * visible in most crops, local ones included, which is what multi-crop self-distillation can pick up
- * in a short run; a single shape leaves most local crops with background only, and a short run then
- * learns to tell images apart by their backgrounds. Image i depends only on (seed, i).
+ * no download: each image shows 3 to 6 light shapes of one class (circle, square, triangle, cross,
+ * ring, star; the label), each at a random position, scale and rotation and in a random colour of its
+ * own, over a darker textured background (a colour field drifting between four random corner colours,
+ * a gradient and faint oriented stripes) with Gaussian pixel noise, anti-aliased by 4x4 supersampling.
+ * Light-on-dark keeps the shapes' edges of one polarity, which a linear patch embedding can pick up
+ * (in a supervised check a small ViT learned the classes markedly faster than with random polarity).
+ * Several small shapes rather than one big one put the class in most crops, local ones included.
+ * Image i depends only on (seed, i).
  */
 public final class SyntheticShapes implements ImageDataset {
     private static final List<String> CLASSES = List.of("circle", "square", "triangle", "cross", "ring", "star");
     private static final double[][] TRIANGLE = regularPolygon(3, 1.0, 0);
     private static final double[][] STAR = star(5, 1.0, 0.45);
 
+    private static final int MIN_SHAPES = 3, MAX_SHAPES = 6;
+    /** Shape radius as a fraction of the image side. */
+    private static final double MIN_RADIUS = 0.09, MAX_RADIUS = 0.16;
     private final int count, size;
     private final long seed;
 
@@ -62,23 +66,25 @@ public final class SyntheticShapes implements ImageDataset {
         if (index < 0 || index >= count) throw new IllegalArgumentException("synthetic dataset: index " + index + " is outside [0, " + count + ")");
         SplittableRandom r = new SplittableRandom(seed * 0x9E3779B97F4A7C15L + index * 0xBF58476D1CE4E5B9L + 1);
         int shape = label(index);
-        float[] bg = {(float) r.nextDouble(0.1, 0.9), (float) r.nextDouble(0.1, 0.9), (float) r.nextDouble(0.1, 0.9)};
-        float[] fg = new float[3];
-        do {
-            for (int c = 0; c < 3; c++) fg[c] = (float) r.nextDouble();
-        } while (dist(fg, bg) < 0.45);
+        // dark background whose colour drifts across the image (bilinear between four random corner
+        // colours) and light shapes each in a colour of its own, so that colour varies between crops of
+        // one image more than it would with one colour per image
+        float[][] corner = new float[4][];
+        for (int q = 0; q < 4; q++) corner[q] = randomColor(r, 0.0, 0.6, 0.0, 0.3);
         double gradAngle = r.nextDouble(2 * Math.PI), gradAmp = r.nextDouble(0.0, 0.25);
         double stripeAngle = r.nextDouble(Math.PI), stripeFreq = r.nextDouble(0.3, 1.2), stripeAmp = r.nextDouble(0.01, 0.06);
         double stripePhase = r.nextDouble(2 * Math.PI);
-        int count = 3 + r.nextInt(4);
+        int count = MIN_SHAPES + r.nextInt(MAX_SHAPES - MIN_SHAPES + 1);
         double[] cx = new double[count], cy = new double[count], rad = new double[count], cos = new double[count], sin = new double[count];
+        float[][] fg = new float[count][];
         for (int k = 0; k < count; k++) {
-            rad[k] = size * r.nextDouble(0.09, 0.16);
+            rad[k] = size * r.nextDouble(MIN_RADIUS, MAX_RADIUS);
             cx[k] = r.nextDouble(rad[k], size - rad[k]);
             cy[k] = r.nextDouble(rad[k], size - rad[k]);
             double rot = r.nextDouble(2 * Math.PI);
             cos[k] = Math.cos(rot);
             sin[k] = Math.sin(rot);
+            fg[k] = randomColor(r, 0.4, 1.0, 0.7, 1.0);
         }
         float[] d = new float[3 * size * size];
         int plane = size * size;
@@ -87,6 +93,7 @@ public final class SyntheticShapes implements ImageDataset {
                 double u = (x - size / 2.0) / size, v = (y - size / 2.0) / size;
                 double shade = gradAmp * (u * Math.cos(gradAngle) + v * Math.sin(gradAngle))
                         + stripeAmp * Math.sin(stripeFreq * (x * Math.cos(stripeAngle) + y * Math.sin(stripeAngle)) + stripePhase);
+                int[] hits = new int[count];
                 int inside = 0;
                 for (int sy = 0; sy < 4; sy++) {
                     for (int sx = 0; sx < 4; sx++) {
@@ -94,17 +101,20 @@ public final class SyntheticShapes implements ImageDataset {
                             double px = x + (sx + 0.5) / 4 - cx[k], py = y + (sy + 0.5) / 4 - cy[k];
                             double lx = (cos[k] * px + sin[k] * py) / rad[k], ly = (-sin[k] * px + cos[k] * py) / rad[k];
                             if (inside(shape, lx, ly)) {
+                                hits[k]++;
                                 inside++;
                                 break;
                             }
                         }
                     }
                 }
-                float a = inside / 16f;
+                double fx = (x + 0.5) / size, fy = (y + 0.5) / size;
                 for (int c = 0; c < 3; c++) {
-                    float back = (float) (bg[c] + shade);
-                    float val = back * (1 - a) + fg[c] * a + (float) (0.03 * gaussian(r));
-                    d[c * plane + y * size + x] = Math.max(0f, Math.min(1f, val));
+                    double back = (1 - fy) * ((1 - fx) * corner[0][c] + fx * corner[1][c]) + fy * ((1 - fx) * corner[2][c] + fx * corner[3][c]) + shade;
+                    double val = back * (16 - inside) / 16.0;
+                    for (int k = 0; k < count; k++) val += fg[k][c] * hits[k] / 16.0;
+                    val += 0.03 * gaussian(r);
+                    d[c * plane + y * size + x] = (float) Math.max(0, Math.min(1, val));
                 }
             }
         }
@@ -116,10 +126,17 @@ public final class SyntheticShapes implements ImageDataset {
         return Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2);
     }
 
-    private static double dist(float[] a, float[] b) {
-        double s = 0;
-        for (int i = 0; i < 3; i++) s += (a[i] - b[i]) * (a[i] - b[i]);
-        return Math.sqrt(s);
+    /** A colour with channels in [lo, hi] and luma in [lumaLo, lumaHi]. */
+    private static float[] randomColor(SplittableRandom r, double lo, double hi, double lumaLo, double lumaHi) {
+        float[] c = new float[3];
+        do {
+            for (int i = 0; i < 3; i++) c[i] = (float) r.nextDouble(lo, hi);
+        } while (luma(c) < lumaLo || luma(c) > lumaHi);
+        return c;
+    }
+
+    private static double luma(float[] c) {
+        return 0.299 * c[0] + 0.587 * c[1] + 0.114 * c[2];
     }
 
     /** Whether the point (x, y), in units of the shape's radius around its centre, is inside the shape. */

@@ -34,7 +34,7 @@ public final class TrainConfig {
     public double[] globalScale = {0.4, 1.0};
     public double[] localScale = {0.05, 0.4};
     // optimisation
-    public int epochs = 12;
+    public int epochs = 8;
     public int batchSize = 32;
     public double lr = 0.0005;
     public double minLr = 1e-6;
@@ -45,9 +45,9 @@ public final class TrainConfig {
     public int freezeLastLayer = 1;
     // DINO
     public double momentumTeacher = 0.996;
-    public double teacherTemp = 0.07;
+    public double teacherTemp = 0.04;
     public double warmupTeacherTemp = 0.04;
-    public int warmupTeacherTempEpochs = 4;
+    public int warmupTeacherTempEpochs = 0;
     public double studentTemp = 0.1;
     public double centerMomentum = 0.9;
     // run

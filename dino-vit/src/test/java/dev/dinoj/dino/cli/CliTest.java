@@ -60,7 +60,7 @@ class CliTest {
         Object[] top = cli("--help");
         assertThat((String) top[1]).contains("train", "knn", "embed", "attention");
         String help = (String) cli("train", "--help")[1];
-        assertThat(help).contains("--epochs", "Default: 12", "--lr", "Default: 5.0E-4", "--teacher-temp", "--momentum-teacher", "Default: 0.996",
+        assertThat(help).contains("--epochs", "Default: 8", "--lr", "Default: 5.0E-4", "--teacher-temp", "--momentum-teacher", "Default: 0.996",
                 "--local-crops", "--out-dim", "--resume", "--clip-grad", "Default: 3.0", "--freeze-last-layer");
         for (String sub : new String[] {"knn", "embed", "attention"}) assertThat((String) cli(sub, "--help")[1]).contains("--checkpoint");
     }
