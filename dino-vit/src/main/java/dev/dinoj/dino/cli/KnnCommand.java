@@ -59,7 +59,7 @@ final class KnnCommand implements Callable<Integer> {
             queries = new SyntheticShapes(syntheticVal, syntheticSize, seed + 1_000_003L);
         }
         Tensor bf = FeatureExtractor.extract(vit, bank, batchSize, workers), qf = FeatureExtractor.extract(vit, queries, batchSize, workers);
-        KnnClassifier.Result r = new KnnClassifier(k, temperature).evaluate(bf, labels(bank), qf, labels(queries), bank.classes().size());
+        KnnClassifier.Result r = new KnnClassifier(k, temperature).evaluate(bf, bank.labels(), qf, queries.labels(), bank.classes().size());
         System.out.printf("k-NN (k=%d, T=%s) on %d queries against %d neighbours: %s%n", k, temperature, queries.size(), bank.size(), r);
         return 0;
     }
@@ -68,11 +68,5 @@ final class KnnCommand implements Callable<Integer> {
         ImageFolder f = new ImageFolder(dir);
         if (!f.isLabelled()) throw new IOException(dir + " has no class sub-folders: k-NN needs labelled images");
         return f;
-    }
-
-    private static int[] labels(ImageDataset d) {
-        int[] l = new int[d.size()];
-        for (int i = 0; i < l.length; i++) l[i] = d.label(i);
-        return l;
     }
 }

@@ -19,6 +19,13 @@ public interface ImageDataset {
     /** A name for image i (a file name, or a synthetic id). */
     String name(int index);
 
+    /** Every image's label, in dataset order. */
+    default int[] labels() {
+        int[] l = new int[size()];
+        for (int i = 0; i < l.length; i++) l[i] = label(i);
+        return l;
+    }
+
     default boolean isLabelled() {
         return !classes().isEmpty();
     }

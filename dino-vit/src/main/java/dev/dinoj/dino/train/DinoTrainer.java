@@ -362,13 +362,7 @@ public final class DinoTrainer implements AutoCloseable {
         KnnClassifier.Result evaluate(VisionTransformer backbone) throws IOException {
             Tensor bankF = FeatureExtractor.extract(backbone, bank, 128, workers);
             Tensor queryF = FeatureExtractor.extract(backbone, queries, 128, workers);
-            return KnnClassifier.reference().evaluate(bankF, labels(bank), queryF, labels(queries), bank.classes().size());
-        }
-
-        private static int[] labels(ImageDataset d) {
-            int[] l = new int[d.size()];
-            for (int i = 0; i < l.length; i++) l[i] = d.label(i);
-            return l;
+            return KnnClassifier.reference().evaluate(bankF, bank.labels(), queryF, queries.labels(), bank.classes().size());
         }
     }
 }
