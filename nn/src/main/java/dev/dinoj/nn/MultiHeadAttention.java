@@ -77,9 +77,9 @@ public final class MultiHeadAttention extends Module {
             probs = attn.data();
             y = attnDrop.forward(attn).matmul(v).transpose(1, 2).reshape(b, n, dim);
         } else {
-            Object[] r = PackedAttention.apply(packedQkv, heads, scale);
-            y = (Variable) r[0];
-            probs = (Tensor) r[1];
+            Output r = PackedAttention.apply(packedQkv, heads, scale);
+            y = r.output();
+            probs = r.attention();
         }
         return new Output(projDrop.forward(proj.forward(y)), probs);
     }

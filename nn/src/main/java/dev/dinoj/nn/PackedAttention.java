@@ -16,8 +16,8 @@ import dev.dinoj.tensor.Tensor;
 final class PackedAttention {
     private PackedAttention() {}
 
-    /** Output [B, N, D] and the probabilities [B, H, N, N]. */
-    static Object[] apply(Variable qkv, int heads, float scale) {
+    /** The heads' output [B, N, D] (before the output projection) and the probabilities [B, H, N, N]. */
+    static MultiHeadAttention.Output apply(Variable qkv, int heads, float scale) {
         Tensor t = qkv.data();
         int b = t.size(0), n = t.size(1), d3 = t.size(2), dim = d3 / 3, hd = dim / heads;
         Tensor packed = t.view(b, n, 3, heads, hd).permute(2, 0, 3, 1, 4); // [3, B, H, N, d], a view
@@ -38,6 +38,6 @@ final class PackedAttention {
             gp.select(0, 2).copyFrom(gv);
             return new Tensor[] {grad.view(b, n, d3)};
         }, qkv);
-        return new Object[] {result, p};
+        return new MultiHeadAttention.Output(result, p);
     }
 }
