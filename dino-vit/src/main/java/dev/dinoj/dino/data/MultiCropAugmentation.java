@@ -153,14 +153,22 @@ public final class MultiCropAugmentation {
         }
         Image resized = Resampler.resize(im, w, h);
         int x0 = (int) Math.round((w - size) / 2.0), y0 = (int) Math.round((h - size) / 2.0);
-        float[] out = new float[3 * size * size];
+        Image crop = Image.blank(size, size);
         for (int c = 0; c < 3; c++) {
             for (int y = 0; y < size; y++) {
-                for (int x = 0; x < size; x++) {
-                    out[(c * size + y) * size + x] = (resized.get(c, y0 + y, x0 + x) - MEAN[c]) / STD[c];
-                }
+                for (int x = 0; x < size; x++) crop.data[(c * size + y) * size + x] = resized.get(c, y0 + y, x0 + x);
             }
         }
-        return out;
+        return normalize(crop);
+    }
+
+    /** The inverse of {@link #normalize}: a normalised size x size crop back as an image in [0, 1]. */
+    public static Image denormalize(float[] normalized, int size) {
+        int p = size * size;
+        float[] d = new float[3 * p];
+        for (int c = 0; c < 3; c++) {
+            for (int i = 0; i < p; i++) d[c * p + i] = Math.max(0f, Math.min(1f, normalized[c * p + i] * STD[c] + MEAN[c]));
+        }
+        return new Image(size, size, d);
     }
 }

@@ -41,7 +41,7 @@ public final class AttentionMaps {
             for (int i = 0; i < m.length; i++) mean[i] += m[i] / heads;
             ImageFiles.writePng(heatmap(m, g, scale), outDir.resolve(name + "-head" + h + ".png"));
         }
-        ImageFiles.writePng(overlay(denormalize(input, size), mean, g, scale), outDir.resolve(name + "-overlay.png"));
+        ImageFiles.writePng(overlay(MultiCropAugmentation.denormalize(input, size), mean, g, scale), outDir.resolve(name + "-overlay.png"));
         return maps;
     }
 
@@ -73,17 +73,6 @@ public final class AttentionMaps {
             for (int x = 0; x < g * scale; x++) img.setRGB(x, y, viridis(n[(y / scale) * g + x / scale]));
         }
         return img;
-    }
-
-    /** The view the model saw, back in [0, 1]. */
-    private static Image denormalize(float[] input, int size) {
-        float[] mean = {0.485f, 0.456f, 0.406f}, std = {0.229f, 0.224f, 0.225f};
-        float[] d = new float[input.length];
-        int p = size * size;
-        for (int c = 0; c < 3; c++) {
-            for (int i = 0; i < p; i++) d[c * p + i] = Math.max(0f, Math.min(1f, input[c * p + i] * std[c] + mean[c]));
-        }
-        return new Image(size, size, d);
     }
 
     private static BufferedImage overlay(Image image, float[] mean, int g, int scale) {

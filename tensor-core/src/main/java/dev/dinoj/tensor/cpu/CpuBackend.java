@@ -40,29 +40,32 @@ public final class CpuBackend implements Backend {
         return t.isContiguous() ? t : t.copy();
     }
 
+    /** A contiguous tensor of the given shape over a caller's array (no copy). */
+    private static Tensor over(CpuStorage array, dev.dinoj.tensor.Shape shape) {
+        return Tensor.of(array, shape, shape.contiguousStrides(), 0);
+    }
+
     @Override
     public void write(Tensor dst, float[] src) {
-        Tensor tmp = Tensor.of(CpuStorage.wrap(src), dst.shape(), dst.shape().contiguousStrides(), 0);
-        copy(tmp, dst);
+        copy(over(CpuStorage.wrap(src), dst.shape()), dst);
     }
 
     @Override
     public void write(Tensor dst, int[] src) {
-        Tensor tmp = Tensor.of(CpuStorage.wrap(src), dst.shape(), dst.shape().contiguousStrides(), 0);
-        copy(tmp, dst);
+        copy(over(CpuStorage.wrap(src), dst.shape()), dst);
     }
 
     @Override
     public float[] readFloats(Tensor src) {
         float[] out = new float[(int) src.numel()];
-        copy(src, Tensor.of(CpuStorage.wrap(out), src.shape(), src.shape().contiguousStrides(), 0));
+        copy(src, over(CpuStorage.wrap(out), src.shape()));
         return out;
     }
 
     @Override
     public int[] readInts(Tensor src) {
         int[] out = new int[(int) src.numel()];
-        copy(src, Tensor.of(CpuStorage.wrap(out), src.shape(), src.shape().contiguousStrides(), 0));
+        copy(src, over(CpuStorage.wrap(out), src.shape()));
         return out;
     }
 
