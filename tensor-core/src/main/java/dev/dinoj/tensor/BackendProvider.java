@@ -8,9 +8,9 @@ public interface BackendProvider {
     Device.Kind kind();
 
     /**
-     * Opens the backend of device {@code index}.
+     * Opens the backend of {@code device} (of this provider's kind; its index names the GPU).
      *
      * @throws DeviceUnavailableException naming what is missing (driver, library, GPU, kernels)
      */
-    Backend open(int index);
+    Backend open(Device device);
 }

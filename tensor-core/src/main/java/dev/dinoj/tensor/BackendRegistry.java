@@ -19,7 +19,7 @@ final class BackendRegistry {
         synchronized (OPEN) {
             b = OPEN.get(device);
             if (b == null) {
-                b = provider(device.kind()).open(device.index());
+                b = provider(device.kind()).open(device);
                 OPEN.put(device, b);
             }
             return b;

@@ -774,6 +774,9 @@ public final class Tensor implements AutoCloseable {
     public Tensor clampMin(float min) { return unary(UnaryOp.CLAMP, min, Float.POSITIVE_INFINITY); }
     public Tensor clampMax(float max) { return unary(UnaryOp.CLAMP, Float.NEGATIVE_INFINITY, max); }
 
+    /** op(this, other) with broadcasting; comparisons give 1.0 / 0.0. */
+    public Tensor apply(BinaryOp op, Tensor other) { return binary(op, other); }
+
     private Tensor binary(BinaryOp op, Tensor other) {
         String name = op.name().toLowerCase(java.util.Locale.ROOT);
         requireFloat(name);

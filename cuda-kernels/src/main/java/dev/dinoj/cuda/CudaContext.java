@@ -1,0 +1,290 @@
+package dev.dinoj.cuda;
+
+import static org.bytedeco.cuda.global.cudart.*;
+import static org.bytedeco.cuda.global.cublas.*;
+
+import dev.dinoj.tensor.Device;
+import dev.dinoj.tensor.DeviceUnavailableException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.HashMap;
+import java.util.Map;
+import org.bytedeco.cuda.cublas.cublasContext;
+import org.bytedeco.cuda.cudart.CUctx_st;
+import org.bytedeco.cuda.cudart.CUfunc_st;
+import org.bytedeco.cuda.cudart.CUmod_st;
+import org.bytedeco.cuda.cudart.CUstream_st;
+import org.bytedeco.javacpp.BytePointer;
+import org.bytedeco.javacpp.Loader;
+import org.bytedeco.javacpp.Pointer;
+
+/**
+ * Everything one GPU needs, opened once: the device's primary context, one stream on which every op
+ * of this device is ordered, the kernels' module loaded from the fatbin resource, a cuBLAS handle
+ * bound to the stream, the caching allocator and a pinned host staging buffer for transfers.
+ * Launches and transfers take this object's lock, so tensors may be used from several threads.
+ */
+public final class CudaContext implements AutoCloseable {
+    static final String FATBIN = "dinoj_kernels.fatbin";
+    private static final long STAGING_BYTES = 8L << 20;
+
+    private final Device device;
+    private final int ordinal;
+    private final CUctx_st ctx = new CUctx_st();
+    private final CUstream_st stream = new CUstream_st();
+    private final CUmod_st module = new CUmod_st();
+    private final cublasContext blas = new cublasContext();
+    private final Map<String, CUfunc_st> functions = new HashMap<>();
+    private final DeviceAllocator allocator;
+    private final KernelArgs args = new KernelArgs();
+    private final Pointer staging = new Pointer();
+    private final String name;
+    private final int computeMajor, computeMinor;
+    private final ThreadLocal<Boolean> current = ThreadLocal.withInitial(() -> false);
+
+    private CudaContext(Device device, int ordinal) {
+        this.device = device;
+        this.ordinal = ordinal;
+        int[] count = new int[1];
+        Driver.check(cuDeviceGetCount(count), "cuDeviceGetCount");
+        if (ordinal >= count[0]) {
+            throw new DeviceUnavailableException("CUDA device " + ordinal + " does not exist: this machine has " + count[0] + " GPU(s)");
+        }
+        int[] dev = new int[1];
+        Driver.check(cuDeviceGet(dev, ordinal), "cuDeviceGet");
+        Driver.check(cuDevicePrimaryCtxRetain(ctx, dev[0]), "cuDevicePrimaryCtxRetain");
+        makeCurrent();
+        byte[] nameBytes = new byte[256];
+        Driver.check(cuDeviceGetName(nameBytes, nameBytes.length, dev[0]), "cuDeviceGetName");
+        int len = 0;
+        while (len < nameBytes.length && nameBytes[len] != 0) len++;
+        name = new String(nameBytes, 0, len, java.nio.charset.StandardCharsets.US_ASCII);
+        int[] v = new int[1];
+        Driver.check(cuDeviceGetAttribute(v, CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR, dev[0]), "cuDeviceGetAttribute");
+        computeMajor = v[0];
+        Driver.check(cuDeviceGetAttribute(v, CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR, dev[0]), "cuDeviceGetAttribute");
+        computeMinor = v[0];
+        Driver.check(cuStreamCreate(stream, CU_STREAM_NON_BLOCKING), "cuStreamCreate");
+        loadModule();
+        Driver.checkBlas(cublasCreate_v2(blas), "cublasCreate");
+        Driver.checkBlas(cublasSetStream_v2(blas, stream), "cublasSetStream");
+        boolean tf32 = Boolean.getBoolean("dinoj.cuda.tf32");
+        Driver.checkBlas(cublasSetMathMode(blas, tf32 ? CUBLAS_TF32_TENSOR_OP_MATH : CUBLAS_DEFAULT_MATH), "cublasSetMathMode");
+        Driver.check(cuMemAllocHost(staging, STAGING_BYTES), "cuMemAllocHost");
+        allocator = new DeviceAllocator(this);
+    }
+
+    /**
+     * Opens device {@code ordinal}, or throws a {@link DeviceUnavailableException} saying what is
+     * missing: the JavaCPP CUDA libraries, the NVIDIA driver, a GPU, cuBLAS or the kernels' fatbin.
+     */
+    static CudaContext open(Device device, int ordinal) {
+        if (CudaContext.class.getResource(FATBIN) == null) {
+            throw new DeviceUnavailableException("CUDA kernels not built: " + FATBIN + " is missing from the cuda-kernels jar"
+                    + " (build it on a machine with nvcc on PATH)");
+        }
+        try {
+            Loader.load(org.bytedeco.cuda.global.cudart.class);
+        } catch (Throwable e) {
+            throw new DeviceUnavailableException("CUDA unavailable: the CUDA driver/runtime libraries could not be loaded"
+                    + " (is the NVIDIA driver installed? libcuda.so.1 and libcudart must be on the library path): " + rootMessage(e), e);
+        }
+        try {
+            Loader.load(org.bytedeco.cuda.global.cublas.class);
+        } catch (Throwable e) {
+            throw new DeviceUnavailableException("CUDA unavailable: libcublas could not be loaded: " + rootMessage(e), e);
+        }
+        int r = cuInit(0);
+        if (r != CUDA_SUCCESS) {
+            throw new DeviceUnavailableException("CUDA unavailable: cuInit failed with " + Driver.errorName(r)
+                    + (r == CUDA_ERROR_NO_DEVICE ? " (the driver sees no GPU)" : ""));
+        }
+        try {
+            return new CudaContext(device, ordinal);
+        } catch (CudaException e) {
+            throw new DeviceUnavailableException("CUDA device " + ordinal + " could not be opened: " + e.getMessage(), e);
+        }
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null) t = t.getCause();
+        return t.getClass().getSimpleName() + ": " + t.getMessage();
+    }
+
+    private void loadModule() {
+        byte[] image;
+        try (InputStream in = CudaContext.class.getResourceAsStream(FATBIN)) {
+            image = in.readAllBytes();
+        } catch (IOException | NullPointerException e) {
+            throw new DeviceUnavailableException("CUDA kernels could not be read from " + FATBIN, e);
+        }
+        try (BytePointer p = new BytePointer(image.length)) {
+            p.put(image, 0, image.length);
+            int r = cuModuleLoadData(module, p);
+            if (r != CUDA_SUCCESS) {
+                throw new DeviceUnavailableException("CUDA kernels could not be loaded on " + name + " (compute capability "
+                        + computeMajor + "." + computeMinor + "): " + Driver.errorName(r)
+                        + "; the fatbin has code for sm_80, sm_86, sm_89, sm_90 and PTX for newer GPUs");
+            }
+        }
+    }
+
+    public Device device() {
+        return device;
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public DeviceAllocator allocator() {
+        return allocator;
+    }
+
+    CUstream_st stream() {
+        return stream;
+    }
+
+    cublasContext blas() {
+        return blas;
+    }
+
+    /** Binds this device's context to the calling thread (once per thread). */
+    void makeCurrent() {
+        if (!current.get()) {
+            Driver.check(cuCtxSetCurrent(ctx), "cuCtxSetCurrent");
+            current.set(true);
+        }
+    }
+
+    synchronized CUfunc_st function(String kernel) {
+        CUfunc_st f = functions.get(kernel);
+        if (f == null) {
+            f = new CUfunc_st();
+            Driver.check(cuModuleGetFunction(f, module, kernel), "cuModuleGetFunction(" + kernel + ")");
+            functions.put(kernel, f);
+        }
+        return f;
+    }
+
+    /** Allows a kernel more than 48 KB of dynamic shared memory (once per kernel and size). */
+    synchronized void allowSharedMemory(String kernel, int bytes) {
+        if (bytes > 48 * 1024) {
+            Driver.check(cuFuncSetAttribute(function(kernel), CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, bytes),
+                    "cuFuncSetAttribute(" + kernel + ", " + bytes + " bytes of shared memory)");
+        }
+    }
+
+    /** Fresh arguments for one launch; use inside {@code synchronized (context)}. */
+    KernelArgs args() {
+        return args.reset();
+    }
+
+    /** Launches {@code kernel} on the stream with the arguments last built by {@link #args()}. */
+    synchronized void launch(String kernel, long gridX, int gridY, int block, int sharedBytes) {
+        if (gridX <= 0 || gridY <= 0) return;
+        makeCurrent();
+        if (gridX > Integer.MAX_VALUE) throw new IllegalArgumentException(kernel + ": grid of " + gridX + " blocks is too large");
+        Driver.check(cuLaunchKernel(function(kernel), (int) gridX, gridY, 1, block, 1, 1, sharedBytes, stream, args.pointers(), null),
+                "cuLaunchKernel(" + kernel + ")");
+    }
+
+    /** 2-D block launch (block = bx x by threads). */
+    synchronized void launch2d(String kernel, long gridX, int bx, int by) {
+        if (gridX <= 0) return;
+        makeCurrent();
+        Driver.check(cuLaunchKernel(function(kernel), (int) gridX, 1, 1, bx, by, 1, 0, stream, args.pointers(), null),
+                "cuLaunchKernel(" + kernel + ")");
+    }
+
+    /** Waits for all work queued on this device; reports asynchronous kernel faults. */
+    public synchronized void synchronize() {
+        makeCurrent();
+        Driver.check(cuStreamSynchronize(stream), "cuStreamSynchronize (an earlier kernel may have failed)");
+    }
+
+    /** Host -> device through the pinned staging buffer, in chunks. */
+    synchronized void upload(long dst, float[] src, int off, int len) {
+        makeCurrent();
+        try (org.bytedeco.javacpp.FloatPointer host = new org.bytedeco.javacpp.FloatPointer(staging)) {
+            int chunk = (int) (STAGING_BYTES / 4);
+            for (int done = 0; done < len; done += chunk) {
+                int n = Math.min(chunk, len - done);
+                host.put(src, off + done, n);
+                Driver.check(cuMemcpyHtoDAsync(dst + 4L * done, staging, 4L * n, stream), "cuMemcpyHtoDAsync");
+                Driver.check(cuStreamSynchronize(stream), "cuStreamSynchronize");
+            }
+        }
+    }
+
+    synchronized void upload(long dst, int[] src, int off, int len) {
+        makeCurrent();
+        try (org.bytedeco.javacpp.IntPointer host = new org.bytedeco.javacpp.IntPointer(staging)) {
+            int chunk = (int) (STAGING_BYTES / 4);
+            for (int done = 0; done < len; done += chunk) {
+                int n = Math.min(chunk, len - done);
+                host.put(src, off + done, n);
+                Driver.check(cuMemcpyHtoDAsync(dst + 4L * done, staging, 4L * n, stream), "cuMemcpyHtoDAsync");
+                Driver.check(cuStreamSynchronize(stream), "cuStreamSynchronize");
+            }
+        }
+    }
+
+    synchronized void upload(long dst, long[] src) {
+        makeCurrent();
+        try (org.bytedeco.javacpp.LongPointer host = new org.bytedeco.javacpp.LongPointer(staging)) {
+            host.put(src, 0, src.length);
+            Driver.check(cuMemcpyHtoDAsync(dst, staging, 8L * src.length, stream), "cuMemcpyHtoDAsync");
+            Driver.check(cuStreamSynchronize(stream), "cuStreamSynchronize");
+        }
+    }
+
+    /** Device -> host (waits for the stream, so every earlier op has finished). */
+    synchronized void download(long src, float[] dst, int off, int len) {
+        makeCurrent();
+        try (org.bytedeco.javacpp.FloatPointer host = new org.bytedeco.javacpp.FloatPointer(staging)) {
+            int chunk = (int) (STAGING_BYTES / 4);
+            for (int done = 0; done < len; done += chunk) {
+                int n = Math.min(chunk, len - done);
+                Driver.check(cuMemcpyDtoHAsync(staging, src + 4L * done, 4L * n, stream), "cuMemcpyDtoHAsync");
+                Driver.check(cuStreamSynchronize(stream), "cuStreamSynchronize (an earlier kernel may have failed)");
+                host.get(dst, off + done, n);
+            }
+        }
+    }
+
+    synchronized void download(long src, int[] dst, int off, int len) {
+        makeCurrent();
+        try (org.bytedeco.javacpp.IntPointer host = new org.bytedeco.javacpp.IntPointer(staging)) {
+            int chunk = (int) (STAGING_BYTES / 4);
+            for (int done = 0; done < len; done += chunk) {
+                int n = Math.min(chunk, len - done);
+                Driver.check(cuMemcpyDtoHAsync(staging, src + 4L * done, 4L * n, stream), "cuMemcpyDtoHAsync");
+                Driver.check(cuStreamSynchronize(stream), "cuStreamSynchronize (an earlier kernel may have failed)");
+                host.get(dst, off + done, n);
+            }
+        }
+    }
+
+    synchronized void copyDeviceToDevice(long dst, long src, long bytes) {
+        makeCurrent();
+        Driver.check(cuMemcpyDtoDAsync(dst, src, bytes, stream), "cuMemcpyDtoDAsync");
+    }
+
+    @Override
+    public synchronized void close() {
+        makeCurrent();
+        cuStreamSynchronize(stream);
+        allocator.emptyCache();
+        cublasDestroy_v2(blas);
+        cuMemFreeHost(staging);
+        cuModuleUnload(module);
+        args.close();
+    }
+
+    @Override
+    public String toString() {
+        return device + " (" + name + ", sm_" + computeMajor + computeMinor + ")";
+    }
+}

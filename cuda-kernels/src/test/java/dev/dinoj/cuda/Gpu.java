@@ -1,0 +1,49 @@
+package dev.dinoj.cuda;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.dinoj.tensor.Device;
+import dev.dinoj.tensor.DeviceUnavailableException;
+import dev.dinoj.tensor.Generator;
+import dev.dinoj.tensor.Tensor;
+
+/** Test support: the GPU (or a skip that says why there is none) and CPU-vs-GPU comparisons. */
+final class Gpu {
+    private static Device device;
+    private static String unavailable;
+
+    private Gpu() {}
+
+    static synchronized Device device() {
+        if (device == null && unavailable == null) {
+            try {
+                device = Device.cuda(0);
+            } catch (DeviceUnavailableException e) {
+                unavailable = e.getMessage();
+            }
+        }
+        assumeTrue(device != null, () -> "skipped, no usable GPU: " + unavailable);
+        return device;
+    }
+
+    static Tensor randn(long seed, int... dims) {
+        return Tensor.randn(new Generator(seed), dims);
+    }
+
+    /** A device tensor of the shape filled with NaN, so that an element a kernel forgets to write fails the comparison. */
+    static Tensor poisoned(Tensor like) {
+        return Tensor.full(like.shape(), Float.NaN, device());
+    }
+
+    static void assertClose(Tensor gpu, Tensor cpu, double tol) {
+        assertThat(gpu.shape()).isEqualTo(cpu.shape());
+        float[] g = gpu.toFloatArray(), c = cpu.toFloatArray();
+        for (int i = 0; i < c.length; i++) {
+            double err = Math.abs(g[i] - c[i]);
+            if (!(err <= tol * (1 + Math.abs(c[i])))) {
+                throw new AssertionError("element " + i + " of " + cpu.shape() + ": gpu " + g[i] + " vs cpu " + c[i] + " (tolerance " + tol + ")");
+            }
+        }
+    }
+}
