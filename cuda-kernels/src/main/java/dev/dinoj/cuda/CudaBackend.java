@@ -391,9 +391,8 @@ public final class CudaBackend implements Backend {
                 }
             });
             if (gradWeight != null || gradBias != null) {
-                Tensor gw = gradWeight == null ? null : dense(gradWeight, new ArrayList<>());
-                Tensor gb = gradBias == null ? null : dense(gradBias, new ArrayList<>());
-                if ((gw != null && gw != gradWeight) || (gb != null && gb != gradBias)) {
+                Tensor gw = gradWeight, gb = gradBias;
+                if ((gw != null && !gw.isContiguous()) || (gb != null && !gb.isContiguous())) {
                     throw new IllegalArgumentException("cuda layerNormBackward: weight/bias gradients must be contiguous");
                 }
                 synchronized (ctx) {
