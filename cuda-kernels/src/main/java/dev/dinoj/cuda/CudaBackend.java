@@ -15,6 +15,7 @@ import dev.dinoj.tensor.Tensor;
 import dev.dinoj.tensor.UnaryOp;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.LongConsumer;
 import org.bytedeco.javacpp.FloatPointer;
 
 /**
@@ -61,54 +62,50 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void write(Tensor dst, float[] src) {
-        if (dst.isContiguous()) {
-            ctx.upload(addr(dst), src, 0, src.length);
-            return;
-        }
-        try (Tensor tmp = Tensor.empty(dst.shape(), DType.FLOAT32, device)) {
-            ctx.upload(addr(tmp), src, 0, src.length);
-            copy(tmp, dst);
-        }
+        writeThrough(dst, DType.FLOAT32, at -> ctx.upload(at, src, 0, src.length));
     }
 
     @Override
     public void write(Tensor dst, int[] src) {
-        if (dst.isContiguous()) {
-            ctx.upload(addr(dst), src, 0, src.length);
-            return;
-        }
-        try (Tensor tmp = Tensor.empty(dst.shape(), DType.INT32, device)) {
-            ctx.upload(addr(tmp), src, 0, src.length);
-            copy(tmp, dst);
-        }
+        writeThrough(dst, DType.INT32, at -> ctx.upload(at, src, 0, src.length));
     }
 
     @Override
     public float[] readFloats(Tensor src) {
         float[] out = new float[(int) src.numel()];
-        if (src.isContiguous()) {
-            ctx.download(addr(src), out, 0, out.length);
-        } else {
-            try (Tensor tmp = Tensor.empty(src.shape(), src.dtype(), device)) {
-                copy(src, tmp);
-                ctx.download(addr(tmp), out, 0, out.length);
-            }
-        }
+        readThrough(src, at -> ctx.download(at, out, 0, out.length));
         return out;
     }
 
     @Override
     public int[] readInts(Tensor src) {
         int[] out = new int[(int) src.numel()];
-        if (src.isContiguous()) {
-            ctx.download(addr(src), out, 0, out.length);
-        } else {
-            try (Tensor tmp = Tensor.empty(src.shape(), src.dtype(), device)) {
-                copy(src, tmp);
-                ctx.download(addr(tmp), out, 0, out.length);
-            }
-        }
+        readThrough(src, at -> ctx.download(at, out, 0, out.length));
         return out;
+    }
+
+    /** Uploads into dst directly when it is contiguous, else into a dense temporary copied into the view. */
+    private void writeThrough(Tensor dst, DType type, LongConsumer upload) {
+        if (dst.isContiguous()) {
+            upload.accept(addr(dst));
+            return;
+        }
+        try (Tensor tmp = Tensor.empty(dst.shape(), type, device)) {
+            upload.accept(addr(tmp));
+            copy(tmp, dst);
+        }
+    }
+
+    /** Downloads src directly when it is contiguous, else through a dense copy. */
+    private void readThrough(Tensor src, LongConsumer download) {
+        if (src.isContiguous()) {
+            download.accept(addr(src));
+            return;
+        }
+        try (Tensor tmp = Tensor.empty(src.shape(), src.dtype(), device)) {
+            copy(src, tmp);
+            download.accept(addr(tmp));
+        }
     }
 
     // ------------------------------------------------------------------ elementwise

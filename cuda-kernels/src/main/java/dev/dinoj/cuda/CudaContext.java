@@ -15,7 +15,10 @@ import org.bytedeco.cuda.cudart.CUfunc_st;
 import org.bytedeco.cuda.cudart.CUmod_st;
 import org.bytedeco.cuda.cudart.CUstream_st;
 import org.bytedeco.javacpp.BytePointer;
+import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.javacpp.IntPointer;
 import org.bytedeco.javacpp.Loader;
+import org.bytedeco.javacpp.LongPointer;
 import org.bytedeco.javacpp.Pointer;
 
 /**
@@ -204,66 +207,62 @@ public final class CudaContext implements AutoCloseable {
         Driver.check(cuStreamSynchronize(stream), "cuStreamSynchronize (an earlier kernel may have failed)");
     }
 
-    /** Host -> device through the pinned staging buffer, in chunks. */
-    synchronized void upload(long dst, float[] src, int off, int len) {
+    /** Copies {@code count} 4-byte elements between a Java array (from element {@code from}) and the staging buffer. */
+    private interface HostCopy {
+        void run(int from, int count);
+    }
+
+    /**
+     * Moves {@code len} 4-byte elements between device address {@code device} and a host array through
+     * the pinned staging buffer, in chunks; {@code host} fills the buffer before an upload and empties
+     * it after a download. Waits for the stream, so a download sees every earlier op.
+     */
+    private void staged(long device, int len, boolean toDevice, HostCopy host) {
         makeCurrent();
-        try (org.bytedeco.javacpp.FloatPointer host = new org.bytedeco.javacpp.FloatPointer(staging)) {
-            int chunk = (int) (STAGING_BYTES / 4);
-            for (int done = 0; done < len; done += chunk) {
-                int n = Math.min(chunk, len - done);
-                host.put(src, off + done, n);
-                Driver.check(cuMemcpyHtoDAsync(dst + 4L * done, staging, 4L * n, stream), "cuMemcpyHtoDAsync");
+        int chunk = (int) (STAGING_BYTES / 4);
+        for (int done = 0; done < len; done += chunk) {
+            int n = Math.min(chunk, len - done);
+            if (toDevice) {
+                host.run(done, n);
+                Driver.check(cuMemcpyHtoDAsync(device + 4L * done, staging, 4L * n, stream), "cuMemcpyHtoDAsync");
                 Driver.check(cuStreamSynchronize(stream), "cuStreamSynchronize");
+            } else {
+                Driver.check(cuMemcpyDtoHAsync(staging, device + 4L * done, 4L * n, stream), "cuMemcpyDtoHAsync");
+                Driver.check(cuStreamSynchronize(stream), "cuStreamSynchronize (an earlier kernel may have failed)");
+                host.run(done, n);
             }
+        }
+    }
+
+    synchronized void upload(long dst, float[] src, int off, int len) {
+        try (FloatPointer host = new FloatPointer(staging)) {
+            staged(dst, len, true, (from, n) -> host.put(src, off + from, n));
         }
     }
 
     synchronized void upload(long dst, int[] src, int off, int len) {
-        makeCurrent();
-        try (org.bytedeco.javacpp.IntPointer host = new org.bytedeco.javacpp.IntPointer(staging)) {
-            int chunk = (int) (STAGING_BYTES / 4);
-            for (int done = 0; done < len; done += chunk) {
-                int n = Math.min(chunk, len - done);
-                host.put(src, off + done, n);
-                Driver.check(cuMemcpyHtoDAsync(dst + 4L * done, staging, 4L * n, stream), "cuMemcpyHtoDAsync");
-                Driver.check(cuStreamSynchronize(stream), "cuStreamSynchronize");
-            }
+        try (IntPointer host = new IntPointer(staging)) {
+            staged(dst, len, true, (from, n) -> host.put(src, off + from, n));
         }
     }
 
+    /** Uploads a small table of 8-byte values (at most the staging buffer's size). */
     synchronized void upload(long dst, long[] src) {
-        makeCurrent();
-        try (org.bytedeco.javacpp.LongPointer host = new org.bytedeco.javacpp.LongPointer(staging)) {
-            host.put(src, 0, src.length);
-            Driver.check(cuMemcpyHtoDAsync(dst, staging, 8L * src.length, stream), "cuMemcpyHtoDAsync");
-            Driver.check(cuStreamSynchronize(stream), "cuStreamSynchronize");
+        if (8L * src.length > STAGING_BYTES) throw new IllegalArgumentException("table of " + src.length + " values exceeds the staging buffer");
+        try (LongPointer host = new LongPointer(staging)) {
+            staged(dst, 2 * src.length, true, (from, n) -> host.put(src, 0, src.length));
         }
     }
 
-    /** Device -> host (waits for the stream, so every earlier op has finished). */
     synchronized void download(long src, float[] dst, int off, int len) {
-        makeCurrent();
-        try (org.bytedeco.javacpp.FloatPointer host = new org.bytedeco.javacpp.FloatPointer(staging)) {
-            int chunk = (int) (STAGING_BYTES / 4);
-            for (int done = 0; done < len; done += chunk) {
-                int n = Math.min(chunk, len - done);
-                Driver.check(cuMemcpyDtoHAsync(staging, src + 4L * done, 4L * n, stream), "cuMemcpyDtoHAsync");
-                Driver.check(cuStreamSynchronize(stream), "cuStreamSynchronize (an earlier kernel may have failed)");
-                host.get(dst, off + done, n);
-            }
+        try (FloatPointer host = new FloatPointer(staging)) {
+            staged(src, len, false, (from, n) -> host.get(dst, off + from, n));
         }
     }
 
     synchronized void download(long src, int[] dst, int off, int len) {
-        makeCurrent();
-        try (org.bytedeco.javacpp.IntPointer host = new org.bytedeco.javacpp.IntPointer(staging)) {
-            int chunk = (int) (STAGING_BYTES / 4);
-            for (int done = 0; done < len; done += chunk) {
-                int n = Math.min(chunk, len - done);
-                Driver.check(cuMemcpyDtoHAsync(staging, src + 4L * done, 4L * n, stream), "cuMemcpyDtoHAsync");
-                Driver.check(cuStreamSynchronize(stream), "cuStreamSynchronize (an earlier kernel may have failed)");
-                host.get(dst, off + done, n);
-            }
+        try (IntPointer host = new IntPointer(staging)) {
+            staged(src, len, false, (from, n) -> host.get(dst, off + from, n));
         }
     }
 
