@@ -1,8 +1,10 @@
 package dev.dinoj.autograd;
 
+import dev.dinoj.tensor.Device;
 import dev.dinoj.tensor.LayerNormResult;
 import dev.dinoj.tensor.Shape;
 import dev.dinoj.tensor.Tensor;
+import dev.dinoj.tensor.TensorScope;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -20,7 +22,7 @@ import java.util.Map;
  * forward below.
  */
 public final class Variable {
-    private final Tensor data;
+    private Tensor data;
     private boolean requiresGrad;
     private Tensor grad;
     private Node node;
@@ -73,6 +75,20 @@ public final class Variable {
     }
 
     public void zeroGrad() {
+        grad = null;
+    }
+
+    /**
+     * Moves a leaf (a parameter) to another device: its data is replaced by a copy there and the old
+     * tensor closed, its gradient dropped. Modules use this to place their parameters; an op result
+     * cannot be moved (its graph refers to the old data).
+     */
+    public void moveTo(Device device) {
+        if (node != null) throw new IllegalStateException("moveTo: only leaves can be moved, not the result of " + node.op);
+        if (data.device().equals(device)) return;
+        Tensor moved = TensorScope.escape(data.to(device));
+        data.close();
+        data = moved;
         grad = null;
     }
 

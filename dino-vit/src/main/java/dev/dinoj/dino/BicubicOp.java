@@ -1,6 +1,7 @@
 package dev.dinoj.dino;
 
 import dev.dinoj.autograd.Variable;
+import dev.dinoj.tensor.Device;
 import dev.dinoj.tensor.Tensor;
 
 /**
@@ -21,7 +22,8 @@ final class BicubicOp {
         int h = x.size(2), w = x.size(3);
         Tensor wh = weights(h, outH, scaleFactorH > 0 ? 1 / scaleFactorH : (double) h / outH);
         Tensor ww = weights(w, outW, scaleFactorW > 0 ? 1 / scaleFactorW : (double) w / outW);
-        return Variable.constant(wh).matmul(x).matmul(Variable.constant(ww.t()));
+        Device dev = x.data().device();
+        return Variable.constant(wh.to(dev)).matmul(x).matmul(Variable.constant(ww.t().to(dev)));
     }
 
     /** [out, in] interpolation matrix: row i holds the four tap weights of output i, clamped taps summed. */

@@ -3,6 +3,7 @@ package dev.dinoj.dino;
 import dev.dinoj.autograd.Variable;
 import dev.dinoj.nn.Schedule;
 import dev.dinoj.tensor.Tensor;
+import dev.dinoj.tensor.TensorScope;
 
 /**
  * The DINO objective. Teacher outputs of the 2 global crops are centred (minus an EMA of their batch
@@ -35,7 +36,7 @@ public final class DinoLoss {
         this.studentTemp = studentTemp;
         this.teacherTemp = teacherTemp;
         this.centerMomentum = centerMomentum;
-        this.center = Tensor.zeros(1, outDim);
+        this.center = TensorScope.escape(Tensor.zeros(1, outDim));
     }
 
     public Tensor center() {
@@ -46,7 +47,14 @@ public final class DinoLoss {
         if (!c.shape().equals(center.shape())) {
             throw new IllegalArgumentException("DINO loss: center shape " + c.shape() + " does not match [1, " + outDim + "]");
         }
-        center = c.copy();
+        Tensor old = center;
+        center = TensorScope.escape(c.to(old.device()).copy());
+        old.close();
+    }
+
+    /** Keeps the center where the teacher logits are (it starts on the CPU). */
+    private void followDevice(Tensor teacher) {
+        if (!center.device().equals(teacher.device())) setCenter(center.to(teacher.device()));
     }
 
     public float teacherTemperature(int epoch) {
@@ -66,6 +74,7 @@ public final class DinoLoss {
         if (teacher.rank() != 2 || teacher.size(0) != 2 * b || teacher.size(1) != outDim) {
             throw new IllegalArgumentException("DINO loss: teacher output must be [2 * " + b + ", " + outDim + "], got " + teacher.shape());
         }
+        followDevice(teacher);
         Tensor q = teacher.sub(center).softmax(teacherTemperature(epoch));
         Tensor q0 = q.narrow(0, 0, b), q1 = q.narrow(0, b, b);
         Tensor target = Tensor.cat(0, q1, q0, q0.add(q1).expand(crops - 2, b, outDim).reshape((crops - 2) * b, outDim));
@@ -76,7 +85,8 @@ public final class DinoLoss {
 
     /** center = m * center + (1 - m) * mean of the teacher logits over the batch. */
     public void updateCenter(Tensor teacher) {
+        followDevice(teacher);
         Tensor batchCenter = teacher.mean(0, true);
-        center = Tensor.linearCombination(centerMomentum, center, 1f - centerMomentum, batchCenter);
+        center.copyFrom(Tensor.linearCombination(centerMomentum, center, 1f - centerMomentum, batchCenter)); // in place: the center outlives step scopes
     }
 }

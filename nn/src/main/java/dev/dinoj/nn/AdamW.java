@@ -2,6 +2,7 @@ package dev.dinoj.nn;
 
 import dev.dinoj.autograd.Variable;
 import dev.dinoj.tensor.Tensor;
+import dev.dinoj.tensor.TensorScope;
 
 import java.util.Arrays;
 import java.util.List;
@@ -32,7 +33,7 @@ public final class AdamW extends Optimizer {
     @Override
     protected void update(String name, Variable p, Tensor grad, ParamGroup g) {
         Tensor m = slot(name, "exp_avg", p), v = slot(name, "exp_avg_sq", p);
-        Tensor stepT = state.computeIfAbsent(name + ".step", k -> Tensor.fromIndices(new int[] {0}));
+        Tensor stepT = state.computeIfAbsent(name + ".step", k -> TensorScope.escape(Tensor.fromIndices(new int[] {0})));
         int step = stepT.toIntArray()[0] + 1;
         stepT.copyFrom(Tensor.fromIndices(new int[] {step}));
         p.data().adamwInPlace(grad.contiguous(), m, v, (float) g.lr(), beta1, beta2, eps, (float) g.weightDecay(), step);

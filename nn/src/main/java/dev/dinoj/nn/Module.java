@@ -2,7 +2,9 @@ package dev.dinoj.nn;
 
 import dev.dinoj.autograd.Variable;
 import dev.dinoj.tensor.Generator;
+import dev.dinoj.tensor.Device;
 import dev.dinoj.tensor.Tensor;
+import dev.dinoj.tensor.TensorScope;
 
 import java.util.ArrayList;
 import java.util.Collections;
@@ -28,17 +30,25 @@ public abstract class Module {
         throw new UnsupportedOperationException(getClass().getSimpleName() + " does not take a single input");
     }
 
+    /** Parameters live as long as the module: they never belong to a {@link TensorScope}. */
     protected final Variable registerParameter(String name, Tensor value) {
         checkName(name);
-        Variable p = Variable.leaf(value);
+        Variable p = Variable.leaf(TensorScope.escape(value));
         parameters.put(name, p);
         return p;
     }
 
+    /** A non-trained tensor saved with the state; read it through {@link #buffer}, since {@link #to} replaces it. */
     protected final Tensor registerBuffer(String name, Tensor value) {
         checkName(name);
-        buffers.put(name, value);
+        buffers.put(name, TensorScope.escape(value));
         return value;
+    }
+
+    protected final Tensor buffer(String name) {
+        Tensor b = buffers.get(name);
+        if (b == null) throw new IllegalArgumentException(getClass().getSimpleName() + " has no buffer '" + name + "'");
+        return b;
     }
 
     protected final <M extends Module> M registerModule(String name, M module) {
@@ -89,6 +99,29 @@ public abstract class Module {
         long n = 0;
         for (Variable p : namedParameters().values()) n += p.data().numel();
         return n;
+    }
+
+    /**
+     * Moves every parameter and buffer, here and in every submodule, to {@code device} (parameters keep
+     * their identity, so optimizers and modules holding them stay valid). Returns this module.
+     */
+    public Module to(Device device) {
+        for (Variable p : parameters.values()) p.moveTo(device);
+        for (Map.Entry<String, Tensor> e : buffers.entrySet()) {
+            Tensor b = e.getValue();
+            if (!b.device().equals(device)) {
+                e.setValue(TensorScope.escape(b.to(device)));
+                b.close();
+            }
+        }
+        for (Module m : children.values()) m.to(device);
+        return this;
+    }
+
+    /** The device of the module's parameters (the CPU for a module without any). */
+    public final Device device() {
+        for (Variable p : namedParameters().values()) return p.data().device();
+        return Device.CPU;
     }
 
     public final void zeroGrad() {

@@ -1,7 +1,9 @@
 package dev.dinoj.nn;
 
 import dev.dinoj.autograd.Variable;
+import dev.dinoj.tensor.Device;
 import dev.dinoj.tensor.Tensor;
+import dev.dinoj.tensor.TensorScope;
 
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -52,7 +54,7 @@ public abstract class Optimizer {
 
     /** A state tensor of a parameter, created as zeros (parameter's shape and device) on first use. */
     protected final Tensor slot(String param, String slot, Variable like) {
-        return state.computeIfAbsent(param + "." + slot, k -> Tensor.zeros(like.shape(), like.data().device()));
+        return state.computeIfAbsent(param + "." + slot, k -> TensorScope.escape(Tensor.zeros(like.shape(), like.data().device())));
     }
 
     /** Copies of the optimizer state by "param.slot". */
@@ -80,11 +82,16 @@ public abstract class Optimizer {
         if (!problems.isEmpty()) {
             throw new IllegalArgumentException(getClass().getSimpleName() + ".loadStateDict: " + String.join("; ", problems));
         }
+        state.values().forEach(Tensor::close);
         state.clear();
         for (Map.Entry<String, Tensor> e : saved.entrySet()) {
             String key = e.getKey();
             Variable p = params.get(key.substring(0, key.lastIndexOf('.')));
-            state.put(key, e.getValue().to(p.data().device()).copy());
+            // scalar slots (step counts) stay on the CPU, where they are read every step
+            Device where = isScalarSlot(key.substring(key.lastIndexOf('.') + 1)) ? Device.CPU : p.data().device();
+            try (TensorScope copying = TensorScope.open()) {
+                state.put(key, TensorScope.escape(e.getValue().to(where).copy()));
+            }
         }
     }
 

@@ -12,6 +12,9 @@ final class BackendRegistry {
 
     private BackendRegistry() {}
 
+    /** Devices that could not be opened, with why: asked again, they fail at once with the same message. */
+    private static final Map<Device, DeviceUnavailableException> FAILED = new ConcurrentHashMap<>();
+
     static Backend backend(Device device) {
         if (device.isCpu()) return CpuBackend.instance();
         Backend b = OPEN.get(device);
@@ -19,7 +22,14 @@ final class BackendRegistry {
         synchronized (OPEN) {
             b = OPEN.get(device);
             if (b == null) {
-                b = provider(device.kind()).open(device);
+                DeviceUnavailableException failed = FAILED.get(device);
+                if (failed != null) throw new DeviceUnavailableException(failed.getMessage(), failed);
+                try {
+                    b = provider(device.kind()).open(device);
+                } catch (DeviceUnavailableException e) {
+                    FAILED.put(device, e);
+                    throw e;
+                }
                 OPEN.put(device, b);
             }
             return b;

@@ -21,18 +21,26 @@ public final class Tensor implements AutoCloseable {
     private final int[] strides;
     private final int offset;
     private boolean closed;
+    /** The scope that will close this tensor, if any (see {@link TensorScope}). */
+    TensorScope scope;
 
-    private Tensor(Storage storage, Shape shape, int[] strides, int offset, boolean retain) {
+    /**
+     * @param retain true for a new reference to an existing storage (views), false when this tensor
+     *               takes over the storage's first reference
+     * @param owner  false for internal borrowed views that hold no reference (never closed)
+     */
+    private Tensor(Storage storage, Shape shape, int[] strides, int offset, boolean retain, boolean owner) {
         if (retain) storage.retain();
         this.storage = storage;
         this.shape = shape;
         this.strides = strides;
         this.offset = offset;
+        if (owner) TensorScope.register(this);
     }
 
     /** A tensor over an existing storage (backends use this; the storage reference is shared). */
     public static Tensor of(Storage storage, Shape shape, int[] strides, int offset) {
-        return new Tensor(storage, shape, strides.clone(), offset, true);
+        return new Tensor(storage, shape, strides.clone(), offset, true, true);
     }
 
     // ------------------------------------------------------------------ creation
@@ -44,7 +52,7 @@ public final class Tensor implements AutoCloseable {
                     + " elements, more than the supported 2^31 - 9");
         }
         Storage s = device.backend().allocate(dtype, shape.numel());
-        return new Tensor(s, shape, shape.contiguousStrides(), 0, false);
+        return new Tensor(s, shape, shape.contiguousStrides(), 0, false, true);
     }
 
     public static Tensor empty(int... dims) {
@@ -265,7 +273,7 @@ public final class Tensor implements AutoCloseable {
             }
             off += i * strides[d];
         }
-        return new Tensor(storage, Shape.scalar(), new int[0], off, false).item();
+        return new Tensor(storage, Shape.scalar(), new int[0], off, false, false).item();
     }
 
     /** All elements in row-major order (float32 tensors; int32 values are converted). */
@@ -288,12 +296,12 @@ public final class Tensor implements AutoCloseable {
     // ------------------------------------------------------------------ views
 
     private Tensor view(Shape newShape, int[] newStrides, int newOffset) {
-        return new Tensor(storage, newShape, newStrides, newOffset, true);
+        return new Tensor(storage, newShape, newStrides, newOffset, true, true);
     }
 
     /** Internal, non-owning view for arguments passed straight to a backend. */
     private Tensor borrow(Shape newShape, int[] newStrides) {
-        return new Tensor(storage, newShape, newStrides, offset, false);
+        return new Tensor(storage, newShape, newStrides, offset, false, false);
     }
 
     /** The same elements in a new shape, sharing storage; one size may be -1. Fails when strides forbid it. */

@@ -93,7 +93,7 @@ final class TrainCommand implements Callable<Integer> {
     int knnEvery = d.knnEvery;
     @Option(names = "--threads", description = "compute threads (default: all processors)")
     Integer threads;
-    @Option(names = "--device", description = "cpu, cuda, cuda:N or auto")
+    @Option(names = "--device", description = "cpu, cuda, cuda:N, or auto (the GPU when one works, else the CPU)")
     String device = "auto";
     @Option(names = {"--output", "-o"}, description = "folder for checkpoints, metrics and charts")
     Path output = Path.of("runs", "dino");
@@ -104,10 +104,7 @@ final class TrainCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         if (threads != null) Parallel.setThreads(threads);
         Device dev = Device.parse(device);
-        if (!dev.isCpu()) {
-            throw new IllegalArgumentException("training on " + dev + " is not available yet: the trainer runs on the CPU (use --device cpu)");
-        }
-        try (DinoTrainer trainer = resume ? DinoTrainer.resume(output, System.out) : new DinoTrainer(config(), output, System.out)) {
+        try (DinoTrainer trainer = resume ? DinoTrainer.resume(output, System.out, dev) : new DinoTrainer(config(), output, System.out, dev)) {
             DinoTrainer.Result r = trainer.run();
             System.out.printf(Locale.ROOT, "finished %d epochs; final loss %.4f%n", r.epochs, r.finalLoss);
             if (r.knnFinal != null) {

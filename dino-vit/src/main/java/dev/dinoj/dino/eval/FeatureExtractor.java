@@ -5,7 +5,9 @@ import dev.dinoj.autograd.Variable;
 import dev.dinoj.dino.VisionTransformer;
 import dev.dinoj.dino.data.ImageDataset;
 import dev.dinoj.dino.data.MultiCropAugmentation;
+import dev.dinoj.tensor.Device;
 import dev.dinoj.tensor.Tensor;
+import dev.dinoj.tensor.TensorScope;
 
 import java.io.IOException;
 import java.util.ArrayList;
@@ -21,9 +23,10 @@ import java.util.concurrent.Executors;
 public final class FeatureExtractor {
     private FeatureExtractor() {}
 
-    /** [N, D] features. */
+    /** [N, D] features, on the CPU (the model runs on the device of its parameters). */
     public static Tensor extract(VisionTransformer model, ImageDataset data, int batchSize, int workers) throws IOException {
         int size = model.config().imageSize, n = data.size();
+        Device device = model.device();
         boolean wasTraining = model.isTraining();
         model.eval();
         ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, workers), r -> {
@@ -56,7 +59,11 @@ public final class FeatureExtractor {
                         throw e;
                     }
                 }
-                parts.add(model.forward(Variable.constant(Tensor.fromArray(flat, b, 3, size, size))).data());
+                // each batch's intermediates are released at once (device memory); the features come back to the CPU
+                try (TensorScope batchScope = TensorScope.open()) {
+                    Tensor images = Tensor.fromArray(flat, b, 3, size, size).to(device);
+                    parts.add(batchScope.keep(model.forward(Variable.constant(images)).data().to(Device.CPU)));
+                }
             }
             return Tensor.cat(0, parts);
         } finally {

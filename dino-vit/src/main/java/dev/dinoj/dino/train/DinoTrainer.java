@@ -20,8 +20,10 @@ import dev.dinoj.nn.Checkpoint;
 import dev.dinoj.nn.GradClip;
 import dev.dinoj.nn.ParamGroup;
 import dev.dinoj.nn.Schedule;
+import dev.dinoj.tensor.Device;
 import dev.dinoj.tensor.Generator;
 import dev.dinoj.tensor.Tensor;
+import dev.dinoj.tensor.TensorScope;
 import dev.dinoj.tensor.io.SafeTensors;
 
 import java.io.IOException;
@@ -60,6 +62,7 @@ public final class DinoTrainer implements AutoCloseable {
     private final ParamGroup regularized, unregularized;
     private final Schedule lrSchedule, wdSchedule, momentumSchedule;
     private final Generator dropPathGenerator;
+    private final Device device;
     private final int itersPerEpoch;
     private int startEpoch;
 
@@ -77,19 +80,30 @@ public final class DinoTrainer implements AutoCloseable {
         }
     }
 
-    /** A new run writing into outDir (created if needed); an existing checkpoint there is replaced only at the end of epoch 1. */
+    /** A new run on the CPU writing into outDir (created if needed); an existing checkpoint there is replaced only at the end of epoch 1. */
     public DinoTrainer(TrainConfig config, Path outDir, PrintStream log) throws IOException {
-        this(config, openTrainData(config), outDir, log, null);
+        this(config, openTrainData(config), outDir, log, Device.CPU, null);
+    }
+
+    /** A new run on {@code device}. */
+    public DinoTrainer(TrainConfig config, Path outDir, PrintStream log, Device device) throws IOException {
+        this(config, openTrainData(config), outDir, log, device, null);
     }
 
     /** A new run on a dataset of the caller's (config.data is then only recorded, not read). */
-    public DinoTrainer(TrainConfig config, ImageDataset data, Path outDir, PrintStream log) throws IOException {
-        this(config, data, outDir, log, null);
+    public DinoTrainer(TrainConfig config, ImageDataset data, Path outDir, PrintStream log, Device device) throws IOException {
+        this(config, data, outDir, log, device, null);
     }
 
-    private DinoTrainer(TrainConfig config, ImageDataset data, Path outDir, PrintStream log, SafeTensors.Contents resume) throws IOException {
+    /**
+     * Models are initialised on the CPU from the seed and then moved, so that a run starts from the
+     * same weights on every device.
+     */
+    private DinoTrainer(TrainConfig config, ImageDataset data, Path outDir, PrintStream log, Device device,
+                        SafeTensors.Contents resume) throws IOException {
         config.validate();
         this.config = config;
+        this.device = device;
         this.outDir = outDir;
         this.log = log;
         Files.createDirectories(outDir);
@@ -109,6 +123,8 @@ public final class DinoTrainer implements AutoCloseable {
         student.setGenerator(dropPathGenerator);
         ema = new MomentumTeacher(student, teacher);
         teacher.eval();
+        student.to(device);
+        teacher.to(device);
 
         int crops = 2 + config.localCrops;
         loss = new DinoLoss(config.outDim, crops, (float) config.studentTemp,
@@ -125,11 +141,20 @@ public final class DinoTrainer implements AutoCloseable {
         wdSchedule = Schedule.warmupCosine(config.weightDecay, config.weightDecayEnd, config.epochs, itersPerEpoch, 0, 0);
         momentumSchedule = Schedule.warmupCosine(config.momentumTeacher, 1.0, config.epochs, itersPerEpoch, 0, 0);
 
-        if (resume != null) restore(resume);
+        if (resume != null) {
+            try (TensorScope loading = TensorScope.open()) {
+                restore(resume);
+            }
+        }
     }
 
-    /** Continues the run whose checkpoint is in outDir, with the configuration saved there. */
+    /** Continues, on the CPU, the run whose checkpoint is in outDir, with the configuration saved there. */
     public static DinoTrainer resume(Path outDir, PrintStream log) throws IOException {
+        return resume(outDir, log, Device.CPU);
+    }
+
+    /** Continues the run whose checkpoint is in outDir on {@code device} (which may differ from the one it started on). */
+    public static DinoTrainer resume(Path outDir, PrintStream log, Device device) throws IOException {
         Path ckpt = outDir.resolve(CHECKPOINT);
         if (!Files.exists(ckpt)) {
             throw new IOException("cannot resume: no checkpoint " + ckpt + " (train without --resume to start a new run)");
@@ -140,7 +165,7 @@ public final class DinoTrainer implements AutoCloseable {
                     + c.metadata().get("format") + ")");
         }
         TrainConfig config = TrainConfig.fromJson(c.metadata().get("config"));
-        return new DinoTrainer(config, openTrainData(config), outDir, log, c);
+        return new DinoTrainer(config, openTrainData(config), outDir, log, device, c);
     }
 
     private static ImageDataset openTrainData(TrainConfig c) throws IOException {
@@ -180,7 +205,7 @@ public final class DinoTrainer implements AutoCloseable {
         log.printf(Locale.ROOT, "DINO: %s, head out_dim %d, %d crops (%d px global, %d px local), %d images, batch %d, %d iterations/epoch%n",
                 config.vit(), config.outDim, 2 + config.localCrops, config.globalSize, config.localSize, trainData.size(),
                 config.batchSize, itersPerEpoch);
-        log.printf(Locale.ROOT, "student: %,d parameters; output: %s%n", student.parameterCount(), outDir.toAbsolutePath());
+        log.printf(Locale.ROOT, "student: %,d parameters; device: %s; output: %s%n", student.parameterCount(), device, outDir.toAbsolutePath());
         KnnEval knn = KnnEval.create(config, trainData);
         KnnClassifier.Result atInit = null, last = null;
         double lastLoss = Double.NaN;
@@ -268,12 +293,27 @@ public final class DinoTrainer implements AutoCloseable {
         return rec;
     }
 
+    public Device device() {
+        return device;
+    }
+
     /**
-     * One DINO iteration on a batch of crops (the 2 global crops first): teacher and student forward,
-     * loss, backward, clipping, optimizer step, EMA and center update. Returns the loss; a non-finite
-     * loss is returned without updating anything.
+     * One DINO iteration on a batch of crops (the 2 global crops first, on any device): teacher and
+     * student forward, loss, backward, clipping, optimizer step, EMA and center update. Returns the
+     * loss; a non-finite loss is returned without updating anything. Every tensor the step creates
+     * (activations, gradients, temporaries) is closed before it returns.
      */
     public double trainStep(List<Tensor> crops, int epoch, int it) {
+        try (TensorScope step = TensorScope.open()) {
+            List<Tensor> onDevice = new java.util.ArrayList<>(crops.size());
+            for (Tensor c : crops) onDevice.add(c.to(device));
+            return trainStepInScope(onDevice, epoch, it);
+        } finally {
+            optimizer.zeroGrad(); // the gradients were closed with the step's scope
+        }
+    }
+
+    private double trainStepInScope(List<Tensor> crops, int epoch, int it) {
         for (ParamGroup g : optimizer.groups()) g.setLr(lrSchedule.at(it));
         regularized.setWeightDecay(wdSchedule.at(it)); // only the first group is regularised
         Tensor teacherOut;
@@ -301,6 +341,12 @@ public final class DinoTrainer implements AutoCloseable {
     }
 
     private void saveCheckpoint(int epochsDone) throws IOException {
+        try (TensorScope saving = TensorScope.open()) { // the state copies
+            writeCheckpoint(epochsDone);
+        }
+    }
+
+    private void writeCheckpoint(int epochsDone) throws IOException {
         Map<String, Tensor> all = new LinkedHashMap<>();
         all.putAll(Checkpoint.prefixed("student", student.stateDict()));
         all.putAll(Checkpoint.prefixed("teacher", teacher.stateDict()));

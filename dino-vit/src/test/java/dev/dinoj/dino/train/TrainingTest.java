@@ -3,6 +3,7 @@ package dev.dinoj.dino.train;
 import dev.dinoj.dino.data.Image;
 import dev.dinoj.dino.data.ImageDataset;
 import dev.dinoj.dino.data.SyntheticShapes;
+import dev.dinoj.tensor.Device;
 import dev.dinoj.tensor.Tensor;
 import dev.dinoj.tensor.io.SafeTensors;
 import org.junit.jupiter.api.Test;
@@ -132,7 +133,7 @@ class TrainingTest {
         Path out = dir.resolve("nan");
         TrainConfig c = tiny();
         c.syntheticImages = 48;
-        try (DinoTrainer t = new DinoTrainer(c, new PoisonedAfter(48), out, quiet())) {
+        try (DinoTrainer t = new DinoTrainer(c, new PoisonedAfter(48), out, quiet(), Device.CPU)) {
             assertThatThrownBy(t::run).isInstanceOf(TrainingDivergedException.class)
                     .hasMessageContaining("the loss became NaN at epoch 2")
                     .hasMessageContaining("last good checkpoint (end of epoch 1) is intact");
