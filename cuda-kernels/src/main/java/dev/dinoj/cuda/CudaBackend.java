@@ -8,6 +8,7 @@ import dev.dinoj.tensor.Backend;
 import dev.dinoj.tensor.BinaryOp;
 import dev.dinoj.tensor.DType;
 import dev.dinoj.tensor.Device;
+import dev.dinoj.tensor.FusedAttention;
 import dev.dinoj.tensor.RandomDistribution;
 import dev.dinoj.tensor.ReduceOp;
 import dev.dinoj.tensor.Storage;
@@ -30,13 +31,22 @@ public final class CudaBackend implements Backend {
     private final CudaContext ctx;
     private final FloatPointer one = new FloatPointer(1f), zero = new FloatPointer(0f);
 
+    private final FusedAttention fusedAttention;
+
     CudaBackend(Device device, CudaContext ctx) {
         this.device = device;
         this.ctx = ctx;
+        this.fusedAttention = new CudaFusedAttention(CudaKernels.over(this)); // reads only device and ctx, set above
     }
 
     public CudaContext context() {
         return ctx;
+    }
+
+    /** The fused attention kernels of attention.cu (head dims 32, 64, 128). */
+    @Override
+    public FusedAttention fusedAttention() {
+        return fusedAttention;
     }
 
     @Override

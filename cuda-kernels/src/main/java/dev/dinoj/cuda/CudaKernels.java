@@ -25,6 +25,10 @@ public final class CudaKernels {
         this.device = backend.device();
     }
 
+    static CudaKernels over(CudaBackend backend) {
+        return new CudaKernels(backend);
+    }
+
     /** The kernels of a CUDA device (throws DeviceUnavailableException when it cannot be used). */
     public static CudaKernels of(Device device) {
         if (device.kind() != Device.Kind.CUDA) throw new IllegalArgumentException("CudaKernels: " + device + " is not a CUDA device");

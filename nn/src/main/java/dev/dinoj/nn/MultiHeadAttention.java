@@ -4,6 +4,8 @@ import dev.dinoj.autograd.Variable;
 import dev.dinoj.tensor.Generator;
 import dev.dinoj.tensor.Tensor;
 
+import java.util.function.Supplier;
+
 /**
  * Multi-head self-attention with one packed projection: qkv = x W_qkv^T + b, split into heads of
  * size d = dim/heads, softmax(q k^T / sqrt d) v, then the output projection. Parameter names (qkv,
@@ -35,12 +37,22 @@ public final class MultiHeadAttention extends Module {
         return heads;
     }
 
-    /** The output and the attention probabilities [B, heads, N, N] (detached). */
+    /**
+     * The output and the attention probabilities [B, heads, N, N] (detached). Where a fused kernel
+     * computed the output, the probabilities were never stored: they are recomputed on the first call
+     * of {@link #attention()} (only attention maps ask for them).
+     */
     public static final class Output {
         private final Variable output;
-        private final Tensor attention;
+        private Supplier<Tensor> attention;
+        private Tensor computed;
 
         Output(Variable output, Tensor attention) {
+            this.output = output;
+            this.computed = attention;
+        }
+
+        Output(Variable output, Supplier<Tensor> attention) {
             this.output = output;
             this.attention = attention;
         }
@@ -50,7 +62,11 @@ public final class MultiHeadAttention extends Module {
         }
 
         public Tensor attention() {
-            return attention;
+            if (computed == null) {
+                computed = attention.get();
+                attention = null;
+            }
+            return computed;
         }
     }
 
@@ -66,21 +82,16 @@ public final class MultiHeadAttention extends Module {
         }
         int b = x.size(0), n = x.size(1);
         Variable packedQkv = qkv.forward(x);
-        Variable y;
-        Tensor probs;
         if (attnDrop.isTraining() && attnDropP > 0f) {
             // dropout on the probabilities needs them as a graph node: the composed path
             Variable packed = packedQkv.reshape(b, n, 3, heads, headDim).permute(2, 0, 3, 1, 4); // [3, B, H, N, d]
             Variable q = packed.select(0, 0), k = packed.select(0, 1), v = packed.select(0, 2);
             // softmax(q k^T * scale) is softmax with temperature 1/scale: the scale is fused into the softmax
             Variable attn = q.matmul(k.transpose(-2, -1)).softmax(1f / scale);
-            probs = attn.data();
-            y = attnDrop.forward(attn).matmul(v).transpose(1, 2).reshape(b, n, dim);
-        } else {
-            Output r = PackedAttention.apply(packedQkv, heads, scale);
-            y = r.output();
-            probs = r.attention();
+            Variable y = attnDrop.forward(attn).matmul(v).transpose(1, 2).reshape(b, n, dim);
+            return new Output(projDrop.forward(proj.forward(y)), attn.data());
         }
-        return new Output(projDrop.forward(proj.forward(y)), probs);
+        Output r = PackedAttention.apply(packedQkv, heads, scale);
+        return new Output(projDrop.forward(proj.forward(r.output())), r::attention);
     }
 }

@@ -36,6 +36,6 @@ public final class TransformerBlock extends Module {
         MultiHeadAttention.Output a = attn.forwardWithAttention(norm1.forward(x));
         Variable y = x.add(dropPath.forward(a.output()));
         y = y.add(dropPath.forward(mlp.forward(norm2.forward(y))));
-        return new MultiHeadAttention.Output(y, a.attention());
+        return new MultiHeadAttention.Output(y, a::attention);
     }
 }

@@ -9,6 +9,11 @@ package dev.dinoj.tensor;
 public interface Backend {
     Device device();
 
+    /** The device's fused attention kernels, or null where there are none (the CPU composes matmul and softmax). */
+    default FusedAttention fusedAttention() {
+        return null;
+    }
+
     /** A new buffer of {@code numel} elements; its contents are undefined. */
     Storage allocate(DType dtype, long numel);
 
