@@ -54,7 +54,11 @@ public final class DinoLoss {
 
     /** Keeps the center where the teacher logits are (it starts on the CPU). */
     private void followDevice(Tensor teacher) {
-        if (!center.device().equals(teacher.device())) setCenter(center.to(teacher.device()));
+        if (!center.device().equals(teacher.device())) {
+            Tensor old = center;
+            center = TensorScope.escape(old.to(teacher.device())); // a new tensor: the devices differ
+            old.close();
+        }
     }
 
     public float teacherTemperature(int epoch) {
