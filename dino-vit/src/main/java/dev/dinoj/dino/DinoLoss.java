@@ -47,18 +47,19 @@ public final class DinoLoss {
         if (!c.shape().equals(center.shape())) {
             throw new IllegalArgumentException("DINO loss: center shape " + c.shape() + " does not match [1, " + outDim + "]");
         }
-        Tensor old = center;
-        center = TensorScope.escape(c.to(old.device()).copy());
-        old.close();
+        replaceCenter(c.to(center.device()).copy());
     }
 
     /** Keeps the center where the teacher logits are (it starts on the CPU). */
     private void followDevice(Tensor teacher) {
-        if (!center.device().equals(teacher.device())) {
-            Tensor old = center;
-            center = TensorScope.escape(old.to(teacher.device())); // a new tensor: the devices differ
-            old.close();
-        }
+        if (!center.device().equals(teacher.device())) replaceCenter(center.to(teacher.device())); // a new tensor: the devices differ
+    }
+
+    /** The center outlives step scopes; the one it replaces is released at once. */
+    private void replaceCenter(Tensor fresh) {
+        Tensor old = center;
+        center = TensorScope.escape(fresh);
+        old.close();
     }
 
     public float teacherTemperature(int epoch) {

@@ -10,9 +10,7 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -50,10 +48,10 @@ class GpuTrainingTest {
         Device cuda = cudaOrSkip();
         Path cpuDir = dir.resolve("cpu"), gpuDir = dir.resolve("gpu");
         DinoTrainer.Result onCpu, onGpu;
-        try (DinoTrainer t = new DinoTrainer(withKnn(), cpuDir, quiet(), Device.CPU)) {
+        try (DinoTrainer t = new DinoTrainer(withKnn(), cpuDir, TrainingTest.quiet(), Device.CPU)) {
             onCpu = t.run();
         }
-        try (DinoTrainer t = new DinoTrainer(withKnn(), gpuDir, quiet(), cuda)) {
+        try (DinoTrainer t = new DinoTrainer(withKnn(), gpuDir, TrainingTest.quiet(), cuda)) {
             assertThat(t.student().device()).isEqualTo(cuda);
             onGpu = t.run();
         }
@@ -85,10 +83,10 @@ class GpuTrainingTest {
         TrainConfig c = TrainingTest.tiny();
         c.epochs = 2;
         Path run = dir.resolve("run");
-        try (DinoTrainer t = new DinoTrainer(c, run, quiet(), Device.CPU)) {
+        try (DinoTrainer t = new DinoTrainer(c, run, TrainingTest.quiet(), Device.CPU)) {
             t.run(1);
         }
-        try (DinoTrainer t = DinoTrainer.resume(run, quiet(), cuda)) {
+        try (DinoTrainer t = DinoTrainer.resume(run, TrainingTest.quiet(), cuda)) {
             assertThat(t.teacher().device()).isEqualTo(cuda);
             DinoTrainer.Result r = t.run();
             assertThat(r.epochs).isEqualTo(2);
@@ -112,9 +110,5 @@ class GpuTrainingTest {
             if (o.get("type").getAsString().equals("step")) out.add(o.get("loss").getAsDouble());
         }
         return out;
-    }
-
-    private static PrintStream quiet() {
-        return new PrintStream(new ByteArrayOutputStream());
     }
 }

@@ -47,7 +47,7 @@ class TrainingTest {
         return c;
     }
 
-    private static PrintStream quiet() {
+    static PrintStream quiet() {
         return new PrintStream(new ByteArrayOutputStream());
     }
 
