@@ -21,6 +21,21 @@ final class VectorGemmKernel implements GemmKernel {
     private static final int MC = 48;
     private static final int NC = 1536;
 
+    /**
+     * Packing buffers, one set per thread and reused: allocating them per call (1.5 MB of packed B per
+     * product) was most of what a training step still left to the garbage collector. Slots: the packed
+     * B panel (filled by the calling thread, read by all), the packed A block and the edge tile (per
+     * worker).
+     */
+    private static final int PACKED_B = 0, PACKED_A = 1, EDGE = 2;
+    private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[3][0]);
+
+    private static float[] scratch(int slot, int length) {
+        float[][] buffers = SCRATCH.get();
+        if (buffers[slot].length < length) buffers[slot] = new float[length];
+        return buffers[slot];
+    }
+
     static boolean usable() {
         return S.vectorBitSize() >= 256;
     }
@@ -39,7 +54,7 @@ final class VectorGemmKernel implements GemmKernel {
         }
         if (k == 0) return;
         int ncMax = Math.min(NC, n), kcMax = Math.min(KC, k);
-        float[] bp = new float[roundUp(ncMax, NR) * kcMax];
+        float[] bp = scratch(PACKED_B, roundUp(ncMax, NR) * kcMax);
         for (int jc = 0; jc < n; jc += NC) {
             int nc = Math.min(NC, n - jc);
             for (int pc = 0; pc < k; pc += KC) {
@@ -48,8 +63,8 @@ final class VectorGemmKernel implements GemmKernel {
                 int aBase = aOff + pc * acs, cBase = cOff + jc;
                 int blocks = (m + MC - 1) / MC;
                 Parallel.Range body = (s, e) -> {
-                    float[] ap = new float[MC * kc];
-                    float[] edge = new float[MR * NR];
+                    float[] ap = scratch(PACKED_A, MC * kc);
+                    float[] edge = scratch(EDGE, MR * NR);
                     for (int blk = s; blk < e; blk++) {
                         int i0 = blk * MC, mc = Math.min(MC, m - i0);
                         packA(a, aBase + i0 * ars, ars, acs, mc, kc, ap);
@@ -58,7 +73,11 @@ final class VectorGemmKernel implements GemmKernel {
                             int bo = jr * kc;
                             for (int ir = 0; ir < mc; ir += MR) {
                                 int mr = Math.min(MR, mc - ir);
-                                tile(ap, ir * kc, bp, bo, kc, c, cBase + (i0 + ir) * ldc + jr, ldc, mr, nr, edge);
+                                if (mr == MR && nr == NR) {
+                                    tile(ap, ir * kc, bp, bo, kc, c, cBase + (i0 + ir) * ldc + jr, ldc);
+                                } else {
+                                    edgeTile(ap, ir * kc, bp, bo, kc, c, cBase + (i0 + ir) * ldc + jr, ldc, mr, nr, edge);
+                                }
                             }
                         }
                     }
@@ -106,8 +125,13 @@ final class VectorGemmKernel implements GemmKernel {
         }
     }
 
-    /** C[mr x nr] += Apanel * Bpanel with the tile in registers. */
-    private static void tile(float[] ap, int ao, float[] bp, int bo, int kc, float[] c, int co, int ldc, int mr, int nr, float[] edge) {
+    /**
+     * C[MR x NR] += Apanel * Bpanel with the tile in registers. Kept free of edge handling on purpose:
+     * C2 stops inlining the Vector API once a method's graph is big enough, and a tile method that also
+     * held the partial-tile code left its last FMA as a real call that boxed a vector per k step
+     * (hundreds of GB of garbage per minute in a training step, and half the GEMM speed).
+     */
+    private static void tile(float[] ap, int ao, float[] bp, int bo, int kc, float[] c, int co, int ldc) {
         FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
         FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
         FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
@@ -137,34 +161,31 @@ final class VectorGemmKernel implements GemmKernel {
             c50 = a5.fma(b0, c50);
             c51 = a5.fma(b1, c51);
         }
-        if (mr == MR && nr == NR) {
-            store(c00, c01, c, co);
-            store(c10, c11, c, co + ldc);
-            store(c20, c21, c, co + 2 * ldc);
-            store(c30, c31, c, co + 3 * ldc);
-            store(c40, c41, c, co + 4 * ldc);
-            store(c50, c51, c, co + 5 * ldc);
-            return;
-        }
-        c00.intoArray(edge, 0);
-        c01.intoArray(edge, L);
-        c10.intoArray(edge, NR);
-        c11.intoArray(edge, NR + L);
-        c20.intoArray(edge, 2 * NR);
-        c21.intoArray(edge, 2 * NR + L);
-        c30.intoArray(edge, 3 * NR);
-        c31.intoArray(edge, 3 * NR + L);
-        c40.intoArray(edge, 4 * NR);
-        c41.intoArray(edge, 4 * NR + L);
-        c50.intoArray(edge, 5 * NR);
-        c51.intoArray(edge, 5 * NR + L);
+        FloatVector.fromArray(S, c, co).add(c00).intoArray(c, co);
+        FloatVector.fromArray(S, c, co + L).add(c01).intoArray(c, co + L);
+        co += ldc;
+        FloatVector.fromArray(S, c, co).add(c10).intoArray(c, co);
+        FloatVector.fromArray(S, c, co + L).add(c11).intoArray(c, co + L);
+        co += ldc;
+        FloatVector.fromArray(S, c, co).add(c20).intoArray(c, co);
+        FloatVector.fromArray(S, c, co + L).add(c21).intoArray(c, co + L);
+        co += ldc;
+        FloatVector.fromArray(S, c, co).add(c30).intoArray(c, co);
+        FloatVector.fromArray(S, c, co + L).add(c31).intoArray(c, co + L);
+        co += ldc;
+        FloatVector.fromArray(S, c, co).add(c40).intoArray(c, co);
+        FloatVector.fromArray(S, c, co + L).add(c41).intoArray(c, co + L);
+        co += ldc;
+        FloatVector.fromArray(S, c, co).add(c50).intoArray(c, co);
+        FloatVector.fromArray(S, c, co + L).add(c51).intoArray(c, co + L);
+    }
+
+    /** A partial tile (mr < MR or nr < NR): the full tile into a zeroed scratch, then its valid part added to C. */
+    private static void edgeTile(float[] ap, int ao, float[] bp, int bo, int kc, float[] c, int co, int ldc, int mr, int nr, float[] edge) {
+        Arrays.fill(edge, 0f);
+        tile(ap, ao, bp, bo, kc, edge, 0, NR);
         for (int r = 0; r < mr; r++) {
             for (int j = 0; j < nr; j++) c[co + r * ldc + j] += edge[r * NR + j];
         }
-    }
-
-    private static void store(FloatVector v0, FloatVector v1, float[] c, int at) {
-        FloatVector.fromArray(S, c, at).add(v0).intoArray(c, at);
-        FloatVector.fromArray(S, c, at + L).add(v1).intoArray(c, at + L);
     }
 }
