@@ -8,12 +8,15 @@ import dev.dinoj.tensor.Storage;
 public final class CpuStorage extends Storage {
     private float[] floats;
     private int[] ints;
+    /** True when the array came from {@link CpuBufferPool} (not a caller's array), so it may go back. */
+    private final boolean pooled;
 
     CpuStorage(DType dtype, int numel) {
         super(Device.CPU, dtype, numel);
+        pooled = true;
         switch (dtype) {
             case FLOAT32:
-                floats = new float[numel];
+                floats = CpuBufferPool.take(numel);
                 break;
             case INT32:
                 ints = new int[numel];
@@ -25,6 +28,7 @@ public final class CpuStorage extends Storage {
 
     private CpuStorage(float[] floats, int[] ints, DType dtype, int numel) {
         super(Device.CPU, dtype, numel);
+        this.pooled = false;
         this.floats = floats;
         this.ints = ints;
     }
@@ -50,6 +54,7 @@ public final class CpuStorage extends Storage {
 
     @Override
     protected void free() {
+        if (pooled && floats != null) CpuBufferPool.give(floats);
         floats = null;
         ints = null;
     }
