@@ -162,6 +162,11 @@ public final class Variable {
         }
         List<Variable> order = topologicalOrder();
         Map<Variable, Tensor> pending = new IdentityHashMap<>();
+        // Gradients this backward created, with how many pending slots hold each: one is closed as soon as
+        // nothing needs it any more, so a step's memory peaks at its activations, not at the activations
+        // plus every gradient computed. The caller's gradOutput, leaf gradients and anything a rule passes
+        // through unchanged are never in here, so never closed.
+        Map<Tensor, Integer> holders = new IdentityHashMap<>();
         pending.put(this, gradOutput);
         try (GradMode.Scope ignored = GradMode.disabled()) {
             for (int i = order.size() - 1; i >= 0; i--) {
@@ -169,14 +174,17 @@ public final class Variable {
                 Tensor g = pending.remove(v);
                 if (g == null) continue;
                 if (v.node == null) {
-                    if (v.requiresGrad) v.grad = v.grad == null ? g.contiguous() : v.grad.add(g);
+                    if (v.requiresGrad) {
+                        v.grad = v.grad == null ? g.contiguous() : v.grad.add(g);
+                        if (v.grad == g) holders.remove(g); // the leaf keeps it
+                    }
+                    release(holders, g);
                     continue;
                 }
                 Node n = v.node;
-                Tensor[] gs = n.backward.apply(g);
-                if (gs.length != n.inputs.length) {
-                    throw new IllegalStateException("backward of " + n.op + " returned " + gs.length + " gradients for " + n.inputs.length + " inputs");
-                }
+                List<Tensor> fresh = new ArrayList<>(n.inputs.length);
+                Tensor[] gs = applyInScope(n, g, fresh);
+                for (Tensor t : fresh) holders.putIfAbsent(t, 0);
                 for (int k = 0; k < gs.length; k++) {
                     Variable in = n.inputs[k];
                     if (in == null || !in.requiresGrad || gs[k] == null) continue;
@@ -184,10 +192,60 @@ public final class Variable {
                         throw new IllegalStateException("backward of " + n.op + ": gradient for input " + k + " has shape " + gs[k].shape()
                                 + " but the input has shape " + in.data.shape());
                     }
-                    pending.merge(in, gs[k], Tensor::add);
+                    Tensor before = pending.get(in);
+                    if (before == null) {
+                        pending.put(in, gs[k]);
+                        holders.computeIfPresent(gs[k], (t, c) -> c + 1);
+                    } else {
+                        Tensor sum = before.add(gs[k]);
+                        pending.put(in, sum);
+                        holders.put(sum, 1);
+                        release(holders, before);
+                    }
                 }
+                for (Tensor t : fresh) {
+                    Integer c = holders.get(t);
+                    if (c != null && c == 0) { // returned, but only added into another gradient
+                        holders.remove(t);
+                        t.close();
+                    }
+                }
+                release(holders, g);
                 if (!retainGraph) n.free();
             }
+        }
+    }
+
+    /**
+     * Runs a node's backward rule in a scope of its own, so that its temporaries are closed at once; the
+     * gradients it returns survive (handed to the enclosing scope), and those it created are added to
+     * {@code fresh}.
+     */
+    private static Tensor[] applyInScope(Node n, Tensor g, List<Tensor> fresh) {
+        try (TensorScope rule = TensorScope.open()) {
+            Tensor[] gs = n.backward.apply(g);
+            if (gs.length != n.inputs.length) {
+                throw new IllegalStateException("backward of " + n.op + " returned " + gs.length + " gradients for " + n.inputs.length + " inputs");
+            }
+            for (Tensor t : gs) {
+                if (t != null && rule.owns(t)) {
+                    rule.keep(t);
+                    fresh.add(t);
+                }
+            }
+            return gs;
+        }
+    }
+
+    /** One pending slot no longer holds t: close it when this backward created it and no other slot holds it. */
+    private static void release(Map<Tensor, Integer> holders, Tensor t) {
+        Integer c = holders.get(t);
+        if (c == null) return;
+        if (c > 1) {
+            holders.put(t, c - 1);
+        } else {
+            holders.remove(t);
+            t.close();
         }
     }
 

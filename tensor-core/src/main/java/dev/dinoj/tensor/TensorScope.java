@@ -75,6 +75,11 @@ public final class TensorScope implements AutoCloseable {
         return t;
     }
 
+    /** Whether this scope would close {@code t} (created here, not kept or escaped). */
+    public boolean owns(Tensor t) {
+        return t.scope == this;
+    }
+
     /** How many tensors this scope would close now (created here, still open, not kept or escaped). */
     public int openTensors() {
         int n = 0;

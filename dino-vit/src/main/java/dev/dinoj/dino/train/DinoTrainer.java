@@ -317,8 +317,11 @@ public final class DinoTrainer implements AutoCloseable {
         for (ParamGroup g : optimizer.groups()) g.setLr(lrSchedule.at(it));
         regularized.setWeightDecay(wdSchedule.at(it)); // only the first group is regularised
         Tensor teacherOut;
-        try (GradMode.Scope ignored = GradMode.disabled()) {
+        // the teacher's intermediates are garbage as soon as its output exists: a scope of their own
+        // returns their memory before the student's forward needs it
+        try (GradMode.Scope ignored = GradMode.disabled(); TensorScope teacherPass = TensorScope.open()) {
             teacherOut = teacher.forward(crops.subList(0, 2)).data();
+            if (teacherPass.owns(teacherOut)) teacherPass.keep(teacherOut);
         }
         Variable studentOut = student.forward(crops);
         Variable l = loss.forward(studentOut, teacherOut, epoch);
