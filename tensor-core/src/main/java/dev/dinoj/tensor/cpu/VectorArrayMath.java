@@ -69,12 +69,13 @@ final class VectorArrayMath extends ArrayMath {
     private static final int ROUNDER_BITS = Float.floatToRawIntBits(ROUNDER);
 
     /**
-     * o = e^x over the first {@code n - n % L} elements (whole vectors); inputs are clamped to
-     * [-87.3, 88.7], so every result is finite and positive. o may be x (in place).
+     * o = e^(x * scale + shift) over the first {@code n - n % L} elements (whole vectors); arguments are
+     * clamped to [-87.3, 88.7], so every result is finite and positive. o may be x (in place). With
+     * scale 1 and shift 0 the affine step is exact: plain e^x.
      */
-    private static void expVectors(float[] x, int xo, float[] o, int oo, int n) {
+    private static void expVectors(float[] x, int xo, float[] o, int oo, int n, float scale, float shift) {
         for (int i = 0; i <= n - L; i += L) {
-            FloatVector v = FloatVector.fromArray(S, x, xo + i).max(-87.3f).min(88.7f);
+            FloatVector v = FloatVector.fromArray(S, x, xo + i).fma(scale, shift).max(-87.3f).min(88.7f);
             FloatVector shifted = v.fma(LOG2E, ROUNDER);
             FloatVector k = shifted.sub(ROUNDER);
             FloatVector r = v.sub(k.mul(LN2_HI)).sub(k.mul(LN2_LO));
@@ -98,15 +99,14 @@ final class VectorArrayMath extends ArrayMath {
     @Override
     void exp(float[] x, int xo, float[] o, int oo, int n) {
         int w = whole(n);
-        expVectors(x, xo, o, oo, w);
+        expVectors(x, xo, o, oo, w, 1f, 0f);
         TAIL.exp(x, xo + w, o, oo + w, n - w);
     }
 
     @Override
     double expAffineSum(float[] x, int xo, float[] o, int oo, int n, float scale, float shift) {
         int w = whole(n);
-        for (int i = 0; i < w; i += L) FloatVector.fromArray(S, x, xo + i).fma(scale, shift).intoArray(o, oo + i);
-        expVectors(o, oo, o, oo, w);
+        expVectors(x, xo, o, oo, w, scale, shift);
         double sum = 0;
         for (int j = 0; j < w; j++) sum += o[oo + j];
         return sum + TAIL.expAffineSum(x, xo + w, o, oo + w, n - w, scale, shift);
@@ -163,7 +163,7 @@ final class VectorArrayMath extends ArrayMath {
         for (int s = 0; s < w; s += CHUNK) {
             int c = Math.min(CHUNK, w - s);
             erfcArguments(x, xo + s, -SQRT1_2, t, e, 0, c);
-            expVectors(e, 0, e, 0, c);
+            expVectors(e, 0, e, 0, c, 1f, 0f);
             for (int i = 0; i < c; i += L) {
                 // x/2 * erfc(-x/sqrt2); erfc(u) = r for u >= 0, 2 - r below
                 FloatVector v = FloatVector.fromArray(S, x, xo + s + i);
@@ -188,7 +188,7 @@ final class VectorArrayMath extends ArrayMath {
                 FloatVector v = FloatVector.fromArray(S, x, xo + s + i);
                 v.mul(v).mul(-0.5f).intoArray(e, c + i);
             }
-            expVectors(e, 0, e, 0, 2 * c);
+            expVectors(e, 0, e, 0, 2 * c, 1f, 0f);
             for (int i = 0; i < c; i += L) {
                 // Phi(x) + x phi(x)
                 FloatVector v = FloatVector.fromArray(S, x, xo + s + i);
@@ -210,7 +210,7 @@ final class VectorArrayMath extends ArrayMath {
         for (int s = 0; s < w; s += CHUNK) {
             int c = Math.min(CHUNK, w - s);
             for (int i = 0; i < c; i += L) FloatVector.fromArray(S, x, xo + s + i).neg().intoArray(e, i);
-            expVectors(e, 0, e, 0, c);
+            expVectors(e, 0, e, 0, c, 1f, 0f);
             for (int i = 0; i < c; i += L) one.div(FloatVector.fromArray(S, e, i).add(1f)).intoArray(o, oo + s + i);
         }
         TAIL.sigmoid(x, xo + w, o, oo + w, n - w);
@@ -224,7 +224,7 @@ final class VectorArrayMath extends ArrayMath {
         for (int s = 0; s < w; s += CHUNK) {
             int c = Math.min(CHUNK, w - s);
             for (int i = 0; i < c; i += L) FloatVector.fromArray(S, x, xo + s + i).abs().mul(2f).intoArray(e, i);
-            expVectors(e, 0, e, 0, c);
+            expVectors(e, 0, e, 0, c, 1f, 0f);
             for (int i = 0; i < c; i += L) {
                 // tanh x = sign(x) (1 - 2 / (e^{2|x|} + 1)), stable for large |x|
                 FloatVector v = FloatVector.fromArray(S, x, xo + s + i);
