@@ -9,6 +9,8 @@ import dev.dinoj.tensor.BinaryOp;
 import dev.dinoj.tensor.DType;
 import dev.dinoj.tensor.Device;
 import dev.dinoj.tensor.FusedAttention;
+import dev.dinoj.tensor.FusedDinoLoss;
+import dev.dinoj.tensor.MultiTensorOps;
 import dev.dinoj.tensor.RandomDistribution;
 import dev.dinoj.tensor.ReduceOp;
 import dev.dinoj.tensor.Storage;
@@ -32,11 +34,16 @@ public final class CudaBackend implements Backend {
     private final FloatPointer one = new FloatPointer(1f), zero = new FloatPointer(0f);
 
     private final FusedAttention fusedAttention;
+    private final MultiTensorOps multiTensor;
+    private final FusedDinoLoss dinoLoss;
 
     CudaBackend(Device device, CudaContext ctx) {
         this.device = device;
         this.ctx = ctx;
-        this.fusedAttention = new CudaFusedAttention(CudaKernels.over(this)); // reads only device and ctx, set above
+        CudaKernels kernels = CudaKernels.over(this); // reads only device and ctx, set above
+        this.fusedAttention = new CudaFusedAttention(kernels);
+        this.multiTensor = new CudaMultiTensorOps(kernels);
+        this.dinoLoss = new CudaFusedDinoLoss(kernels);
     }
 
     public CudaContext context() {
@@ -47,6 +54,16 @@ public final class CudaBackend implements Backend {
     @Override
     public FusedAttention fusedAttention() {
         return fusedAttention;
+    }
+
+    @Override
+    public MultiTensorOps multiTensor() {
+        return multiTensor;
+    }
+
+    @Override
+    public FusedDinoLoss dinoLoss() {
+        return dinoLoss;
     }
 
     @Override

@@ -302,15 +302,18 @@ public final class CudaKernels {
         return norms;
     }
 
-    /** DINO's per-parameter clipping: each tensor whose norm exceeds maxNorm is scaled by maxNorm / (norm + 1e-6). */
-    public void clipPerTensor(MultiTensorTable grads, float maxNorm) {
-        try (Tensor norms = norms(grads)) {
-            synchronized (ctx) {
-                ctx.args().ptr(grads.pointers()).ptr(grads.sizesAddress()).ptr(grads.chunkTensor()).ptr(grads.chunkStart())
-                        .ptr(CudaBackend.addr(norms)).f32(maxNorm);
-                ctx.launch("mt_clip", grads.chunks(), 1, 256, 0);
-            }
+    /**
+     * DINO's per-parameter clipping: each tensor whose norm exceeds maxNorm is scaled by
+     * maxNorm / (norm + 1e-6). Returns the norms before clipping, a device vector [tensors] the caller closes.
+     */
+    public Tensor clipPerTensor(MultiTensorTable grads, float maxNorm) {
+        Tensor norms = norms(grads);
+        synchronized (ctx) {
+            ctx.args().ptr(grads.pointers()).ptr(grads.sizesAddress()).ptr(grads.chunkTensor()).ptr(grads.chunkStart())
+                    .ptr(CudaBackend.addr(norms)).f32(maxNorm);
+            ctx.launch("mt_clip", grads.chunks(), 1, 256, 0);
         }
+        return norms;
     }
 
     /** Multiplies every tensor of the table by factor[0] (a device scalar, e.g. a global-norm clip factor). */

@@ -106,7 +106,7 @@ class CudaKernelsTest {
             try (Tensor norms = k.norms(st)) {
                 for (int i = 0; i < shapes.length; i++) assertThat(norms.get(i)).isCloseTo(studentCpu.get(i).norm().item(), org.assertj.core.data.Offset.offset(1e-4f));
             }
-            k.clipPerTensor(st, 3f);
+            k.clipPerTensor(st, 3f).close();
             for (int i = 0; i < shapes.length; i++) {
                 float n = studentCpu.get(i).norm().item();
                 float coef = 3f / (n + 1e-6f);

@@ -2,6 +2,7 @@ package dev.dinoj.dino;
 
 import dev.dinoj.autograd.Variable;
 import dev.dinoj.nn.Schedule;
+import dev.dinoj.tensor.FusedDinoLoss;
 import dev.dinoj.tensor.Tensor;
 import dev.dinoj.tensor.TensorScope;
 
@@ -14,7 +15,9 @@ import dev.dinoj.tensor.TensorScope;
  * <p>Summing over the teacher views first gives one target row per student row (the sum of the
  * teacher distributions that supervise it), so the whole loss is one log-softmax of all student
  * logits against one target matrix: the same value and gradient as the reference's double loop, in
- * a single pass over the logits.
+ * a single pass over the logits. Where the device has a fused DINO loss ({@link
+ * dev.dinoj.tensor.Backend#dinoLoss()}, CUDA's dino_loss.cu) the loss, its gradient and the centre
+ * update run as those kernels instead.
  */
 public final class DinoLoss {
     private final int outDim, crops;
@@ -62,6 +65,12 @@ public final class DinoLoss {
         old.close();
     }
 
+    /** The device's fused kernels when the logits are contiguous there (the centre already follows them). */
+    private static FusedDinoLoss fused(Tensor student, Tensor teacher) {
+        if (!student.isContiguous() || !teacher.isContiguous() || !student.device().equals(teacher.device())) return null;
+        return teacher.device().backend().dinoLoss();
+    }
+
     public float teacherTemperature(int epoch) {
         return (float) teacherTemp.at(epoch);
     }
@@ -80,6 +89,12 @@ public final class DinoLoss {
             throw new IllegalArgumentException("DINO loss: teacher output must be [2 * " + b + ", " + outDim + "], got " + teacher.shape());
         }
         followDevice(teacher);
+        FusedDinoLoss fused = fused(student.data(), teacher);
+        if (fused != null) {
+            Tensor[] lossAndGrad = fused.lossAndGradient(student.data(), teacher, center, crops, studentTemp, teacherTemperature(epoch));
+            Tensor grad = lossAndGrad[1];
+            return Variable.fromOp("dinoLoss", lossAndGrad[0].reshape(), g -> new Tensor[] {grad.mul(g)}, student);
+        }
         Tensor q = teacher.sub(center).softmax(teacherTemperature(epoch));
         Tensor q0 = q.narrow(0, 0, b), q1 = q.narrow(0, b, b);
         Tensor target = Tensor.cat(0, q1, q0, q0.add(q1).expand(crops - 2, b, outDim).reshape((crops - 2) * b, outDim));
@@ -91,6 +106,11 @@ public final class DinoLoss {
     /** center = m * center + (1 - m) * mean of the teacher logits over the batch. */
     public void updateCenter(Tensor teacher) {
         followDevice(teacher);
+        FusedDinoLoss fused = fused(teacher, teacher);
+        if (fused != null) {
+            fused.updateCenter(teacher, center, centerMomentum);
+            return;
+        }
         Tensor batchCenter = teacher.mean(0, true);
         center.copyFrom(Tensor.linearCombination(centerMomentum, center, 1f - centerMomentum, batchCenter)); // in place: the center outlives step scopes
     }

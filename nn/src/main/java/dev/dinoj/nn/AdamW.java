@@ -1,15 +1,22 @@
 package dev.dinoj.nn;
 
 import dev.dinoj.autograd.Variable;
+import dev.dinoj.tensor.Device;
+import dev.dinoj.tensor.MultiTensorOps;
 import dev.dinoj.tensor.Tensor;
 import dev.dinoj.tensor.TensorScope;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collection;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * Adam with decoupled weight decay (Loshchilov and Hutter), exactly as torch.optim.AdamW: one fused
- * update per parameter through {@link Tensor#adamwInPlace}.
+ * update per parameter through {@link Tensor#adamwInPlace}, or one multi-tensor launch per group on a
+ * device that has them ({@link dev.dinoj.tensor.Backend#multiTensor()}).
  */
 public final class AdamW extends Optimizer {
     private final float beta1, beta2, eps;
@@ -33,10 +40,53 @@ public final class AdamW extends Optimizer {
     @Override
     protected void update(String name, Variable p, Tensor grad, ParamGroup g) {
         Tensor m = slot(name, "exp_avg", p), v = slot(name, "exp_avg_sq", p);
+        p.data().adamwInPlace(grad.contiguous(), m, v, (float) g.lr(), beta1, beta2, eps, (float) g.weightDecay(), nextStep(name));
+    }
+
+    /**
+     * Where the device has multi-tensor kernels, one launch per group (per distinct step count: a
+     * parameter frozen for a while, like DINO's last layer, has taken fewer steps than the rest).
+     */
+    @Override
+    protected void updateGroup(ParamGroup g, Map<String, Variable> params) {
+        MultiTensorOps multi = multiTensorOps(params.values());
+        if (multi == null) {
+            super.updateGroup(g, params);
+            return;
+        }
+        Map<Integer, List<String>> byStep = new TreeMap<>();
+        for (String name : params.keySet()) byStep.computeIfAbsent(nextStep(name), k -> new ArrayList<>()).add(name);
+        for (Map.Entry<Integer, List<String>> bucket : byStep.entrySet()) {
+            List<Tensor> ps = new ArrayList<>(), gs = new ArrayList<>(), ms = new ArrayList<>(), vs = new ArrayList<>();
+            for (String name : bucket.getValue()) {
+                Variable p = params.get(name);
+                ps.add(p.data());
+                gs.add(p.grad());
+                ms.add(slot(name, "exp_avg", p));
+                vs.add(slot(name, "exp_avg_sq", p));
+            }
+            multi.adamw(ps, gs, ms, vs, (float) g.lr(), beta1, beta2, eps, (float) g.weightDecay(), bucket.getKey());
+        }
+    }
+
+    /** The device's multi-tensor kernels when every parameter and gradient is contiguous on one device that has them. */
+    private static MultiTensorOps multiTensorOps(Collection<Variable> params) {
+        Device device = null;
+        for (Variable p : params) {
+            if (!p.data().isContiguous() || !p.grad().isContiguous()) return null;
+            Device d = p.data().device();
+            if ((device != null && !device.equals(d)) || !d.equals(p.grad().device())) return null;
+            device = d;
+        }
+        return device == null ? null : device.backend().multiTensor();
+    }
+
+    /** Advances and returns the parameter's step count (a CPU scalar slot, saved with the state). */
+    private int nextStep(String name) {
         Tensor stepT = state.computeIfAbsent(name + ".step", k -> TensorScope.escape(Tensor.fromIndices(new int[] {0})));
         int step = stepT.toIntArray()[0] + 1;
         stepT.copyFrom(Tensor.fromIndices(new int[] {step}));
-        p.data().adamwInPlace(grad.contiguous(), m, v, (float) g.lr(), beta1, beta2, eps, (float) g.weightDecay(), step);
+        return step;
     }
 
     @Override

@@ -38,12 +38,21 @@ public abstract class Optimizer {
     /** Applies one update to every parameter that has a gradient. */
     public final void step() {
         for (ParamGroup g : groups) {
+            Map<String, Variable> withGrad = new LinkedHashMap<>();
             for (Map.Entry<String, Variable> e : g.params().entrySet()) {
                 Variable p = e.getValue();
-                if (p.grad() == null || !p.requiresGrad()) continue;
-                update(e.getKey(), p, p.grad(), g);
+                if (p.grad() != null && p.requiresGrad()) withGrad.put(e.getKey(), p);
             }
+            if (!withGrad.isEmpty()) updateGroup(g, withGrad);
         }
+    }
+
+    /**
+     * Updates the parameters of one group that have gradients (in the group's order). The default
+     * updates them one by one; an optimizer may update a whole group at once (one multi-tensor launch).
+     */
+    protected void updateGroup(ParamGroup group, Map<String, Variable> params) {
+        for (Map.Entry<String, Variable> e : params.entrySet()) update(e.getKey(), e.getValue(), e.getValue().grad(), group);
     }
 
     protected abstract void update(String name, Variable param, Tensor grad, ParamGroup group);

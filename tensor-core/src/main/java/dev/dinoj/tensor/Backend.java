@@ -14,6 +14,16 @@ public interface Backend {
         return null;
     }
 
+    /** The device's fused DINO cross-entropy and centre update, or null where the loss composes tensor ops. */
+    default FusedDinoLoss dinoLoss() {
+        return null;
+    }
+
+    /** The device's multi-tensor kernels (EMA, clipping, AdamW over whole parameter lists), or null where per-tensor ops are as good. */
+    default MultiTensorOps multiTensor() {
+        return null;
+    }
+
     /** A new buffer of {@code numel} elements; its contents are undefined. */
     Storage allocate(DType dtype, long numel);
 

@@ -1,0 +1,54 @@
+package dev.dinoj.cuda;
+
+import dev.dinoj.tensor.MultiTensorOps;
+import dev.dinoj.tensor.Tensor;
+
+import java.util.List;
+
+/**
+ * {@link MultiTensorOps} over the multi-tensor kernels of multi_tensor.cu, for the optimizer, the
+ * clipping and the momentum teacher, which know no CUDA classes. Each call builds its pointer tables
+ * (one small upload per list) and frees them stream-ordered afterwards: gradients are new tensors every
+ * step, so their tables could not be kept anyway.
+ */
+final class CudaMultiTensorOps implements MultiTensorOps {
+    private final CudaKernels kernels;
+
+    CudaMultiTensorOps(CudaKernels kernels) {
+        this.kernels = kernels;
+    }
+
+    private static void sameLength(String op, List<Tensor> a, List<Tensor> b) {
+        if (a.size() != b.size()) throw new IllegalArgumentException(op + ": lists of " + a.size() + " and " + b.size() + " tensors");
+    }
+
+    @Override
+    public void ema(List<Tensor> teacher, List<Tensor> student, float momentum) {
+        sameLength("ema", teacher, student);
+        if (teacher.isEmpty()) return;
+        try (MultiTensorTable t = kernels.table(teacher); MultiTensorTable s = kernels.table(student)) {
+            kernels.ema(t, s, momentum);
+        }
+    }
+
+    @Override
+    public float[] clipPerTensor(List<Tensor> grads, float maxNorm) {
+        if (grads.isEmpty()) return new float[0];
+        try (MultiTensorTable g = kernels.table(grads); Tensor norms = kernels.clipPerTensor(g, maxNorm)) {
+            return norms.toFloatArray();
+        }
+    }
+
+    @Override
+    public void adamw(List<Tensor> params, List<Tensor> grads, List<Tensor> expAvg, List<Tensor> expAvgSq, float lr, float beta1,
+                      float beta2, float eps, float weightDecay, int step) {
+        sameLength("adamw", params, grads);
+        sameLength("adamw", params, expAvg);
+        sameLength("adamw", params, expAvgSq);
+        if (params.isEmpty()) return;
+        try (MultiTensorTable p = kernels.table(params); MultiTensorTable g = kernels.table(grads);
+             MultiTensorTable m = kernels.table(expAvg); MultiTensorTable v = kernels.table(expAvgSq)) {
+            kernels.adamw(p, g, m, v, lr, beta1, beta2, eps, weightDecay, step);
+        }
+    }
+}
