@@ -2,7 +2,6 @@ package dev.dinoj.dino;
 
 import dev.dinoj.autograd.Variable;
 import dev.dinoj.nn.Module;
-import dev.dinoj.tensor.Device;
 import dev.dinoj.tensor.MultiTensorOps;
 import dev.dinoj.tensor.Tensor;
 
@@ -37,27 +36,18 @@ public final class MomentumTeacher {
         return teacher;
     }
 
-    /** The device's multi-tensor kernels when both models' parameters are contiguous on one device that has them. */
-    private MultiTensorOps multiTensorOps() {
-        if (teacherParams.isEmpty()) return null;
-        Device device = teacherParams.get(0).data().device();
-        for (int i = 0; i < teacherParams.size(); i++) {
-            Tensor t = teacherParams.get(i).data(), s = studentParams.get(i).data();
-            if (!t.isContiguous() || !s.isContiguous() || !t.device().equals(device) || !s.device().equals(device)) return null;
-        }
-        return device.backend().multiTensor();
-    }
-
     /** One EMA step with momentum m over every parameter. */
     public void update(double m) {
         if (!(m >= 0 && m <= 1)) throw new IllegalArgumentException("teacher momentum must be in [0, 1], got " + m);
-        MultiTensorOps multi = multiTensorOps();
+        List<Tensor> t = new ArrayList<>(teacherParams.size()), s = new ArrayList<>(studentParams.size());
+        for (int i = 0; i < teacherParams.size(); i++) {
+            t.add(teacherParams.get(i).data());
+            s.add(studentParams.get(i).data());
+        }
+        List<Tensor> both = new ArrayList<>(t);
+        both.addAll(s);
+        MultiTensorOps multi = MultiTensorOps.of(both);
         if (multi != null) {
-            List<Tensor> t = new ArrayList<>(teacherParams.size()), s = new ArrayList<>(studentParams.size());
-            for (int i = 0; i < teacherParams.size(); i++) {
-                t.add(teacherParams.get(i).data());
-                s.add(studentParams.get(i).data());
-            }
             multi.ema(t, s, (float) m); // every parameter in one launch
             return;
         }

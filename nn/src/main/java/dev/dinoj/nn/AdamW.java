@@ -1,14 +1,12 @@
 package dev.dinoj.nn;
 
 import dev.dinoj.autograd.Variable;
-import dev.dinoj.tensor.Device;
 import dev.dinoj.tensor.MultiTensorOps;
 import dev.dinoj.tensor.Tensor;
 import dev.dinoj.tensor.TensorScope;
 
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -49,7 +47,12 @@ public final class AdamW extends Optimizer {
      */
     @Override
     protected void updateGroup(ParamGroup g, Map<String, Variable> params) {
-        MultiTensorOps multi = multiTensorOps(params.values());
+        List<Tensor> all = new ArrayList<>();
+        for (Variable p : params.values()) {
+            all.add(p.data());
+            all.add(p.grad());
+        }
+        MultiTensorOps multi = MultiTensorOps.of(all);
         if (multi == null) {
             super.updateGroup(g, params);
             return;
@@ -67,18 +70,6 @@ public final class AdamW extends Optimizer {
             }
             multi.adamw(ps, gs, ms, vs, (float) g.lr(), beta1, beta2, eps, (float) g.weightDecay(), bucket.getKey());
         }
-    }
-
-    /** The device's multi-tensor kernels when every parameter and gradient is contiguous on one device that has them. */
-    private static MultiTensorOps multiTensorOps(Collection<Variable> params) {
-        Device device = null;
-        for (Variable p : params) {
-            if (!p.data().isContiguous() || !p.grad().isContiguous()) return null;
-            Device d = p.data().device();
-            if ((device != null && !device.equals(d)) || !d.equals(p.grad().device())) return null;
-            device = d;
-        }
-        return device == null ? null : device.backend().multiTensor();
     }
 
     /** Advances and returns the parameter's step count (a CPU scalar slot, saved with the state). */

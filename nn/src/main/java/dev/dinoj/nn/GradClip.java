@@ -1,7 +1,6 @@
 package dev.dinoj.nn;
 
 import dev.dinoj.autograd.Variable;
-import dev.dinoj.tensor.Device;
 import dev.dinoj.tensor.MultiTensorOps;
 import dev.dinoj.tensor.Tensor;
 
@@ -20,48 +19,31 @@ public final class GradClip {
     public static double[] perParameter(Collection<Variable> params, double clip) {
         if (!(clip > 0)) throw new IllegalArgumentException("gradient clip must be positive, got " + clip);
         double[] norms = new double[params.size()];
-        MultiTensorOps multi = multiTensorOps(params);
+        List<Tensor> grads = new ArrayList<>();
+        List<Integer> index = new ArrayList<>();
+        int at = 0;
+        for (Variable p : params) {
+            if (p.grad() != null) {
+                grads.add(p.grad());
+                index.add(at);
+            }
+            at++;
+        }
+        MultiTensorOps multi = MultiTensorOps.of(grads);
         if (multi != null) {
             // one launch for every norm and every scaling, and one read of the norms (not a sync per parameter)
-            List<Tensor> grads = new ArrayList<>();
-            List<Integer> index = new ArrayList<>();
-            int i = 0;
-            for (Variable p : params) {
-                if (p.grad() != null) {
-                    grads.add(p.grad());
-                    index.add(i);
-                }
-                i++;
-            }
             float[] n = multi.clipPerTensor(grads, (float) clip);
             for (int j = 0; j < n.length; j++) norms[index.get(j)] = n[j];
             return norms;
         }
-        int i = 0;
-        for (Variable p : params) {
-            Tensor g = p.grad();
-            if (g == null) {
-                i++;
-                continue;
-            }
+        for (int j = 0; j < grads.size(); j++) {
+            Tensor g = grads.get(j);
             double n = g.norm().item();
-            norms[i++] = n;
+            norms[index.get(j)] = n;
             double coef = clip / (n + 1e-6);
             if (coef < 1) g.mulInPlace((float) coef);
         }
         return norms;
-    }
-
-    /** The multi-tensor kernels of the gradients' device, when all gradients are contiguous on one device that has them. */
-    private static MultiTensorOps multiTensorOps(Collection<Variable> params) {
-        Device device = null;
-        for (Variable p : params) {
-            Tensor g = p.grad();
-            if (g == null) continue;
-            if (!g.isContiguous() || (device != null && !device.equals(g.device()))) return null;
-            device = g.device();
-        }
-        return device == null ? null : device.backend().multiTensor();
     }
 
     /**

@@ -57,6 +57,12 @@ public abstract class Optimizer {
 
     protected abstract void update(String name, Variable param, Tensor grad, ParamGroup group);
 
+    /** Closes every state tensor (giving device memory back at once); the optimizer starts from scratch afterwards. */
+    public final void clearState() {
+        for (Tensor t : state.values()) t.close();
+        state.clear();
+    }
+
     public final void zeroGrad() {
         for (ParamGroup g : groups) for (Variable p : g.params().values()) p.zeroGrad();
     }

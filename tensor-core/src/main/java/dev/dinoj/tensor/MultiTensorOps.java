@@ -9,6 +9,19 @@ import java.util.List;
  * contiguous float32 on the backend's device; the lists are parallel (same length, same sizes).
  */
 public interface MultiTensorOps {
+    /**
+     * The multi-tensor kernels of the tensors' device when they are all contiguous on one device that
+     * has them; null otherwise (then use per-tensor ops).
+     */
+    static MultiTensorOps of(Iterable<Tensor> tensors) {
+        Device device = null;
+        for (Tensor t : tensors) {
+            if (!t.isContiguous() || (device != null && !device.equals(t.device()))) return null;
+            device = t.device();
+        }
+        return device == null ? null : device.backend().multiTensor();
+    }
+
     /** teacher_i = m * teacher_i + (1 - m) * student_i for every pair (the momentum teacher's EMA). */
     void ema(List<Tensor> teacher, List<Tensor> student, float momentum);
 
