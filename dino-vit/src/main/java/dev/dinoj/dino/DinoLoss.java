@@ -71,6 +71,11 @@ public final class DinoLoss {
         return teacher.device().backend().dinoLoss();
     }
 
+    /** Closes the centre; the loss cannot be used afterwards. */
+    public void release() {
+        center.close();
+    }
+
     public float teacherTemperature(int epoch) {
         return (float) teacherTemp.at(epoch);
     }

@@ -387,9 +387,17 @@ public final class DinoTrainer implements AutoCloseable {
         Checkpoint.save(file, teacher.backbone(), meta);
     }
 
+    /** Stops the data loader; on a GPU also releases the models, the optimizer state and the centre (none can be used afterwards). */
     @Override
     public void close() {
         loader.close();
+        if (!device.isCpu()) {
+            // device memory is never left to the garbage collector: the models, the optimizer state and
+            // the centre go back to the allocator now (the models cannot be used after close)
+            for (DinoModel m : List.of(student, teacher)) m.stateDict().values().forEach(Tensor::close);
+            optimizer.clearState();
+            loss.release();
+        }
     }
 
     /** k-NN evaluation during training: bank = training images, queries = held-out images. */
