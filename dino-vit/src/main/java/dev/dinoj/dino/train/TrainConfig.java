@@ -13,7 +13,7 @@ import dev.dinoj.dino.VitConfig;
 public final class TrainConfig {
     // data
     public String data = "synthetic";
-    public int syntheticImages = 2048;
+    public int syntheticImages = 4096;
     public int syntheticSize = 40;
     public int evalImages = 600;
     // model
@@ -21,9 +21,9 @@ public final class TrainConfig {
     public int width = 96;
     public int depth = 4;
     public int heads = 3;
-    public int patchSize = 4;
+    public int patchSize = 8;
     public float dropPath = 0.1f;
-    public int outDim = 2048;
+    public int outDim = 256;
     public int headHidden = 512;
     public int headBottleneck = 128;
     public boolean normLastLayer = true;
@@ -34,8 +34,8 @@ public final class TrainConfig {
     public double[] globalScale = {0.4, 1.0};
     public double[] localScale = {0.05, 0.4};
     // optimisation
-    public int epochs = 8;
-    public int batchSize = 32;
+    public int epochs = 12;
+    public int batchSize = 64;
     public double lr = 0.0005;
     public double minLr = 1e-6;
     public int warmupEpochs = 2;
@@ -53,7 +53,7 @@ public final class TrainConfig {
     // run
     public long seed = 0;
     public int workers = 2;
-    public int knnEvery = 3;
+    public int knnEvery = 4;
 
     private static final Gson GSON = new GsonBuilder().setPrettyPrinting().create();
 

@@ -48,7 +48,7 @@ class CliTest {
     static void trainATinyModel() {
         run = dir.resolve("run");
         Object[] r = cli("train", "--synthetic-images", "32", "--synthetic-size", "20", "--eval-images", "30", "--width", "24", "--depth", "1",
-                "--heads", "2", "--global-size", "16", "--local-size", "8", "--local-crops", "2", "--out-dim", "64", "--head-hidden", "32",
+                "--heads", "2", "--patch", "4", "--global-size", "16", "--local-size", "8", "--local-crops", "2", "--out-dim", "64", "--head-hidden", "32",
                 "--head-bottleneck", "16", "--batch-size", "16", "--epochs", "1", "--warmup-epochs", "0", "--warmup-teacher-temp-epochs", "0",
                 "--output", run.toString());
         assertThat((int) r[0]).as((String) r[1]).isZero();
@@ -60,7 +60,7 @@ class CliTest {
         Object[] top = cli("--help");
         assertThat((String) top[1]).contains("train", "knn", "embed", "attention");
         String help = (String) cli("train", "--help")[1];
-        assertThat(help).contains("--epochs", "Default: 8", "--lr", "Default: 5.0E-4", "--teacher-temp", "--momentum-teacher", "Default: 0.996",
+        assertThat(help).contains("--epochs", "Default: 12", "--lr", "Default: 5.0E-4", "--teacher-temp", "--momentum-teacher", "Default: 0.996",
                 "--local-crops", "--out-dim", "--resume", "--clip-grad", "Default: 3.0", "--freeze-last-layer");
         for (String sub : new String[] {"knn", "embed", "attention"}) assertThat((String) cli(sub, "--help")[1]).contains("--checkpoint");
     }
