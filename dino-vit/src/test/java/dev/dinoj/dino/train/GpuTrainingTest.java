@@ -32,7 +32,8 @@ class GpuTrainingTest {
     @TempDir
     Path dir;
 
-    private static Device cudaOrSkip() {
+    /** The first GPU, or the test is skipped with the reason none works. */
+    static Device cudaOrSkip() {
         String why = null;
         try {
             return Device.cuda();

@@ -1,13 +1,14 @@
-package dev.dinoj.dino;
+package dev.dinoj.dino.train;
 
 import dev.dinoj.autograd.Variable;
+import dev.dinoj.dino.DinoLoss;
+import dev.dinoj.dino.MomentumTeacher;
 import dev.dinoj.nn.AdamW;
 import dev.dinoj.nn.GradClip;
 import dev.dinoj.nn.Linear;
 import dev.dinoj.nn.Module;
 import dev.dinoj.nn.ParamGroup;
 import dev.dinoj.tensor.Device;
-import dev.dinoj.tensor.DeviceUnavailableException;
 import dev.dinoj.tensor.Generator;
 import dev.dinoj.tensor.Tensor;
 import org.junit.jupiter.api.Tag;
@@ -16,7 +17,6 @@ import org.junit.jupiter.api.Test;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * On a device with fused kernels the training pieces take them: AdamW (one launch per group and step
@@ -26,17 +26,6 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  */
 @Tag("gpu")
 class GpuFusedPathsTest {
-    private static Device cudaOrSkip() {
-        String why = null;
-        try {
-            return Device.cuda();
-        } catch (DeviceUnavailableException e) {
-            why = e.getMessage();
-        }
-        assumeTrue(false, "skipped, no usable GPU: " + why);
-        return null;
-    }
-
     /** Three steps of forward, backward, clipping and AdamW (the bias skips the first), then an EMA into a teacher. */
     private static Map<String, Variable> train(Device device) {
         Module student = new Linear(37, 300, true, new Generator(5)).to(device);
@@ -59,7 +48,7 @@ class GpuFusedPathsTest {
 
     @Test
     void adamwClippingAndEmaMatchTheCpu() {
-        Device cuda = cudaOrSkip();
+        Device cuda = GpuTrainingTest.cudaOrSkip();
         assertThat(cuda.backend().multiTensor()).isNotNull();
         Map<String, Variable> cpu = train(Device.CPU), gpu = train(cuda);
         for (String name : cpu.keySet()) {
@@ -72,7 +61,7 @@ class GpuFusedPathsTest {
 
     @Test
     void fusedDinoLossGradientAndCentreMatchTheComposedCpuLoss() {
-        Device cuda = cudaOrSkip();
+        Device cuda = GpuTrainingTest.cudaOrSkip();
         assertThat(cuda.backend().dinoLoss()).isNotNull();
         int crops = 4, b = 3, k = 1000;
         Tensor student = Tensor.randn(new Generator(11), crops * b, k), teacher = Tensor.randn(new Generator(12), 2 * b, k);
