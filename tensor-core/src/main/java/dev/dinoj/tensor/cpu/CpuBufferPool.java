@@ -1,5 +1,7 @@
 package dev.dinoj.tensor.cpu;
 
+import java.lang.ref.Reference;
+import java.lang.ref.ReferenceQueue;
 import java.lang.ref.SoftReference;
 import java.util.Arrays;
 import java.util.Map;
@@ -24,7 +26,9 @@ import java.util.concurrent.atomic.AtomicLong;
 final class CpuBufferPool {
     static final int MIN_POOLED = 16 * 1024;
     private static final boolean POISON = Boolean.getBoolean("dinoj.cpu.poison");
-    private static final Map<Integer, ConcurrentLinkedDeque<SoftReference<float[]>>> FREE = new ConcurrentHashMap<>();
+    private static final Map<Integer, ConcurrentLinkedDeque<Slot>> FREE = new ConcurrentHashMap<>();
+    /** Slots whose array the collector took; purged so that their entries do not pile up. */
+    private static final ReferenceQueue<float[]> CLEARED = new ReferenceQueue<>();
     private static final AtomicLong HITS = new AtomicLong(), MISSES = new AtomicLong();
 
     private CpuBufferPool() {}
@@ -42,10 +46,20 @@ final class CpuBufferPool {
         return a;
     }
 
+    /** A pooled array, remembering its length for the purge after the collector took it. */
+    private static final class Slot extends SoftReference<float[]> {
+        final int length;
+
+        Slot(float[] a) {
+            super(a, CLEARED);
+            length = a.length;
+        }
+    }
+
     private static float[] reuse(int n) {
-        ConcurrentLinkedDeque<SoftReference<float[]>> free = FREE.get(n);
+        ConcurrentLinkedDeque<Slot> free = FREE.get(n);
         if (free == null) return null;
-        SoftReference<float[]> ref;
+        Slot ref;
         while ((ref = free.pollFirst()) != null) {
             float[] a = ref.get();
             if (a != null) return a;
@@ -56,7 +70,17 @@ final class CpuBufferPool {
     /** Takes back an array that no tensor uses any more. */
     static void give(float[] a) {
         if (a.length < MIN_POOLED) return;
-        FREE.computeIfAbsent(a.length, k -> new ConcurrentLinkedDeque<>()).addFirst(new SoftReference<>(a));
+        purge();
+        FREE.computeIfAbsent(a.length, k -> new ConcurrentLinkedDeque<>()).addFirst(new Slot(a));
+    }
+
+    private static void purge() {
+        Reference<? extends float[]> r;
+        while ((r = CLEARED.poll()) != null) {
+            Slot s = (Slot) r;
+            ConcurrentLinkedDeque<Slot> free = FREE.get(s.length);
+            if (free != null) free.remove(s);
+        }
     }
 
     /** Allocations served from the pool, and allocations of poolable size that were not. */
