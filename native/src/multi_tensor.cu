@@ -13,6 +13,18 @@
 
 #define DINOJ_CHUNK 4096
 
+// One element of PyTorch's AdamW (decay = 1 - lr * weightDecay, stepSize = lr / (1 - beta1^t),
+// invSqrtBc2 = 1 / sqrt(1 - beta2^t)); shared by the multi-tensor and the single-tensor kernel.
+__device__ __forceinline__ void adamw_element(float* p, const float* g, float* m, float* v, long long i, float beta1,
+                                              float beta2, float eps, float decay, float stepSize, float invSqrtBc2) {
+    float gi = g[i];
+    float mi = beta1 * m[i] + (1.f - beta1) * gi;
+    float vi = beta2 * v[i] + (1.f - beta2) * gi * gi;
+    m[i] = mi;
+    v[i] = vi;
+    p[i] = p[i] * decay - stepSize * mi / (sqrtf(vi) * invSqrtBc2 + eps);
+}
+
 extern "C" __global__ void mt_ema(const long long* teacher, const long long* student, const long long* sizes,
                                   const int* chunkTensor, const long long* chunkStart, float m) {
     int t = chunkTensor[blockIdx.x];
@@ -35,12 +47,7 @@ extern "C" __global__ void mt_adamw(const long long* params, const long long* gr
     float* v = (float*) expAvgSq[t];
     float decay = 1.f - lr * weightDecay;
     for (long long i = start + threadIdx.x; i < end; i += blockDim.x) {
-        float gi = g[i];
-        float mi = beta1 * m[i] + (1.f - beta1) * gi;
-        float vi = beta2 * v[i] + (1.f - beta2) * gi * gi;
-        m[i] = mi;
-        v[i] = vi;
-        p[i] = p[i] * decay - stepSize * mi / (sqrtf(vi) * invSqrtBc2 + eps);
+        adamw_element(p, g, m, v, i, beta1, beta2, eps, decay, stepSize, invSqrtBc2);
     }
 }
 
@@ -88,12 +95,5 @@ extern "C" __global__ void mt_scale(const long long* tensors, const long long* s
 extern "C" __global__ void adamw_single(float* p, const float* g, float* m, float* v, long long n, float lr, float beta1,
                                         float beta2, float eps, float weightDecay, float stepSize, float invSqrtBc2) {
     float decay = 1.f - lr * weightDecay;
-    DINOJ_FOR(i, n) {
-        float gi = g[i];
-        float mi = beta1 * m[i] + (1.f - beta1) * gi;
-        float vi = beta2 * v[i] + (1.f - beta2) * gi * gi;
-        m[i] = mi;
-        v[i] = vi;
-        p[i] = p[i] * decay - stepSize * mi / (sqrtf(vi) * invSqrtBc2 + eps);
-    }
+    DINOJ_FOR(i, n) adamw_element(p, g, m, v, i, beta1, beta2, eps, decay, stepSize, invSqrtBc2);
 }
