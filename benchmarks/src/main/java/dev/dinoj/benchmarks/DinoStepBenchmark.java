@@ -83,7 +83,7 @@ public class DinoStepBenchmark {
     @Benchmark
     public double step(Images counter) {
         counter.images += 32;
-        return trainer.trainStep(crops, 20, iteration);
+        return trainer.trainStep(crops, 20, iteration).loss();
     }
 
     @TearDown

@@ -108,6 +108,16 @@ public final class DinoLoss {
         return logp.mul(Variable.constant(target)).sum().mul(-1f / (b * pairs));
     }
 
+    /**
+     * The health figures of one step: from the teacher targets this loss used (call it before {@link
+     * #updateCenter}) and the loss value of the same step.
+     */
+    public TeacherHealth health(Tensor teacher, int epoch, double lossValue) {
+        followDevice(teacher);
+        float[] targets = teacher.sub(center).softmax(teacherTemperature(epoch)).to(dev.dinoj.tensor.Device.CPU).toFloatArray();
+        return TeacherHealth.of(targets, outDim, lossValue, center.to(dev.dinoj.tensor.Device.CPU).toFloatArray());
+    }
+
     /** center = m * center + (1 - m) * mean of the teacher logits over the batch. */
     public void updateCenter(Tensor teacher) {
         followDevice(teacher);

@@ -25,6 +25,10 @@ final class TrainCommand implements Callable<Integer> {
     int syntheticSize = d.syntheticSize;
     @Option(names = "--eval-images", description = "held-out synthetic images for k-NN during training (0: none)")
     int evalImages = d.evalImages;
+    @Option(names = "--eval-train", description = "labelled images (class sub-folders, IDX or CIFAR files) used as the k-NN bank during training")
+    String evalTrain;
+    @Option(names = "--eval-val", description = "labelled held-out images classified by k-NN during training (with --eval-train)")
+    String evalVal;
     @Option(names = "--arch", description = "custom, vit_tiny, vit_small or vit_base")
     String arch = d.arch;
     @Option(names = "--width", description = "embedding width of the custom ViT")
@@ -89,7 +93,7 @@ final class TrainCommand implements Callable<Integer> {
     long seed = d.seed;
     @Option(names = "--workers", description = "data loading threads")
     int workers = d.workers;
-    @Option(names = "--knn-every", description = "k-NN evaluation every N epochs (synthetic data)")
+    @Option(names = "--knn-every", description = "k-NN evaluation every N epochs (and at the end)")
     int knnEvery = d.knnEvery;
     @Option(names = "--threads", description = "compute threads (default: all processors)")
     Integer threads;
@@ -108,13 +112,17 @@ final class TrainCommand implements Callable<Integer> {
             DinoTrainer.Result r = trainer.run();
             System.out.printf(Locale.ROOT, "finished %d epochs; final loss %.4f%n", r.epochs, r.finalLoss);
             if (r.knnFinal != null) {
-                System.out.println("k-NN (teacher backbone, held-out synthetic images): " + r.knnFinal
-                        + (r.knnAtInit != null ? "; at random initialisation: " + r.knnAtInit : ""));
+                System.out.println("k-NN top-1 (k=20) of the teacher backbone: " + pct(r.knnFinal) + (r.knnAtInit != null ? "; at random initialisation: "
+                        + pct(r.knnAtInit) : "") + (r.knnPixels != null ? "; raw pixels: " + pct(r.knnPixels) : ""));
             }
             System.out.println("wrote " + output.resolve(DinoTrainer.CHECKPOINT) + ", " + output.resolve(DinoTrainer.TEACHER_BACKBONE) + ", "
                     + output.resolve(DinoTrainer.METRICS) + ", " + output.resolve(DinoTrainer.CHART));
         }
         return 0;
+    }
+
+    private static String pct(dev.dinoj.dino.eval.KnnClassifier.Result r) {
+        return String.format(Locale.ROOT, "%.2f%%", 100 * r.top1);
     }
 
     TrainConfig config() {
@@ -123,6 +131,8 @@ final class TrainCommand implements Callable<Integer> {
         c.syntheticImages = syntheticImages;
         c.syntheticSize = syntheticSize;
         c.evalImages = evalImages;
+        c.evalTrain = evalTrain;
+        c.evalVal = evalVal;
         c.arch = arch;
         c.width = width;
         c.depth = depth;

@@ -5,15 +5,15 @@ import dev.dinoj.autograd.Variable;
 import dev.dinoj.dino.DinoHead;
 import dev.dinoj.dino.DinoLoss;
 import dev.dinoj.dino.DinoModel;
+import dev.dinoj.dino.TeacherHealth;
 import dev.dinoj.dino.MomentumTeacher;
 import dev.dinoj.dino.VisionTransformer;
 import dev.dinoj.dino.VitConfig;
 import dev.dinoj.dino.data.ImageDataset;
-import dev.dinoj.dino.data.ImageFolder;
+import dev.dinoj.dino.data.Datasets;
 import dev.dinoj.dino.data.MultiCropAugmentation;
 import dev.dinoj.dino.data.MultiCropLoader;
 import dev.dinoj.dino.data.SyntheticShapes;
-import dev.dinoj.dino.eval.FeatureExtractor;
 import dev.dinoj.dino.eval.KnnClassifier;
 import dev.dinoj.nn.AdamW;
 import dev.dinoj.nn.Checkpoint;
@@ -30,6 +30,7 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -66,17 +67,25 @@ public final class DinoTrainer implements AutoCloseable {
     private final int itersPerEpoch;
     private int startEpoch;
 
-    /** Summary of a finished run. */
+    /**
+     * Summary of a finished run: the last loss, the headline k-NN (k = 20) at initialisation and at the
+     * end (null without evaluation images), the raw-pixel k-NN of the same split, and the last epoch's
+     * teacher health.
+     */
     public static final class Result {
         public final int epochs;
         public final double finalLoss;
-        public final KnnClassifier.Result knnAtInit, knnFinal;
+        public final KnnClassifier.Result knnAtInit, knnFinal, knnPixels;
+        public final TeacherHealth health;
 
-        Result(int epochs, double finalLoss, KnnClassifier.Result knnAtInit, KnnClassifier.Result knnFinal) {
+        Result(int epochs, double finalLoss, KnnClassifier.Result knnAtInit, KnnClassifier.Result knnFinal, KnnClassifier.Result knnPixels,
+               TeacherHealth health) {
             this.epochs = epochs;
             this.finalLoss = finalLoss;
             this.knnAtInit = knnAtInit;
             this.knnFinal = knnFinal;
+            this.knnPixels = knnPixels;
+            this.health = health;
         }
     }
 
@@ -170,7 +179,7 @@ public final class DinoTrainer implements AutoCloseable {
 
     private static ImageDataset openTrainData(TrainConfig c) throws IOException {
         if (c.data.equals("synthetic")) return new SyntheticShapes(c.syntheticImages, c.syntheticSize, c.seed);
-        return new ImageFolder(Path.of(c.data));
+        return Datasets.open(Path.of(c.data), "train");
     }
 
     public TrainConfig config() {
@@ -206,14 +215,25 @@ public final class DinoTrainer implements AutoCloseable {
                 config.vit(), config.outDim, 2 + config.localCrops, config.globalSize, config.localSize, trainData.size(),
                 config.batchSize, itersPerEpoch);
         log.printf(Locale.ROOT, "student: %,d parameters; device: %s; output: %s%n", student.parameterCount(), device, outDir.toAbsolutePath());
-        KnnEval knn = KnnEval.create(config, trainData);
-        KnnClassifier.Result atInit = null, last = null;
+        TrainingEvaluation eval = TrainingEvaluation.create(config, trainData);
+        KnnClassifier.Result atInit = null, last = null, pixels = null;
+        TeacherHealth lastHealth = null;
         double lastLoss = Double.NaN;
         try (MetricsLog metrics = new MetricsLog(outDir.resolve(METRICS), startEpoch == 0 ? -1 : (long) startEpoch * itersPerEpoch)) {
-            if (startEpoch == 0 && knn != null) {
-                atInit = knn.evaluate(teacher.backbone());
-                log.println("k-NN at random initialisation: " + atInit);
-                metrics.write(knnRecord(0, 0, atInit));
+            if (eval == null) {
+                log.println("no k-NN evaluation: give --eval-train and --eval-val (labelled images) to see whether the features beat raw pixels");
+            } else {
+                log.println("k-NN evaluation: " + eval.description());
+                if (startEpoch == 0) {
+                    TrainingEvaluation.Result px = eval.pixelBaseline(config.globalSize);
+                    pixels = px.headline();
+                    TrainingEvaluation.Result init = eval.evaluate(teacher.backbone());
+                    atInit = init.headline();
+                    log.println("k-NN at random initialisation: " + init);
+                    log.println("k-NN on raw pixels (the baseline to beat): " + px);
+                    metrics.write(px.record("knn_pixels", 0, 0));
+                    metrics.write(init.record("knn", 0, 0));
+                }
             }
             ProgressLine progress = new ProgressLine(log);
             long runStart = System.nanoTime();
@@ -222,11 +242,13 @@ public final class DinoTrainer implements AutoCloseable {
                 long epochStart = System.nanoTime();
                 double lossSum = 0;
                 int step = 0;
+                List<TeacherHealth> epochHealth = new ArrayList<>();
                 student.train(true);
                 for (MultiCropLoader.Batch batch : loader.epoch(epoch, 0)) {
                     int it = epoch * itersPerEpoch + step;
                     long t0 = System.nanoTime();
-                    double l = trainStep(batch.crops, epoch, it);
+                    StepResult sr = trainStep(batch.crops, epoch, it);
+                    double l = sr.loss();
                     if (!Double.isFinite(l)) {
                         progress.finish("");
                         throw new TrainingDivergedException(String.format(Locale.ROOT,
@@ -236,6 +258,7 @@ public final class DinoTrainer implements AutoCloseable {
                     }
                     lossSum += l;
                     lastLoss = l;
+                    epochHealth.add(sr.health());
                     step++;
                     doneIters++;
                     double secs = (System.nanoTime() - t0) / 1e9;
@@ -251,6 +274,7 @@ public final class DinoTrainer implements AutoCloseable {
                     rec.put("weight_decay", wdSchedule.at(it));
                     rec.put("teacher_momentum", momentumSchedule.at(it));
                     rec.put("teacher_temp", loss.teacherTemperature(epoch));
+                    healthFields(rec, sr.health());
                     rec.put("images_per_s", ips);
                     metrics.write(rec);
                     double eta = elapsed / doneIters * (totalIters - doneIters);
@@ -259,20 +283,27 @@ public final class DinoTrainer implements AutoCloseable {
                             ProgressLine.duration(eta)));
                 }
                 double epochSecs = (System.nanoTime() - epochStart) / 1e9;
-                progress.finish(String.format(Locale.ROOT, "epoch %d/%d done: mean loss %.4f, %s, %.1f img/s", epoch + 1, config.epochs,
-                        lossSum / step, ProgressLine.duration(epochSecs), step * config.batchSize / epochSecs));
+                lastHealth = TeacherHealth.mean(epochHealth);
+                progress.finish(String.format(Locale.ROOT, "epoch %d/%d done: mean loss %.4f, %s, %.1f img/s; %s", epoch + 1, config.epochs,
+                        lossSum / step, ProgressLine.duration(epochSecs), step * config.batchSize / epochSecs, lastHealth));
+                String warning = lastHealth.collapseWarning();
+                if (warning != null) log.println(warning);
                 Map<String, Object> rec = new LinkedHashMap<>();
                 rec.put("type", "epoch");
                 rec.put("epoch", epoch + 1);
                 rec.put("iteration", (epoch + 1) * itersPerEpoch - 1);
                 rec.put("mean_loss", lossSum / step);
+                healthFields(rec, lastHealth);
+                if (warning != null) rec.put("warning", warning);
                 rec.put("seconds", epochSecs);
                 metrics.write(rec);
                 boolean lastEpoch = epoch == config.epochs - 1;
-                if (knn != null && ((epoch + 1) % config.knnEvery == 0 || lastEpoch)) {
-                    last = knn.evaluate(teacher.backbone());
-                    log.println("k-NN after epoch " + (epoch + 1) + ": " + last);
-                    metrics.write(knnRecord(epoch + 1, (epoch + 1) * itersPerEpoch - 1, last));
+                if (eval != null && ((epoch + 1) % config.knnEvery == 0 || lastEpoch)) {
+                    TrainingEvaluation.Result r = eval.evaluate(teacher.backbone());
+                    last = r.headline();
+                    log.println("k-NN after epoch " + (epoch + 1) + ": " + r + (pixels != null
+                            ? String.format(Locale.ROOT, " (raw pixels: %.2f%%)", 100 * pixels.top1) : ""));
+                    metrics.write(r.record("knn", epoch + 1, (epoch + 1) * itersPerEpoch - 1));
                 }
                 saveCheckpoint(epoch + 1);
                 TrainingCharts.write(metrics.path(), outDir.resolve(CHART));
@@ -280,17 +311,15 @@ public final class DinoTrainer implements AutoCloseable {
         }
         saveTeacherBackbone(outDir.resolve(TEACHER_BACKBONE));
         startEpoch = stopEpoch;
-        return new Result(stopEpoch, lastLoss, atInit, last);
+        return new Result(stopEpoch, lastLoss, atInit, last, pixels, lastHealth);
     }
 
-    private static Map<String, Object> knnRecord(int epoch, long iteration, KnnClassifier.Result r) {
-        Map<String, Object> rec = new LinkedHashMap<>();
-        rec.put("type", "knn");
-        rec.put("epoch", epoch);
-        rec.put("iteration", iteration);
-        rec.put("top1", r.top1);
-        rec.put("top5", r.top5);
-        return rec;
+    private static void healthFields(Map<String, Object> rec, TeacherHealth h) {
+        rec.put("teacher_entropy", h.teacherEntropy());
+        rec.put("teacher_batch_mean_entropy", h.marginalEntropy());
+        rec.put("ln_out_dim", h.maxEntropy());
+        rec.put("kl_student_teacher", h.klStudentTeacher());
+        rec.put("center_norm", h.centerNorm());
     }
 
     public Device device() {
@@ -300,10 +329,10 @@ public final class DinoTrainer implements AutoCloseable {
     /**
      * One DINO iteration on a batch of crops (the 2 global crops first, on any device): teacher and
      * student forward, loss, backward, clipping, optimizer step, EMA and center update. Returns the
-     * loss; a non-finite loss is returned without updating anything. Every tensor the step creates
+     * loss and the teacher's health figures; a non-finite loss is returned (health null) without updating anything. Every tensor the step creates
      * (activations, gradients, temporaries) is closed before it returns.
      */
-    public double trainStep(List<Tensor> crops, int epoch, int it) {
+    public StepResult trainStep(List<Tensor> crops, int epoch, int it) {
         try (TensorScope step = TensorScope.open()) {
             List<Tensor> onDevice = new java.util.ArrayList<>(crops.size());
             for (Tensor c : crops) onDevice.add(c.to(device));
@@ -313,7 +342,7 @@ public final class DinoTrainer implements AutoCloseable {
         }
     }
 
-    private double trainStepInScope(List<Tensor> crops, int epoch, int it) {
+    private StepResult trainStepInScope(List<Tensor> crops, int epoch, int it) {
         for (ParamGroup g : optimizer.groups()) g.setLr(lrSchedule.at(it));
         regularized.setWeightDecay(wdSchedule.at(it)); // only the first group is regularised
         Tensor teacherOut;
@@ -326,7 +355,8 @@ public final class DinoTrainer implements AutoCloseable {
         Variable studentOut = student.forward(crops);
         Variable l = loss.forward(studentOut, teacherOut, epoch);
         double value = l.item();
-        if (!Double.isFinite(value)) return value;
+        if (!Double.isFinite(value)) return new StepResult(value, null);
+        TeacherHealth health = loss.health(teacherOut, epoch, value);
         optimizer.zeroGrad();
         l.backward();
         if (config.clipGrad > 0) GradClip.perParameter(student.parameters(), config.clipGrad);
@@ -340,7 +370,7 @@ public final class DinoTrainer implements AutoCloseable {
             ema.update(momentumSchedule.at(it));
         }
         loss.updateCenter(teacherOut);
-        return value;
+        return new StepResult(value, health);
     }
 
     private void saveCheckpoint(int epochsDone) throws IOException {
@@ -400,26 +430,6 @@ public final class DinoTrainer implements AutoCloseable {
         }
     }
 
-    /** k-NN evaluation during training: bank = training images, queries = held-out images. */
-    static final class KnnEval {
-        private final ImageDataset bank, queries;
-        private final int workers;
-
-        private KnnEval(ImageDataset bank, ImageDataset queries, int workers) {
-            this.bank = bank;
-            this.queries = queries;
-            this.workers = workers;
-        }
-
-        static KnnEval create(TrainConfig c, ImageDataset train) {
-            if (!c.data.equals("synthetic") || c.evalImages <= 0) return null;
-            return new KnnEval(train, new SyntheticShapes(c.evalImages, c.syntheticSize, c.seed + 1_000_003L), c.workers);
-        }
-
-        KnnClassifier.Result evaluate(VisionTransformer backbone) throws IOException {
-            Tensor bankF = FeatureExtractor.extract(backbone, bank, 128, workers);
-            Tensor queryF = FeatureExtractor.extract(backbone, queries, 128, workers);
-            return KnnClassifier.reference().evaluate(bankF, bank.labels(), queryF, queries.labels(), bank.classes().size());
-        }
-    }
+    /** What one iteration reports: its loss and the teacher health figures of its batch. */
+    public record StepResult(double loss, TeacherHealth health) {}
 }

@@ -16,6 +16,9 @@ public final class TrainConfig {
     public int syntheticImages = 4096;
     public int syntheticSize = 40;
     public int evalImages = 600;
+    /** Labelled images (folder, IDX or CIFAR files) for k-NN during training: the bank and the queries; null for none. */
+    public String evalTrain = null;
+    public String evalVal = null;
     // model
     public String arch = "custom";
     public int width = 96;
@@ -86,6 +89,10 @@ public final class TrainConfig {
             throw new IllegalArgumentException("crop sizes (" + globalSize + ", " + localSize + ") must be multiples of --patch " + patchSize);
         }
         if (localCrops < 0) throw new IllegalArgumentException("--local-crops must be >= 0, got " + localCrops);
+        if ((evalTrain == null) != (evalVal == null)) {
+            throw new IllegalArgumentException("give both --eval-train and --eval-val (labelled images), or neither");
+        }
+        if (knnEvery <= 0) throw new IllegalArgumentException("--knn-every must be positive, got " + knnEvery);
         if (workers <= 0) throw new IllegalArgumentException("--workers must be positive, got " + workers);
         vit();
     }

@@ -158,4 +158,64 @@ class TrainingTest {
         e.data = dir.resolve("no-such-folder").toString();
         assertThatThrownBy(() -> new DinoTrainer(e, dir.resolve("z"), quiet())).hasMessageContaining("no-such-folder");
     }
+
+    /** A labelled folder of PNGs, one sub-folder per class, rendered from synthetic shapes. */
+    static Path labelledFolder(Path root, int n, long seed) throws IOException {
+        SyntheticShapes shapes = new SyntheticShapes(n, 20, seed);
+        for (int i = 0; i < n; i++) {
+            Path f = root.resolve(shapes.classes().get(shapes.label(i))).resolve(String.format("img%03d.png", i));
+            Files.createDirectories(f.getParent());
+            dev.dinoj.dino.data.ImageFiles.writePng(shapes.image(i), f);
+        }
+        return root;
+    }
+
+    @Test
+    void evaluationOnLabelledImagesReportsKnnBesideRawPixelsAndTheTeachersHealth() throws IOException {
+        TrainConfig c = tiny();
+        c.epochs = 2;
+        c.knnEvery = 1;
+        c.evalTrain = labelledFolder(dir.resolve("bank"), 40, 11).toString();
+        c.evalVal = labelledFolder(dir.resolve("queries"), 24, 12).toString();
+        ByteArrayOutputStream printed = new ByteArrayOutputStream();
+        DinoTrainer.Result r;
+        try (DinoTrainer t = new DinoTrainer(c, dir.resolve("run"), new PrintStream(printed, true))) {
+            r = t.run();
+        }
+        String out = printed.toString();
+        assertThat(out).contains("k-NN at random initialisation: top-1").contains("k-NN on raw pixels (the baseline to beat)")
+                .contains("k-NN after epoch 2").contains("teacher entropy").contains("k=200");
+        assertThat(r.knnAtInit).isNotNull();
+        assertThat(r.knnPixels.top1).isBetween(0.0, 1.0);
+        assertThat(r.health.maxEntropy()).isEqualTo(Math.log(64));
+        List<com.google.gson.JsonObject> records = MetricsLog.read(dir.resolve("run").resolve(DinoTrainer.METRICS));
+        List<String> types = records.stream().map(o -> o.get("type").getAsString()).collect(java.util.stream.Collectors.toList());
+        assertThat(types.subList(0, 2)).containsExactly("knn_pixels", "knn");
+        assertThat(types.stream().filter("knn"::equals).count()).isEqualTo(3); // init, epoch 1, epoch 2
+        com.google.gson.JsonObject last = records.stream().filter(o -> o.get("type").getAsString().equals("knn")).reduce((a, b) -> b).get();
+        assertThat(last.getAsJsonObject("by_k").keySet()).containsExactly("10", "20", "100", "200");
+        assertThat(last.get("effective_rank").getAsDouble()).isBetween(1.0, 24.0);
+        com.google.gson.JsonObject step = records.stream().filter(o -> o.get("type").getAsString().equals("step")).findFirst().get();
+        assertThat(step.get("teacher_entropy").getAsDouble()).isBetween(0.0, Math.log(64) + 1e-6);
+        assertThat(step.keySet()).contains("teacher_batch_mean_entropy", "kl_student_teacher", "center_norm");
+    }
+
+    @Test
+    void evaluationFlagsAreCheckedBeforeTraining() throws IOException {
+        TrainConfig c = tiny();
+        c.evalTrain = dir.toString();
+        assertThatThrownBy(() -> new DinoTrainer(c, dir.resolve("a"), quiet()).run()).hasMessageContaining("--eval-train and --eval-val");
+        TrainConfig d = tiny();
+        d.knnEvery = 0;
+        assertThatThrownBy(() -> new DinoTrainer(d, dir.resolve("b"), quiet())).hasMessageContaining("--knn-every must be positive");
+        TrainConfig e = tiny();
+        e.evalTrain = labelledFolder(dir.resolve("bank"), 12, 1).toString();
+        Path unlabelled = dir.resolve("flat");
+        Files.createDirectories(unlabelled);
+        dev.dinoj.dino.data.ImageFiles.writePng(new SyntheticShapes(1, 20, 0).image(0), unlabelled.resolve("one.png"));
+        e.evalVal = unlabelled.toString();
+        try (DinoTrainer t = new DinoTrainer(e, dir.resolve("c"), quiet())) {
+            assertThatThrownBy(t::run).hasMessageContaining("--eval-val has no classes");
+        }
+    }
 }

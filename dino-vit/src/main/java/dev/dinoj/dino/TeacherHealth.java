@@ -1,0 +1,91 @@
+package dev.dinoj.dino;
+
+import java.util.Locale;
+
+/**
+ * What tells whether DINO is learning or collapsing, from one batch of teacher targets (the centred,
+ * sharpened softmax of the global crops' teacher logits), as the DINO paper's section 5.3 reads it:
+ * <ul>
+ * <li>{@code teacherEntropy}: the mean entropy of a teacher row. Near ln(out_dim) the teacher is
+ * uniform (centering has won: uniform collapse); near 0 every row is one-hot.</li>
+ * <li>{@code marginalEntropy}: the entropy of the batch-mean teacher distribution. Near 0 every image
+ * gets the same dimension (sharpening has won: one dimension dominates); high values with a low
+ * {@code teacherEntropy} are the healthy state (confident and diverse).</li>
+ * <li>{@code klStudentTeacher}: the loss minus the teacher entropy, i.e. the mean KL divergence of the
+ * student from its targets. Zero is collapse (the student has nothing to learn).</li>
+ * <li>{@code centerNorm}: the L2 norm of the centre.</li>
+ * </ul>
+ */
+public record TeacherHealth(int outDim, double teacherEntropy, double marginalEntropy, double klStudentTeacher, double centerNorm) {
+    /** Fraction of ln(out_dim) above which the teacher counts as uniform. */
+    static final double UNIFORM = 0.95;
+    /** Fraction of ln(out_dim) below which the batch-mean distribution counts as dominated by a few dimensions. */
+    static final double DOMINATED = 0.25;
+
+    public double maxEntropy() {
+        return Math.log(outDim);
+    }
+
+    /**
+     * From teacher target rows (probabilities, row-major [rows, outDim]), the loss of the same step and the
+     * centre.
+     */
+    public static TeacherHealth of(float[] targets, int outDim, double loss, float[] center) {
+        if (outDim <= 0 || targets.length == 0 || targets.length % outDim != 0) {
+            throw new IllegalArgumentException("teacher health: " + targets.length + " values are not rows of " + outDim);
+        }
+        int rows = targets.length / outDim;
+        double rowEntropy = 0;
+        double[] marginal = new double[outDim];
+        for (int r = 0; r < rows; r++) {
+            double h = 0;
+            for (int j = 0; j < outDim; j++) {
+                double p = targets[r * outDim + j];
+                marginal[j] += p / rows;
+                if (p > 0) h -= p * Math.log(p);
+            }
+            rowEntropy += h / rows;
+        }
+        double hm = 0;
+        for (double p : marginal) if (p > 0) hm -= p * Math.log(p);
+        double c2 = 0;
+        for (float c : center) c2 += (double) c * c;
+        return new TeacherHealth(outDim, rowEntropy, hm, loss - rowEntropy, Math.sqrt(c2));
+    }
+
+    /** The mean of several batches' figures (an epoch's). */
+    public static TeacherHealth mean(java.util.List<TeacherHealth> batches) {
+        if (batches.isEmpty()) throw new IllegalArgumentException("teacher health: no batches");
+        double h = 0, m = 0, kl = 0, c = 0;
+        for (TeacherHealth t : batches) {
+            h += t.teacherEntropy;
+            m += t.marginalEntropy;
+            kl += t.klStudentTeacher;
+            c += t.centerNorm;
+        }
+        int n = batches.size();
+        return new TeacherHealth(batches.get(0).outDim, h / n, m / n, kl / n, c / n);
+    }
+
+    /** A one-line warning when these figures look like collapse, naming the options that usually help; null when healthy. */
+    public String collapseWarning() {
+        double max = maxEntropy();
+        if (teacherEntropy > UNIFORM * max) {
+            return String.format(Locale.ROOT, "warning: the teacher is collapsing to uniform (entropy %.3f of ln %d = %.3f): "
+                    + "centering outweighs sharpening; try a lower --teacher-temp / --warmup-teacher-temp, a lower --lr, "
+                    + "or a higher --momentum-teacher", teacherEntropy, outDim, max);
+        }
+        if (marginalEntropy < DOMINATED * max) {
+            return String.format(Locale.ROOT, "warning: a few output dimensions dominate the teacher (batch-mean entropy %.3f of ln %d = %.3f): "
+                    + "sharpening outweighs centering; try a higher --teacher-temp, a lower --center-momentum (faster centering) "
+                    + "or a lower --lr", marginalEntropy, outDim, max);
+        }
+        return null;
+    }
+
+    @Override
+    public String toString() {
+        return String.format(Locale.ROOT, "teacher entropy %.3f / ln K %.3f, batch-mean entropy %.3f, KL(teacher||student) %.3f, centre norm %.3f",
+                teacherEntropy, maxEntropy(), marginalEntropy, klStudentTeacher, centerNorm);
+    }
+}
