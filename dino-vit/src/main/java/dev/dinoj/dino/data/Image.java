@@ -25,6 +25,16 @@ public final class Image {
         return data[(c * height + y) * width + x];
     }
 
+    /** Whether the three planes are identical, as for a picture decoded from a grey (one-channel) file. */
+    public boolean isGrey() {
+        int p = width * height;
+        for (int i = 0; i < p; i++) {
+            if (Float.floatToRawIntBits(data[i]) != Float.floatToRawIntBits(data[p + i])
+                    || Float.floatToRawIntBits(data[i]) != Float.floatToRawIntBits(data[2 * p + i])) return false;
+        }
+        return true;
+    }
+
     public Image copy() {
         return new Image(width, height, data.clone());
     }
