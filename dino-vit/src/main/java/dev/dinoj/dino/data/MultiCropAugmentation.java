@@ -11,6 +11,12 @@ import java.util.SplittableRandom;
  * and Gaussian blur (p 1.0 on the first global crop, 0.1 on the second, 0.5 on local crops), plus
  * solarization (p 0.2) on the second global crop, then ImageNet normalisation. The blur radius range
  * (0.1 to 2.0 pixels at 224 px) is scaled to the crop size so small images are not washed out.
+ *
+ * <p>Grey (one-channel) pictures, MNIST's or a grey PNG or JPEG, are read as three identical planes
+ * (as PIL's convert('RGB') gives them) and stay grey up to the normalisation: brightness and contrast
+ * act on them; saturation, hue and grayscale leave them bit-identical (a grey pixel is its own luma,
+ * and has HSV saturation 0, so no hue rotation moves it), so colour jitter reduces to brightness and
+ * contrast; solarization and blur act. GreyscaleAugmentationTest checks each of these.
  */
 public final class MultiCropAugmentation {
     static final float[] MEAN = {0.485f, 0.456f, 0.406f};

@@ -12,8 +12,12 @@ public final class PhotometricOps {
         return v < 0 ? 0 : (v > 1 ? 1 : v);
     }
 
+    /**
+     * 0.299 r + 0.587 g + 0.114 b, written with the weights' sum of 1 taken out so that a grey pixel's
+     * luma is its value exactly (0.299f v + 0.587f v + 0.114f v is not v for a quarter of the 8-bit levels).
+     */
     private static float luma(float r, float g, float b) {
-        return 0.299f * r + 0.587f * g + 0.114f * b;
+        return r + 0.587f * (g - r) + 0.114f * (b - r);
     }
 
     public static void brightness(Image im, float factor) {
@@ -31,13 +35,16 @@ public final class PhotometricOps {
         for (int i = 0; i < d.length; i++) d[i] = clamp(factor * d[i] + (1 - factor) * m);
     }
 
-    /** Blends each pixel with its own luma. */
+    /**
+     * Blends each pixel with its own luma, l + factor (x - l) as PIL's Image.blend computes it: a grey
+     * pixel (x = l) is left exactly as it is.
+     */
     public static void saturation(Image im, float factor) {
         int p = im.width * im.height;
         float[] d = im.data;
         for (int i = 0; i < p; i++) {
             float l = luma(d[i], d[p + i], d[2 * p + i]);
-            for (int c = 0; c < 3; c++) d[c * p + i] = clamp(factor * d[c * p + i] + (1 - factor) * l);
+            for (int c = 0; c < 3; c++) d[c * p + i] = clamp(l + factor * (d[c * p + i] - l));
         }
     }
 
