@@ -108,6 +108,23 @@ public final class VisionTransformer extends Module {
         return norm.forward(x).select(1, 0);
     }
 
+    /**
+     * The token outputs [B, 1 + N, D] of the last {@code n} blocks, earliest first, each through the final
+     * norm (the reference's get_intermediate_layers; the linear probe reads their cls tokens).
+     */
+    public List<Variable> intermediateLayers(Variable images, int n) {
+        if (n < 1 || n > blocks.size()) {
+            throw new IllegalArgumentException("VisionTransformer: n must be in [1, " + blocks.size() + "] (the depth), got " + n);
+        }
+        Variable x = prepareTokens(images);
+        List<Variable> out = new ArrayList<>(n);
+        for (int i = 0; i < blocks.size(); i++) {
+            x = blocks.get(i).forward(x);
+            if (blocks.size() - i <= n) out.add(norm.forward(x));
+        }
+        return out;
+    }
+
     /** The last block's attention probabilities [B, heads, 1 + N, 1 + N]. */
     public Tensor lastSelfAttention(Variable images) {
         Variable x = prepareTokens(images);

@@ -31,6 +31,31 @@ public final class FeatureExtractor {
     }
 
     /**
+     * The linear probe's features, as the reference's eval_linear: the cls tokens (after the final norm)
+     * of the last {@code nLastBlocks} blocks, concatenated earliest first, then, with
+     * {@code avgpoolPatchTokens}, the mean of the last block's normalised patch tokens:
+     * [N, D * (nLastBlocks + (avgpool ? 1 : 0))] on the CPU. (The reference interleaves cls and pooled
+     * values, which only works for n = 1; a linear classifier does not care about the order.)
+     */
+    public static Tensor lastBlocks(VisionTransformer model, ImageDataset data, int nLastBlocks, boolean avgpoolPatchTokens, int batchSize,
+            int workers) throws IOException {
+        int depth = model.config().depth;
+        if (nLastBlocks < 1 || nLastBlocks > depth) {
+            throw new IllegalArgumentException("features: n last blocks must be in [1, " + depth + "] (the model's depth), got " + nLastBlocks);
+        }
+        return run(model, data, batchSize, workers, images -> {
+            List<Variable> layers = model.intermediateLayers(Variable.constant(images), nLastBlocks);
+            List<Tensor> parts = new ArrayList<>();
+            for (Variable l : layers) parts.add(l.data().select(1, 0));
+            if (avgpoolPatchTokens) {
+                Tensor last = layers.get(layers.size() - 1).data();
+                parts.add(last.narrow(1, 1, last.size(1) - 1).mean(1, false));
+            }
+            return Tensor.cat(1, parts);
+        });
+    }
+
+    /**
      * [N, 3 * size * size] on the CPU: each image exactly as {@link MultiCropAugmentation#evalTransform}
      * gives it (normalised, channel-major), flattened; the same transform the model features see.
      */
