@@ -3,17 +3,17 @@ package dev.dinoj.dino.cli;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** The dino command: train, knn, embed and attention subcommands. */
+/** The dino command: train, knn, linear, embed and attention subcommands. */
 @Command(name = "dino", mixinStandardHelpOptions = true, version = "dinoj 0.1.0",
         description = "DINO self-supervised Vision Transformer training and evaluation, in Java.",
-        subcommands = {TrainCommand.class, KnnCommand.class, EmbedCommand.class, AttentionCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {TrainCommand.class, KnnCommand.class, LinearCommand.class, EmbedCommand.class, AttentionCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "missing subcommand: train, knn, embed or attention");
+        throw new CommandLine.ParameterException(spec.commandLine(), "missing subcommand: train, knn, linear, embed or attention");
     }
 
     public static void main(String[] args) {

@@ -2,16 +2,22 @@ package dev.dinoj.dino.cli;
 
 import dev.dinoj.dino.BackboneLoader;
 import dev.dinoj.dino.VisionTransformer;
+import dev.dinoj.tensor.Device;
 import dev.dinoj.tensor.cpu.Parallel;
+import picocli.CommandLine;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 import java.io.IOException;
 import java.nio.file.Path;
 
 /** The options shared by the evaluation commands: which weights, and how to read them. */
 final class ModelOptions {
-    @Option(names = "--checkpoint", required = true,
-            description = "a dinoj training checkpoint (its teacher backbone is used) or a backbone-only safetensors file with the reference names")
+    // not required by picocli because knn and linear do without it for --pixels; load() asks for it
+    @Option(names = "--checkpoint",
+            description = "a dinoj training checkpoint (its teacher backbone is used) or a backbone-only safetensors file with the reference names "
+                    + "(required, except by knn and linear with --pixels)")
     Path checkpoint;
     @Option(names = "--arch", description = "vit_tiny, vit_small or vit_base: gives the head count when the file does not")
     String arch;
@@ -19,9 +25,25 @@ final class ModelOptions {
     int heads;
     @Option(names = "--threads", description = "compute threads (default: all processors)")
     Integer threads;
+    @Spec(Spec.Target.MIXEE)
+    CommandSpec command;
 
-    VisionTransformer load() throws IOException {
+    /** Applies --threads; call once, before any computation (also when no model is loaded). */
+    void applyThreads() {
         if (threads != null) Parallel.setThreads(threads);
-        return BackboneLoader.load(checkpoint, heads, arch);
+    }
+
+    /** The backbone on the CPU; a usage error (exit code 2) when --checkpoint is missing. */
+    VisionTransformer load() throws IOException {
+        return load(Device.CPU);
+    }
+
+    /** The backbone, moved to {@code device}. */
+    VisionTransformer load(Device device) throws IOException {
+        if (checkpoint == null) throw new CommandLine.ParameterException(command.commandLine(), "Missing required option: '--checkpoint=<checkpoint>'");
+        applyThreads();
+        VisionTransformer vit = BackboneLoader.load(checkpoint, heads, arch);
+        if (!device.isCpu()) vit.to(device);
+        return vit;
     }
 }

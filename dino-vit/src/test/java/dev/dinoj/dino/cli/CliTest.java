@@ -58,11 +58,14 @@ class CliTest {
     @Test
     void helpListsEverySubcommandAndEveryTrainOptionWithItsDefault() {
         Object[] top = cli("--help");
-        assertThat((String) top[1]).contains("train", "knn", "embed", "attention");
+        assertThat((String) top[1]).contains("train", "knn", "linear", "embed", "attention");
         String help = (String) cli("train", "--help")[1];
         assertThat(help).contains("--epochs", "Default: 12", "--lr", "Default: 5.0E-4", "--teacher-temp", "--momentum-teacher", "Default: 0.996",
                 "--local-crops", "--out-dim", "--resume", "--clip-grad", "Default: 3.0", "--freeze-last-layer");
-        for (String sub : new String[] {"knn", "embed", "attention"}) assertThat((String) cli(sub, "--help")[1]).contains("--checkpoint");
+        for (String sub : new String[] {"knn", "linear", "embed", "attention"}) assertThat((String) cli(sub, "--help")[1]).contains("--checkpoint");
+        assertThat((String) cli("linear", "--help")[1]).contains("--n-last-blocks", "Default: 4", "--avgpool-patchtokens", "--lr", "Default: 0.001",
+                "--epochs", "Default: 100", "--batch-size", "Default: 256", "--pixels", "--json", "--device", "RandomResizedCrop + flip) is not applied");
+        assertThat((String) cli("knn", "--help")[1]).contains("--pixels", "--size", "--device", "k = 10, 20, 100 and 200");
     }
 
     @Test
@@ -139,5 +142,116 @@ class CliTest {
         assertThat(out.resolve("shape-head0.png")).exists();
         assertThat(out.resolve("shape-head1.png")).exists();
         assertThat(ImageFiles.read(out.resolve("shape-overlay.png")).width).isEqualTo(256);
+    }
+
+    /** Synthetic shapes written as PNGs into one sub-folder per class: a labelled image folder. */
+    static Path labelledFolder(String name, int count, long seed) throws IOException {
+        Path root = dir.resolve(name);
+        SyntheticShapes s = new SyntheticShapes(count, 20, seed);
+        for (int i = 0; i < count; i++) {
+            Path classDir = Files.createDirectories(root.resolve(s.classes().get(s.label(i))));
+            ImageFiles.writePng(s.image(i), classDir.resolve(String.format("%03d.png", i)));
+        }
+        return root;
+    }
+
+    static Path trainFolder, valFolder;
+
+    static synchronized void folders() throws IOException {
+        if (trainFolder == null) {
+            trainFolder = labelledFolder("shapes-train", 48, 21);
+            valFolder = labelledFolder("shapes-val", 24, 22);
+        }
+    }
+
+    @Test
+    void linearProbesTheBackboneAndWritesTheResultAsJson() throws IOException {
+        folders();
+        Path json = dir.resolve("linear.json");
+        Object[] r = cli("linear", "--checkpoint", run.resolve(DinoTrainer.CHECKPOINT).toString(), "--train", trainFolder.toString(), "--val",
+                valFolder.toString(), "--epochs", "3", "--device", "cpu", "--json", json.toString());
+        String out = (String) r[1];
+        assertThat((int) r[0]).as(out).isZero();
+        assertThat(out).contains("features cached, no augmentation", "--n-last-blocks 4 is more than the model's 1 blocks: using all 1",
+                "cls tokens of the last 1 block(s)", "24 dimensions; 48 train / 24 val images, 6 classes", "lr 0.001 x 256 / 256 = 0.001", "top-1", "top-5");
+        com.google.gson.JsonObject o = com.google.gson.JsonParser.parseString(Files.readString(json)).getAsJsonObject();
+        assertThat(o.get("features").getAsString()).isEqualTo("backbone");
+        assertThat(o.get("dim").getAsInt()).isEqualTo(24);
+        assertThat(o.get("n_last_blocks").getAsInt()).isEqualTo(1);
+        assertThat(o.get("augmentation").getAsBoolean()).isFalse();
+        assertThat(o.get("epochs").getAsInt()).isEqualTo(3);
+        assertThat(o.get("top1").getAsDouble()).isBetween(0.0, 1.0);
+        assertThat(o.get("top5").getAsDouble()).isBetween(o.get("top1").getAsDouble(), 1.0);
+        assertThat(o.get("best_top1").getAsDouble()).isGreaterThanOrEqualTo(o.get("top1").getAsDouble());
+        assertThat(dir).isDirectoryNotContaining("glob:**/.linear.json.*.tmp");
+
+        Object[] pooled = cli("linear", "--checkpoint", run.resolve(DinoTrainer.TEACHER_BACKBONE).toString(), "--train", trainFolder.toString(), "--val",
+                valFolder.toString(), "--epochs", "1", "--n-last-blocks", "1", "--avgpool-patchtokens", "--standardize");
+        assertThat((int) pooled[0]).as((String) pooled[1]).isZero();
+        assertThat((String) pooled[1]).contains("+ average-pooled patch tokens", "48 dimensions", "standardised").doesNotContain("more than the model's");
+    }
+
+    @Test
+    void rawPixelBaselinesNeedNoCheckpoint() throws IOException {
+        folders();
+        Path json = dir.resolve("pixels.json");
+        Object[] lin = cli("linear", "--pixels", "--size", "8", "--train", trainFolder.toString(), "--val", valFolder.toString(), "--epochs", "2",
+                "--json", json.toString());
+        assertThat((int) lin[0]).as((String) lin[1]).isZero();
+        assertThat((String) lin[1]).contains("raw pixels at 8 x 8", "192 dimensions", "features cached, no augmentation", "top-1");
+        assertThat(com.google.gson.JsonParser.parseString(Files.readString(json)).getAsJsonObject().get("features").getAsString()).isEqualTo("pixels");
+
+        Object[] knn = cli("knn", "--pixels", "--train", trainFolder.toString(), "--val", valFolder.toString());
+        String out = (String) knn[1];
+        assertThat((int) knn[0]).as(out).isZero();
+        assertThat(out).contains("raw pixels at 32 x 32", "24 queries against 48 neighbours", "k=10 ", "k=20 ", "k=100 ", "k=200 ", "headline");
+        // with a checkpoint, the pixels are taken at the model's size; -k reports that one k
+        Object[] one = cli("knn", "--pixels", "--checkpoint", run.resolve(DinoTrainer.CHECKPOINT).toString(), "--train", trainFolder.toString(), "--val",
+                valFolder.toString(), "-k", "5");
+        assertThat((int) one[0]).as((String) one[1]).isZero();
+        assertThat((String) one[1]).contains("k-NN (k=5, T=0.07) of raw pixels at 16 x 16").doesNotContain("k=20");
+        Object[] features = cli("knn", "--checkpoint", run.resolve(DinoTrainer.CHECKPOINT).toString(), "--train", trainFolder.toString(), "--val",
+                valFolder.toString(), "--device", "cpu");
+        assertThat((int) features[0]).as((String) features[1]).isZero();
+        assertThat((String) features[1]).contains("cls features of", "k=200 ");
+    }
+
+    @Test
+    void linearAndKnnRejectBadInputsWithOneClearMessage() throws IOException {
+        folders();
+        String t = trainFolder.toString(), v = valFolder.toString();
+        Object[] noCkpt = cli("linear", "--train", t, "--val", v);
+        assertThat((int) noCkpt[0]).isEqualTo(2);
+        assertThat((String) noCkpt[1]).contains("--checkpoint").doesNotContain("\tat ");
+        Object[] knnNoCkpt = cli("knn", "--train", t, "--val", v);
+        assertThat((int) knnNoCkpt[0]).isEqualTo(2);
+        assertThat((String) knnNoCkpt[1]).contains("--checkpoint").doesNotContain("\tat ");
+        Object[] embedNoCkpt = cli("embed", "--images", t, "--out", dir.resolve("y.npy").toString());
+        assertThat((int) embedNoCkpt[0]).isEqualTo(2);
+        assertThat((String) embedNoCkpt[1]).contains("--checkpoint");
+        Object[] noTrain = cli("linear", "--pixels", "--val", v);
+        assertThat((int) noTrain[0]).isEqualTo(2);
+        assertThat((String) noTrain[1]).contains("--train").doesNotContain("\tat ");
+        Object[] missing = cli("linear", "--pixels", "--train", dir.resolve("no-such-folder").toString(), "--val", v);
+        assertThat((int) missing[0]).isEqualTo(1);
+        assertThat((String) missing[1]).contains("no-such-folder").doesNotContain("\tat ");
+        Path unlabelled = Files.createDirectories(dir.resolve("unlabelled"));
+        ImageFiles.writePng(new SyntheticShapes(1, 16, 1).image(0), unlabelled.resolve("a.png"));
+        Object[] noLabels = cli("linear", "--pixels", "--train", unlabelled.toString(), "--val", v);
+        assertThat((int) noLabels[0]).isEqualTo(1);
+        assertThat((String) noLabels[1]).contains("no labels").doesNotContain("\tat ");
+        Object[] sizeWithoutPixels = cli("knn", "--checkpoint", run.resolve(DinoTrainer.CHECKPOINT).toString(), "--size", "8");
+        assertThat((int) sizeWithoutPixels[0]).isEqualTo(1);
+        assertThat((String) sizeWithoutPixels[1]).contains("--size applies to --pixels only");
+        Object[] badJson = cli("linear", "--pixels", "--size", "4", "--train", t, "--val", v, "--epochs", "1", "--json",
+                dir.resolve("no-such-dir").resolve("r.json").toString());
+        assertThat((int) badJson[0]).isEqualTo(1);
+        assertThat((String) badJson[1]).contains("does not exist").doesNotContain("\tat ");
+        Object[] badDevice = cli("linear", "--checkpoint", run.resolve(DinoTrainer.CHECKPOINT).toString(), "--train", t, "--val", v, "--device", "tpu");
+        assertThat((int) badDevice[0]).isEqualTo(1);
+        assertThat((String) badDevice[1]).contains("bad device 'tpu'");
+        Object[] zeroEpochs = cli("linear", "--pixels", "--train", t, "--val", v, "--epochs", "0");
+        assertThat((int) zeroEpochs[0]).isEqualTo(1);
+        assertThat((String) zeroEpochs[1]).contains("epochs must be positive");
     }
 }
