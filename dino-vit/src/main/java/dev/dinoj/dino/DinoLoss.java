@@ -20,6 +20,28 @@ import dev.dinoj.tensor.TensorScope;
  * update run as those kernels instead.
  */
 public final class DinoLoss {
+    /**
+     * How the teacher's targets are kept from collapsing: DINO's EMA centre (subtract a running mean
+     * of the logits, then a sharp softmax), or DINOv2's Sinkhorn-Knopp normalisation (three rounds of
+     * making every prototype equally used across the batch and every row a distribution), which keeps
+     * any prototype from dominating without a running centre (it does not sharpen: logits that barely
+     * differ between images still give nearly uniform targets).
+     */
+    public enum Centering {
+        EMA, SINKHORN_KNOPP;
+
+        public static Centering parse(String s) {
+            switch (s.toLowerCase(java.util.Locale.ROOT)) {
+                case "ema": case "centering": return EMA;
+                case "sinkhorn": case "sinkhorn-knopp": case "sk": return SINKHORN_KNOPP;
+                default: throw new IllegalArgumentException("--centering must be 'ema' (DINO) or 'sinkhorn' (DINOv2), got '" + s + "'");
+            }
+        }
+    }
+
+    static final int SINKHORN_ITERATIONS = 3;
+
+    private final Centering centering;
     private final int outDim, crops;
     private final float studentTemp, centerMomentum;
     private final Schedule teacherTemp;
@@ -29,6 +51,11 @@ public final class DinoLoss {
      * @param teacherTemp per-epoch teacher temperature (linear warm-up, then constant)
      */
     public DinoLoss(int outDim, int crops, float studentTemp, Schedule teacherTemp, float centerMomentum) {
+        this(outDim, crops, studentTemp, teacherTemp, centerMomentum, Centering.EMA);
+    }
+
+    public DinoLoss(int outDim, int crops, float studentTemp, Schedule teacherTemp, float centerMomentum, Centering centering) {
+        this.centering = centering;
         if (crops < 2) throw new IllegalArgumentException("DINO loss: needs at least the 2 global crops, got " + crops);
         if (!(studentTemp > 0)) throw new IllegalArgumentException("DINO loss: student temperature must be positive, got " + studentTemp);
         if (!(centerMomentum >= 0 && centerMomentum < 1)) {
@@ -94,13 +121,13 @@ public final class DinoLoss {
             throw new IllegalArgumentException("DINO loss: teacher output must be [2 * " + b + ", " + outDim + "], got " + teacher.shape());
         }
         followDevice(teacher);
-        FusedDinoLoss fused = fused(student.data(), teacher);
+        FusedDinoLoss fused = centering == Centering.EMA ? fused(student.data(), teacher) : null;
         if (fused != null) {
             Tensor[] lossAndGrad = fused.lossAndGradient(student.data(), teacher, center, crops, studentTemp, teacherTemperature(epoch));
             Tensor grad = lossAndGrad[1];
             return Variable.fromOp("dinoLoss", lossAndGrad[0].reshape(), g -> new Tensor[] {grad.mul(g)}, student);
         }
-        Tensor q = teacher.sub(center).softmax(teacherTemperature(epoch));
+        Tensor q = targets(teacher, epoch);
         Tensor q0 = q.narrow(0, 0, b), q1 = q.narrow(0, b, b);
         Tensor target = Tensor.cat(0, q1, q0, q0.add(q1).expand(crops - 2, b, outDim).reshape((crops - 2) * b, outDim));
         int pairs = 2 * crops - 2;
@@ -114,11 +141,36 @@ public final class DinoLoss {
      */
     public TeacherHealth health(Tensor teacher, int epoch, double lossValue) {
         followDevice(teacher);
-        float[] targets = teacher.sub(center).softmax(teacherTemperature(epoch)).to(dev.dinoj.tensor.Device.CPU).toFloatArray();
+        float[] targets = targets(teacher, epoch).to(dev.dinoj.tensor.Device.CPU).toFloatArray();
         return TeacherHealth.of(targets, outDim, lossValue, center.to(dev.dinoj.tensor.Device.CPU).toFloatArray());
     }
 
-    /** center = m * center + (1 - m) * mean of the teacher logits over the batch. */
+    /** The teacher's target distributions [2B, out_dim]: centred and sharpened, or Sinkhorn-Knopp normalised. */
+    Tensor targets(Tensor teacher, int epoch) {
+        float temp = teacherTemperature(epoch);
+        if (centering == Centering.EMA) return teacher.sub(center).softmax(temp);
+        return sinkhornKnopp(teacher, temp, SINKHORN_ITERATIONS);
+    }
+
+    /**
+     * exp(logits / T) normalised alternately so that every column (prototype) carries 1/K of the
+     * mass and every row (image) 1/B, {@code iterations} times, then rows scaled to sum to 1 (as
+     * DINOv2's sinkhorn_knopp_teacher, in [B, K] orientation). The global maximum is subtracted first:
+     * a constant factor cancels in the normalisation and exp cannot overflow.
+     */
+    static Tensor sinkhornKnopp(Tensor logits, float temperature, int iterations) {
+        int b = logits.size(0), k = logits.size(1);
+        Tensor scaled = logits.mul(1f / temperature);
+        Tensor q = scaled.sub(scaled.max()).exp();
+        q = q.div(q.sum());
+        for (int i = 0; i < iterations; i++) {
+            q = q.div(q.sum(0, true)).mul(1f / k);
+            q = q.div(q.sum(1, true)).mul(1f / b);
+        }
+        return q.mul(b);
+    }
+
+    /** center = m * center + (1 - m) * mean of the teacher logits over the batch (kept under Sinkhorn-Knopp too, as a diagnostic). */
     public void updateCenter(Tensor teacher) {
         followDevice(teacher);
         FusedDinoLoss fused = fused(teacher, teacher);

@@ -11,6 +11,9 @@ import java.util.Locale;
  * <li>{@code marginalEntropy}: the entropy of the batch-mean teacher distribution. Near 0 every image
  * gets the same dimension (sharpening has won: one dimension dominates); high values with a low
  * {@code teacherEntropy} are the healthy state (confident and diverse).</li>
+ * <li>{@link #information()}: their difference, the mutual information between an image and its
+ * teacher assignment (in nats; at most ln(out_dim)). It is what the student learns from: it grows in a run
+ * that learns and stays near 0 in one that collapses either way.</li>
  * <li>{@code klStudentTeacher}: the loss minus the teacher entropy, i.e. the mean KL divergence of the
  * student from its targets. Zero is collapse (the student has nothing to learn).</li>
  * <li>{@code centerNorm}: the L2 norm of the centre.</li>
@@ -21,6 +24,11 @@ public record TeacherHealth(int outDim, double teacherEntropy, double marginalEn
     static final double UNIFORM = 0.95;
     /** Fraction of ln(out_dim) below which the batch-mean distribution counts as dominated by a few dimensions. */
     static final double DOMINATED = 0.25;
+
+    /** marginalEntropy - teacherEntropy: how much the teacher's targets say about which image they came from. */
+    public double information() {
+        return marginalEntropy - teacherEntropy;
+    }
 
     public double maxEntropy() {
         return Math.log(outDim);
@@ -85,7 +93,7 @@ public record TeacherHealth(int outDim, double teacherEntropy, double marginalEn
 
     @Override
     public String toString() {
-        return String.format(Locale.ROOT, "teacher entropy %.3f / ln K %.3f, batch-mean entropy %.3f, KL(teacher||student) %.3f, centre norm %.3f",
-                teacherEntropy, maxEntropy(), marginalEntropy, klStudentTeacher, centerNorm);
+        return String.format(Locale.ROOT, "teacher entropy %.3f / ln K %.3f, batch-mean entropy %.3f (information %.3f), KL(teacher||student) %.3f, centre norm %.3f",
+                teacherEntropy, maxEntropy(), marginalEntropy, information(), klStudentTeacher, centerNorm);
     }
 }

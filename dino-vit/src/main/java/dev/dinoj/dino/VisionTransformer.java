@@ -73,6 +73,35 @@ public final class VisionTransformer extends Module {
         return config.embedDim;
     }
 
+    /**
+     * Replaces the learned position embedding's initial values by the fixed 2-D sine-cosine embedding
+     * of MoCo v3 and MAE (half the channels encode the row, half the column, each as sin and cos at
+     * geometrically spaced frequencies; the cls position is zero), and stops training it when {@code
+     * frozen}. Its values are of the order of the patch embeddings', so from the first step a token
+     * says where it is; the reference's trunc-normal(0.02) start is ~50x smaller than the patch
+     * embeddings and leaves an untrained cls token a bag of patches.
+     */
+    public void useSinCosPosEmbed(boolean frozen) {
+        int d = config.embedDim, side = config.gridSize();
+        if (d % 4 != 0) throw new IllegalArgumentException("sin-cos position embedding needs a width divisible by 4, got " + d);
+        int quarter = d / 4;
+        float[] pe = new float[(side * side + 1) * d];
+        for (int y = 0; y < side; y++) {
+            for (int x = 0; x < side; x++) {
+                int o = (1 + y * side + x) * d;
+                for (int i = 0; i < quarter; i++) {
+                    double omega = 1.0 / Math.pow(10000, (double) i / quarter);
+                    pe[o + i] = (float) Math.sin(x * omega);               // width half: sin, then cos
+                    pe[o + quarter + i] = (float) Math.cos(x * omega);
+                    pe[o + 2 * quarter + i] = (float) Math.sin(y * omega); // height half
+                    pe[o + 3 * quarter + i] = (float) Math.cos(y * omega);
+                }
+            }
+        }
+        posEmbed.data().copyFrom(Tensor.fromArray(pe, 1, side * side + 1, d));
+        posEmbed.requiresGrad(!frozen);
+    }
+
     /** Patch tokens with the cls token prepended and position embeddings added: [B, 1 + N, D]. */
     public Variable prepareTokens(Variable images) {
         if (images.rank() != 4 || images.size(1) != 3) {

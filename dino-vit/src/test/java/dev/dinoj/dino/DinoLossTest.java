@@ -110,4 +110,65 @@ class DinoLossTest {
         for (int i = 0; i < r; i++) for (int j = 0; j < c; j++) out[i][j] = f[i * c + j];
         return out;
     }
+
+    /** DINOv2's sinkhorn_knopp_teacher in [K, B] orientation, in double precision. */
+    private static double[][] referenceSinkhorn(double[][] logits, double t, int iterations) {
+        int b = logits.length, k = logits[0].length;
+        double[][] q = new double[k][b];
+        double total = 0;
+        for (int i = 0; i < b; i++) for (int j = 0; j < k; j++) total += q[j][i] = Math.exp(logits[i][j] / t);
+        for (double[] row : q) for (int i = 0; i < b; i++) row[i] /= total;
+        for (int it = 0; it < iterations; it++) {
+            for (double[] row : q) {
+                double s = 0;
+                for (double v : row) s += v;
+                for (int i = 0; i < b; i++) row[i] /= s * k;
+            }
+            for (int i = 0; i < b; i++) {
+                double s = 0;
+                for (int j = 0; j < k; j++) s += q[j][i];
+                for (int j = 0; j < k; j++) q[j][i] /= s * b;
+            }
+        }
+        double[][] out = new double[b][k];
+        for (int i = 0; i < b; i++) for (int j = 0; j < k; j++) out[i][j] = q[j][i] * b;
+        return out;
+    }
+
+    @Test
+    void sinkhornKnoppMatchesTheReferenceAndBalancesPrototypes() {
+        int b = 33, k = 97;
+        Tensor logits = Tensor.randn(new Generator(21), b, k).mul(0.3f);
+        float[] l = logits.toFloatArray();
+        double[][] ld = new double[b][k];
+        for (int i = 0; i < b; i++) for (int j = 0; j < k; j++) ld[i][j] = l[i * k + j];
+        double[][] want = referenceSinkhorn(ld, 0.04, 3);
+        float[] got = DinoLoss.sinkhornKnopp(logits, 0.04f, 3).toFloatArray();
+        double err = 0, norm = 0;
+        for (int i = 0; i < b; i++) {
+            double rowSum = 0;
+            for (int j = 0; j < k; j++) {
+                err += Math.pow(got[i * k + j] - want[i][j], 2);
+                norm += want[i][j] * want[i][j];
+                rowSum += got[i * k + j];
+            }
+            assertThat(rowSum).as("row %d is a distribution", i).isCloseTo(1.0, offset(1e-4));
+        }
+        assertThat(Math.sqrt(err / norm)).isLessThan(1e-5);
+        // a prototype that every image prefers dominates a plain softmax, not the Sinkhorn-Knopp targets
+        float[] biased = Tensor.randn(new Generator(4), b, k).mul(0.1f).toFloatArray();
+        for (int i = 0; i < b; i++) biased[i * k] += 2f;
+        Tensor biasedLogits = Tensor.fromArray(biased, b, k);
+        TeacherHealth softmax = TeacherHealth.of(biasedLogits.softmax(0.04f).toFloatArray(), k, 0, new float[k]);
+        TeacherHealth sk = TeacherHealth.of(DinoLoss.sinkhornKnopp(biasedLogits, 0.04f, 3).toFloatArray(), k, 0, new float[k]);
+        assertThat(softmax.collapseWarning()).contains("dominate");
+        assertThat(sk.marginalEntropy()).isGreaterThan(0.9 * Math.log(k));
+    }
+
+    @Test
+    void sinkhornCenteringIsChosenByName() {
+        assertThat(DinoLoss.Centering.parse("sinkhorn")).isEqualTo(DinoLoss.Centering.SINKHORN_KNOPP);
+        assertThat(DinoLoss.Centering.parse("ema")).isEqualTo(DinoLoss.Centering.EMA);
+        assertThatThrownBy(() -> DinoLoss.Centering.parse("mean")).hasMessageContaining("--centering");
+    }
 }

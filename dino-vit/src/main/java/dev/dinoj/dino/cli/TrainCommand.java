@@ -39,6 +39,8 @@ final class TrainCommand implements Callable<Integer> {
     int heads = d.heads;
     @Option(names = "--patch", description = "patch size in pixels (reference: 16 at 224 px)")
     int patch = d.patchSize;
+    @Option(names = "--pos-embed", description = "position embedding: learned (reference), sincos (fixed 2-D sine-cosine, as MoCo v3) or sincos-learned")
+    String posEmbed = d.posEmbed;
     @Option(names = "--drop-path", description = "stochastic depth rate of the student")
     float dropPath = d.dropPath;
     @Option(names = "--out-dim", description = "DINO head output dimension (reference: 65536)")
@@ -49,6 +51,8 @@ final class TrainCommand implements Callable<Integer> {
     int headBottleneck = d.headBottleneck;
     @Option(names = "--norm-last-layer", arity = "1", description = "freeze the weight-norm gain of the last layer at 1")
     boolean normLastLayer = d.normLastLayer;
+    @Option(names = "--use-bn-in-head", arity = "1", description = "batch norm after the head's hidden layers (reference option use_bn_in_head)")
+    boolean useBnInHead = d.useBnInHead;
     @Option(names = "--global-size", description = "global crop size in pixels (reference: 224)")
     int globalSize = d.globalSize;
     @Option(names = "--local-size", description = "local crop size in pixels (reference: 96)")
@@ -89,6 +93,8 @@ final class TrainCommand implements Callable<Integer> {
     double studentTemp = d.studentTemp;
     @Option(names = "--center-momentum", description = "EMA momentum of the teacher centre")
     double centerMomentum = d.centerMomentum;
+    @Option(names = "--centering", description = "teacher centering: ema (DINO's running centre) or sinkhorn (DINOv2's Sinkhorn-Knopp, 3 iterations)")
+    String centering = d.centering;
     @Option(names = "--seed", description = "random seed (data order, augmentation, initialisation, drop-path)")
     long seed = d.seed;
     @Option(names = "--workers", description = "data loading threads")
@@ -139,10 +145,12 @@ final class TrainCommand implements Callable<Integer> {
         c.heads = heads;
         c.patchSize = patch;
         c.dropPath = dropPath;
+        c.posEmbed = posEmbed;
         c.outDim = outDim;
         c.headHidden = headHidden;
         c.headBottleneck = headBottleneck;
         c.normLastLayer = normLastLayer;
+        c.useBnInHead = useBnInHead;
         c.globalSize = globalSize;
         c.localSize = localSize;
         c.localCrops = localCrops;
@@ -163,6 +171,7 @@ final class TrainCommand implements Callable<Integer> {
         c.warmupTeacherTempEpochs = warmupTeacherTempEpochs;
         c.studentTemp = studentTemp;
         c.centerMomentum = centerMomentum;
+        c.centering = centering;
         c.seed = seed;
         c.workers = workers;
         c.knnEvery = knnEvery;

@@ -125,13 +125,16 @@ public final class DinoTrainer implements AutoCloseable {
         VitConfig vit = config.vit();
         Generator init = new Generator(config.seed);
         student = new DinoModel(new VisionTransformer(vit, init),
-                new DinoHead(vit.embedDim, config.outDim, config.headHidden, config.headBottleneck, config.normLastLayer, init));
+                new DinoHead(vit.embedDim, config.outDim, config.headHidden, config.headBottleneck, config.normLastLayer, config.useBnInHead, init));
         teacher = new DinoModel(new VisionTransformer(vit.withDropPath(0f), init),
-                new DinoHead(vit.embedDim, config.outDim, config.headHidden, config.headBottleneck, config.normLastLayer, init));
+                new DinoHead(vit.embedDim, config.outDim, config.headHidden, config.headBottleneck, config.normLastLayer, config.useBnInHead, init));
+        if (config.posEmbed.startsWith("sincos")) student.backbone().useSinCosPosEmbed(config.posEmbed.equals("sincos"));
         dropPathGenerator = new Generator(config.seed ^ 0x5DEECE66DL);
         student.setGenerator(dropPathGenerator);
         ema = new MomentumTeacher(student, teacher);
-        teacher.eval();
+        // the teacher runs in training mode, as the reference's: it has no dropout or drop-path, and a head
+        // with batch norm normalises with the batch's statistics, as the student's does
+        teacher.train(true);
         student.to(device);
         teacher.to(device);
 
@@ -139,7 +142,7 @@ public final class DinoTrainer implements AutoCloseable {
         loss = new DinoLoss(config.outDim, crops, (float) config.studentTemp,
                 Schedule.warmupCosine(config.teacherTemp, config.teacherTemp, config.epochs, 1, config.warmupTeacherTempEpochs,
                         config.warmupTeacherTemp),
-                (float) config.centerMomentum);
+                (float) config.centerMomentum, DinoLoss.Centering.parse(config.centering));
 
         ParamGroup[] groups = ParamGroup.decayAndNoDecay(student.namedParameters(), 0, config.weightDecay);
         regularized = groups[0];
@@ -317,6 +320,7 @@ public final class DinoTrainer implements AutoCloseable {
     private static void healthFields(Map<String, Object> rec, TeacherHealth h) {
         rec.put("teacher_entropy", h.teacherEntropy());
         rec.put("teacher_batch_mean_entropy", h.marginalEntropy());
+        rec.put("teacher_information", h.information());
         rec.put("ln_out_dim", h.maxEntropy());
         rec.put("kl_student_teacher", h.klStudentTeacher());
         rec.put("center_norm", h.centerNorm());

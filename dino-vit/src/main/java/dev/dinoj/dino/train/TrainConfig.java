@@ -2,6 +2,7 @@ package dev.dinoj.dino.train;
 
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
+import dev.dinoj.dino.DinoLoss;
 import dev.dinoj.dino.VitConfig;
 
 /**
@@ -26,10 +27,13 @@ public final class TrainConfig {
     public int heads = 3;
     public int patchSize = 8;
     public float dropPath = 0.1f;
+    /** "learned" (the reference: trunc-normal 0.02, trained), "sincos" (MoCo v3: fixed 2-D sine-cosine) or "sincos-learned" (sine-cosine start, trained). */
+    public String posEmbed = "learned";
     public int outDim = 256;
     public int headHidden = 512;
     public int headBottleneck = 128;
     public boolean normLastLayer = true;
+    public boolean useBnInHead = false;
     // multi-crop
     public int globalSize = 32;
     public int localSize = 16;
@@ -53,6 +57,8 @@ public final class TrainConfig {
     public int warmupTeacherTempEpochs = 0;
     public double studentTemp = 0.1;
     public double centerMomentum = 0.9;
+    /** "ema" (DINO's centre) or "sinkhorn" (DINOv2's Sinkhorn-Knopp normalisation of the teacher). */
+    public String centering = "ema";
     // run
     public long seed = 0;
     public int workers = 2;
@@ -91,6 +97,10 @@ public final class TrainConfig {
         if (localCrops < 0) throw new IllegalArgumentException("--local-crops must be >= 0, got " + localCrops);
         if ((evalTrain == null) != (evalVal == null)) {
             throw new IllegalArgumentException("give both --eval-train and --eval-val (labelled images), or neither");
+        }
+        DinoLoss.Centering.parse(centering);
+        if (!posEmbed.equals("learned") && !posEmbed.equals("sincos") && !posEmbed.equals("sincos-learned")) {
+            throw new IllegalArgumentException("--pos-embed must be learned, sincos or sincos-learned, got '" + posEmbed + "'");
         }
         if (knnEvery <= 0) throw new IllegalArgumentException("--knn-every must be positive, got " + knnEvery);
         if (workers <= 0) throw new IllegalArgumentException("--workers must be positive, got " + workers);

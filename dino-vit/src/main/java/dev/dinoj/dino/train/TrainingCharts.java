@@ -24,7 +24,7 @@ final class TrainingCharts {
 
     static void write(Path metrics, Path png) throws IOException {
         List<Double> it = new ArrayList<>(), loss = new ArrayList<>(), ep = new ArrayList<>(), top1 = new ArrayList<>();
-        List<Double> hIt = new ArrayList<>(), entropy = new ArrayList<>(), marginal = new ArrayList<>(), kl = new ArrayList<>(), lnK = new ArrayList<>();
+        List<Double> hIt = new ArrayList<>(), entropy = new ArrayList<>(), marginal = new ArrayList<>(), kl = new ArrayList<>(), info = new ArrayList<>(), lnK = new ArrayList<>();
         double pixels = Double.NaN;
         for (JsonObject o : MetricsLog.read(metrics)) {
             String type = o.has("type") ? o.get("type").getAsString() : "";
@@ -37,6 +37,7 @@ final class TrainingCharts {
                     entropy.add(o.get("teacher_entropy").getAsDouble());
                     marginal.add(o.get("teacher_batch_mean_entropy").getAsDouble());
                     kl.add(o.get("kl_student_teacher").getAsDouble());
+                    info.add(o.has("teacher_information") ? o.get("teacher_information").getAsDouble() : Double.NaN);
                     lnK.add(o.get("ln_out_dim").getAsDouble());
                 }
             } else if (type.equals("knn")) {
@@ -65,6 +66,7 @@ final class TrainingCharts {
         if (!hIt.isEmpty()) {
             healthChart.addSeries("teacher entropy", hIt, entropy).setMarker(SeriesMarkers.NONE);
             healthChart.addSeries("batch-mean entropy", hIt, marginal).setMarker(SeriesMarkers.NONE);
+            healthChart.addSeries("information (batch-mean - teacher entropy)", hIt, info).setMarker(SeriesMarkers.NONE);
             healthChart.addSeries("KL(teacher || student)", hIt, kl).setMarker(SeriesMarkers.NONE);
             healthChart.addSeries("ln K", hIt, lnK).setMarker(SeriesMarkers.NONE);
         }

@@ -197,7 +197,7 @@ class TrainingTest {
         assertThat(last.get("effective_rank").getAsDouble()).isBetween(1.0, 24.0);
         com.google.gson.JsonObject step = records.stream().filter(o -> o.get("type").getAsString().equals("step")).findFirst().get();
         assertThat(step.get("teacher_entropy").getAsDouble()).isBetween(0.0, Math.log(64) + 1e-6);
-        assertThat(step.keySet()).contains("teacher_batch_mean_entropy", "kl_student_teacher", "center_norm");
+        assertThat(step.keySet()).contains("teacher_batch_mean_entropy", "teacher_information", "kl_student_teacher", "center_norm");
     }
 
     @Test

@@ -1,0 +1,61 @@
+package dev.dinoj.nn;
+
+import dev.dinoj.autograd.Variable;
+import dev.dinoj.tensor.Generator;
+import dev.dinoj.tensor.Tensor;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+class BatchNorm1dTest {
+    private final Generator gen = new Generator(17);
+
+    @Test
+    void trainingNormalisesEachFeatureAndTheRunningStatisticsFollowTorchsRule() {
+        int n = 33, c = 7;
+        Tensor x = Tensor.randn(gen, n, c).mul(3f).add(5f);
+        BatchNorm1d bn = new BatchNorm1d(c);
+        float[] y = bn.forward(Variable.constant(x)).data().toFloatArray(), xs = x.toFloatArray();
+        float[] rm = bn.stateDict().get("running_mean").toFloatArray(), rv = bn.stateDict().get("running_var").toFloatArray();
+        for (int j = 0; j < c; j++) {
+            double mean = 0, var = 0, ym = 0, yv = 0;
+            for (int i = 0; i < n; i++) mean += xs[i * c + j] / (double) n;
+            for (int i = 0; i < n; i++) var += Math.pow(xs[i * c + j] - mean, 2) / n;
+            for (int i = 0; i < n; i++) ym += y[i * c + j] / (double) n;
+            for (int i = 0; i < n; i++) yv += Math.pow(y[i * c + j] - ym, 2) / n;
+            assertThat(ym).isCloseTo(0, within(1e-5));
+            assertThat(yv).isCloseTo(var / (var + 1e-5), within(1e-4));
+            assertThat((double) rm[j]).isCloseTo(0.1 * mean, within(1e-5));
+            assertThat((double) rv[j]).isCloseTo(0.9 + 0.1 * var * n / (n - 1), within(1e-4)); // unbiased in the running variance
+        }
+        assertThat(bn.stateDict().get("num_batches_tracked").item()).isEqualTo(1f);
+    }
+
+    @Test
+    void evaluationUsesTheRunningStatistics() {
+        BatchNorm1d bn = new BatchNorm1d(3);
+        Tensor x = Tensor.randn(gen, 5, 3);
+        bn.eval();
+        float[] y = bn.forward(Variable.constant(x)).data().toFloatArray(), xs = x.toFloatArray();
+        for (int i = 0; i < xs.length; i++) assertThat(y[i]).isCloseTo((float) (xs[i] / Math.sqrt(1 + 1e-5)), within(1e-6f));
+        assertThat(bn.stateDict().get("num_batches_tracked").item()).isEqualTo(0f);
+    }
+
+    @Test
+    void gradientThroughTheBatchStatistics() {
+        BatchNorm1d bn = new BatchNorm1d(4);
+        // a non-trivial affine part, so the check covers weight and bias too
+        bn.namedParameters().get("weight").data().copyFrom(Tensor.randn(gen, 4).add(1f));
+        bn.namedParameters().get("bias").data().copyFrom(Tensor.randn(gen, 4));
+        ModuleGradCheck.defaults().check(bn, bn::forward, Tensor.randn(gen, 6, 4));
+    }
+
+    @Test
+    void badShapesAreNamed() {
+        BatchNorm1d bn = new BatchNorm1d(4);
+        assertThatThrownBy(() -> bn.forward(Variable.constant(Tensor.zeros(3, 5)))).hasMessageContaining("[N, 4]");
+        assertThatThrownBy(() -> bn.forward(Variable.constant(Tensor.zeros(1, 4)))).hasMessageContaining("more than one sample");
+    }
+}
