@@ -14,7 +14,9 @@ import picocli.CommandLine.Option;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -25,7 +27,9 @@ import java.util.concurrent.Callable;
             "the final norm) of the last --n-last-blocks blocks, concatenated, optionally",
             "with the average-pooled patch tokens of the last block. A linear layer (weights",
             "N(0, 0.01), zero bias) learns them with cross-entropy and SGD (momentum 0.9,",
-            "lr = --lr x batch / 256, cosine to 0 over --epochs).",
+            "lr = --lr x batch / 256, cosine to 0 over --epochs), on features standardised with",
+            "the training set's statistics (MAE's probe), for each --lr; the best on --val is",
+            "reported (DINOv2's protocol). Pixels and features get the same protocol.",
             "Features are computed once (cached), with the evaluation transform: the",
             "reference's training augmentation (RandomResizedCrop + flip) is not applied."})
 final class LinearCommand implements Callable<Integer> {
@@ -43,16 +47,19 @@ final class LinearCommand implements Callable<Integer> {
     boolean avgpool;
     @Option(names = "--epochs", description = "training epochs (reference: 100)")
     int epochs = 100;
-    @Option(names = "--lr", description = "base learning rate for a batch of 256 (reference: 0.001; on MNIST pixels 0.01 and 0.1 overfit rather than help)")
-    double lr = LinearProbe.Options.REFERENCE_LR;
+    @Option(names = "--lr", split = ",", description = "base learning rate(s) for a batch of 256; several are swept and the best on --val is reported, "
+            + "as DINOv2's linear evaluation does (DINO's eval_linear: 0.001 only)")
+    double[] lrs = {0.001, 0.01, 0.1, 1.0};
     @Option(names = "--batch-size", description = "training batch (the reference: 128 per GPU x 8 GPUs = 1024)")
     int batchSize = 256;
     @Option(names = "--weight-decay", description = "L2 weight decay (reference: 0)")
     double weightDecay = 0;
     @Option(names = "--val-freq", description = "validate every N epochs and at the last; the reference (val_freq 1) reports the best of these")
     int valFreq = 1;
-    @Option(names = "--standardize", description = "z-score each feature with the training set's mean and deviation (not in the reference)")
-    boolean standardize;
+    @Option(names = "--standardize", arity = "1", description = "z-score each feature with the training set's mean and deviation, as MAE's linear "
+            + "probe (a BatchNorm without affine before the classifier); DINO's eval_linear has none. Without it, features of small spread "
+            + "(an early-training ViT's) underfit at every swept lr")
+    boolean standardize = true;
     @Option(names = "--seed", description = "classifier initialisation and batch order")
     long seed = 0;
     @Option(names = "--pixels", description = "probe the raw pixels (the evaluation transform, flattened) instead of model features; needs no --checkpoint")
@@ -74,7 +81,8 @@ final class LinearCommand implements Callable<Integer> {
         if (size != null && !pixels) throw new IllegalArgumentException("--size applies to --pixels only (model features use the model's image size)");
         if (nLastBlocks < 1) throw new IllegalArgumentException("--n-last-blocks must be at least 1, got " + nLastBlocks);
         if (pixels && avgpool) throw new IllegalArgumentException("--avgpool-patchtokens needs model features, not --pixels");
-        LinearProbe.Options o = new LinearProbe.Options(epochs, batchSize, lr, 0.9, weightDecay, valFreq, standardize, seed);
+        if (lrs.length == 0) throw new IllegalArgumentException("--lr needs at least one learning rate");
+        for (double l : lrs) if (!(l > 0)) throw new IllegalArgumentException("--lr values must be positive, got " + l);
         Device dev = pixels ? Device.CPU : Device.parse(device);
         VisionTransformer vit = pixels ? null : model.load(dev); // first: a missing --checkpoint is reported before any data is read
         ImageDataset trainSet = KnnCommand.labelled(train, "train", "--train"), valSet = KnnCommand.labelled(val, "val", "--val");
@@ -112,15 +120,36 @@ final class LinearCommand implements Callable<Integer> {
         System.out.printf(Locale.ROOT, "linear probe on %s: %d dimensions; %d train / %d val images, %d classes (features in %.1f s)%n", what, tf.size(1),
                 tf.size(0), vf.size(0), classes, extractSeconds);
         System.out.printf(Locale.ROOT, "features cached, no augmentation (the reference's RandomResizedCrop + flip on the training images are not applied)%s%n",
-                standardize ? "; features standardised with the training set's statistics (not in the reference)" : "");
-        System.out.printf(Locale.ROOT, "SGD momentum 0.9, lr %s x %d / 256 = %s with a cosine to 0 over %d epochs, weight decay %s, batch %d, seed %d%n", lr,
-                batchSize, o.scaledLr(), epochs, weightDecay, batchSize, seed);
-        long t1 = System.nanoTime();
-        LinearProbe.Result r = LinearProbe.train(tf, trainSet.labels(), vf, valSet.labels(), classes, o, System.out);
-        double trainSeconds = (System.nanoTime() - t1) / 1e9;
+                standardize ? "; features standardised with the training set's statistics (MAE's probe; not in DINO's)" : "");
+        LinearProbe.Result r = null;
+        double lr = lrs[0], trainSeconds = 0;
+        List<Map<String, Object>> sweep = new ArrayList<>();
+        for (double candidate : lrs) {
+            LinearProbe.Options o = new LinearProbe.Options(epochs, batchSize, candidate, 0.9, weightDecay, valFreq, standardize, seed);
+            System.out.printf(Locale.ROOT, "SGD momentum 0.9, lr %s x %d / 256 = %s with a cosine to 0 over %d epochs, weight decay %s, batch %d, seed %d%n",
+                    candidate, batchSize, o.scaledLr(), epochs, weightDecay, batchSize, seed);
+            long t1 = System.nanoTime();
+            LinearProbe.Result ri = LinearProbe.train(tf, trainSet.labels(), vf, valSet.labels(), classes, o, lrs.length == 1 ? System.out : null);
+            double secs = (System.nanoTime() - t1) / 1e9;
+            trainSeconds += secs;
+            System.out.printf(Locale.ROOT, "  lr %s: %s after the last epoch; best top-1 %.2f%% at epoch %d; train top-1 %.2f%% (%.1f s)%n", candidate, ri,
+                    100 * ri.bestTop1(), ri.bestEpoch(), 100 * ri.trainTop1(), secs);
+            Map<String, Object> one = new LinkedHashMap<>();
+            one.put("lr", candidate);
+            one.put("top1", ri.top1());
+            one.put("best_top1", ri.bestTop1());
+            one.put("train_top1", ri.trainTop1());
+            sweep.add(one);
+            if (r == null || ri.bestTop1() > r.bestTop1()) {
+                r = ri;
+                lr = candidate;
+            }
+        }
+        LinearProbe.Options o = new LinearProbe.Options(epochs, batchSize, lr, 0.9, weightDecay, valFreq, standardize, seed);
         String every = valFreq == 1 ? "every epoch" : valFreq == 0 ? "at the last epoch only" : "every " + valFreq + " epochs";
-        System.out.printf(Locale.ROOT, "linear probe: %s after the last epoch; best top-1 %.2f%% at epoch %d (validated %s; the reference reports "
-                + "the best); train top-1 %.2f%% (%.1f s)%n", r, 100 * r.bestTop1(), r.bestEpoch(), every, 100 * r.trainTop1(), trainSeconds);
+        System.out.printf(Locale.ROOT, "linear probe (lr %s%s): %s after the last epoch; best top-1 %.2f%% at epoch %d (validated %s; the reference reports "
+                + "the best); train top-1 %.2f%%%n", lr, lrs.length > 1 ? ", the best of " + lrs.length : "", r, 100 * r.bestTop1(), r.bestEpoch(), every,
+                100 * r.trainTop1());
         if (json != null) {
             record.put("train", train.toString());
             record.put("val", val.toString());
@@ -136,6 +165,7 @@ final class LinearCommand implements Callable<Integer> {
             record.put("momentum", o.momentum());
             record.put("weight_decay", weightDecay);
             record.put("val_freq", valFreq);
+            record.put("lr_sweep", sweep);
             record.put("standardize", standardize);
             record.put("seed", seed);
             record.put("top1", r.top1());

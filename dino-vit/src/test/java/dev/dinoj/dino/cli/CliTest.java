@@ -63,7 +63,7 @@ class CliTest {
         assertThat(help).contains("--epochs", "Default: 12", "--lr", "Default: 5.0E-4", "--teacher-temp", "--momentum-teacher", "Default: 0.996",
                 "--local-crops", "--out-dim", "--resume", "--clip-grad", "Default: 3.0", "--freeze-last-layer");
         for (String sub : new String[] {"knn", "linear", "embed", "attention"}) assertThat((String) cli(sub, "--help")[1]).contains("--checkpoint");
-        assertThat((String) cli("linear", "--help")[1]).contains("--n-last-blocks", "Default: 4", "--avgpool-patchtokens", "--lr", "Default: 0.001",
+        assertThat((String) cli("linear", "--help")[1]).contains("--n-last-blocks", "Default: 4", "--avgpool-patchtokens", "--lr", "Default: [0.001, 0.01, 0.1, 1.0]",
                 "--epochs", "Default: 100", "--batch-size", "Default: 256", "--pixels", "--json", "--device", "RandomResizedCrop + flip) is not applied");
         assertThat((String) cli("knn", "--help")[1]).contains("--pixels", "--size", "--device", "k = 10, 20, 100 and 200");
     }
@@ -173,7 +173,8 @@ class CliTest {
         String out = (String) r[1];
         assertThat((int) r[0]).as(out).isZero();
         assertThat(out).contains("features cached, no augmentation", "--n-last-blocks 4 is more than the model's 1 blocks: using all 1",
-                "cls tokens of the last 1 block(s)", "24 dimensions; 48 train / 24 val images, 6 classes", "lr 0.001 x 256 / 256 = 0.001", "top-1", "top-5");
+                "cls tokens of the last 1 block(s)", "24 dimensions; 48 train / 24 val images, 6 classes", "lr 0.001 x 256 / 256 = 0.001", "lr 1.0 x 256 / 256 = 1.0",
+                "the best of 4", "top-1", "top-5");
         com.google.gson.JsonObject o = com.google.gson.JsonParser.parseString(Files.readString(json)).getAsJsonObject();
         assertThat(o.get("features").getAsString()).isEqualTo("backbone");
         assertThat(o.get("dim").getAsInt()).isEqualTo(24);
@@ -183,10 +184,14 @@ class CliTest {
         assertThat(o.get("top1").getAsDouble()).isBetween(0.0, 1.0);
         assertThat(o.get("top5").getAsDouble()).isBetween(o.get("top1").getAsDouble(), 1.0);
         assertThat(o.get("best_top1").getAsDouble()).isGreaterThanOrEqualTo(o.get("top1").getAsDouble());
+        assertThat(o.getAsJsonArray("lr_sweep")).hasSize(4);
+        for (com.google.gson.JsonElement e : o.getAsJsonArray("lr_sweep")) {
+            assertThat(e.getAsJsonObject().get("best_top1").getAsDouble()).isLessThanOrEqualTo(o.get("best_top1").getAsDouble());
+        }
         assertThat(dir).isDirectoryNotContaining("glob:**/.linear.json.*.tmp");
 
         Object[] pooled = cli("linear", "--checkpoint", run.resolve(DinoTrainer.TEACHER_BACKBONE).toString(), "--train", trainFolder.toString(), "--val",
-                valFolder.toString(), "--epochs", "1", "--n-last-blocks", "1", "--avgpool-patchtokens", "--standardize");
+                valFolder.toString(), "--epochs", "1", "--n-last-blocks", "1", "--avgpool-patchtokens", "--standardize", "true");
         assertThat((int) pooled[0]).as((String) pooled[1]).isZero();
         assertThat((String) pooled[1]).contains("+ average-pooled patch tokens", "48 dimensions", "standardised").doesNotContain("more than the model's");
     }
