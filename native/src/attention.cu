@@ -4,7 +4,11 @@
 // lse and delta are [BH, N]. D is a template parameter: 32, 64 or 128. N is any token count >= 1:
 // partial tiles are padded with zeros and masked.
 //
-// Forward (attn_fwd_dD): grid (ceil(N/32), BH), 128 threads. A block keeps its 32 query rows in
+// Grids are 1-D: block b works on tile b % T of (batch x head) b / T, T = ceil(N/32) tiles per head,
+// so batch x heads is not held to gridDim.y's 65535 (1024 images x 8 local crops x 12 heads is 98304);
+// gridDim.x allows 2^31 - 1 blocks.
+//
+// Forward (attn_fwd_dD): grid ceil(N/32) * BH, 128 threads. A block keeps its 32 query rows in
 // shared memory and streams K and V in tiles of 32 keys (one shared buffer, reused for K then V).
 // Four threads share a query row: each scores 8 of the tile's keys, the row's running max and sum are
 // combined with warp shuffles (online softmax), and each thread accumulates D/4 output columns in
@@ -13,20 +17,28 @@
 //
 // Backward, recomputing the probabilities from lse (P = exp(S*scale - lse)):
 //   attn_bwd_delta:  delta = rowsum(dO * O), one warp per row;
-//   attn_bwd_dkdv_dD: grid (ceil(N/32), BH): a block owns 32 keys and walks every query tile:
+//   attn_bwd_dkdv_dD: grid ceil(N/32) * BH: a block owns 32 keys and walks every query tile:
 //                     dV += P^T dO, dS = P * (dO V^T - delta), dK += scale * dS^T Q;
-//   attn_bwd_dq_dD:   grid (ceil(N/32), BH): a block owns 32 queries and walks every key tile:
+//   attn_bwd_dq_dD:   grid ceil(N/32) * BH: a block owns 32 queries and walks every key tile:
 //                     dQ += scale * dS K.
 // Splitting dQ from dK/dV costs one more pass of S but needs no atomics, so gradients are
 // deterministic. Shared memory: forward 37 KB at D = 128, backward up to 75 KB (dynamic, opted in by
 // the Java side with cuFuncSetAttribute; all of sm_80..sm_90 allow >= 99 KB).
 //
 // attn_probs: the probabilities themselves [BH, N, N] from Q, K and lse, one thread per entry, for
-// attention maps only (not on the training path).
+// attention maps only (not on the training path); grid ceil(N*N/256) * BH.
 #include "common.cuh"
 
 namespace {
 constexpr int BR = 32, BC = 32, NT = 128;
+
+// The (batch x head) and the tile within it of this block, when each head has ceil(N / rows) tiles
+// numbered consecutively on gridDim.x.
+__device__ __forceinline__ void block_tile(int N, int rows, long long& bh, int& tile) {
+    long long tiles = (N + rows - 1) / rows;
+    bh = (long long) blockIdx.x / tiles;
+    tile = (int) ((long long) blockIdx.x - bh * tiles);
+}
 
 template <int D>
 __device__ __forceinline__ void load_tile(float* dst, const float* src, int row0, int rows, int N) {
@@ -50,11 +62,13 @@ __device__ void fwd(const float* Q, const float* K, const float* V, float* O, fl
     float* Qs = smem;
     float* KVs = Qs + BR * (D + 1);
     float* Ps = KVs + BC * (D + 1);
-    long long bh = blockIdx.y;
+    long long bh;
+    int tile;
+    block_tile(N, BR, bh, tile);
     const float* Qb = Q + bh * N * D;
     const float* Kb = K + bh * N * D;
     const float* Vb = V + bh * N * D;
-    int q0 = blockIdx.x * BR, t = threadIdx.x, r = t >> 2, sub = t & 3;
+    int q0 = tile * BR, t = threadIdx.x, r = t >> 2, sub = t & 3;
     load_tile<D>(Qs, Qb, q0, BR, N);
     float m = -INFINITY, l = 0.f, acc[D / 4];
 #pragma unroll
@@ -117,9 +131,11 @@ __device__ void bwd_dkdv(const float* Q, const float* K, const float* V, const f
     float* dSs = Ps + BR * (BC + 1);
     float* lses = dSs + BR * (BC + 1);
     float* dels = lses + BR;
-    long long bh = blockIdx.y;
+    long long bh;
+    int tile;
+    block_tile(N, BC, bh, tile);
     long long base = bh * N * D;
-    int k0 = blockIdx.x * BC, t = threadIdx.x, j = t >> 2, sub = t & 3;
+    int k0 = tile * BC, t = threadIdx.x, j = t >> 2, sub = t & 3;
     load_tile<D>(Ks, K + base, k0, BC, N);
     load_tile<D>(Vs, V + base, k0, BC, N);
     float adk[D / 4], adv[D / 4];
@@ -180,9 +196,11 @@ __device__ void bwd_dq(const float* Q, const float* K, const float* V, const flo
     float* Ks = dOs + BR * (D + 1);
     float* Vs = Ks + BC * (D + 1);
     float* dSs = Vs + BC * (D + 1);
-    long long bh = blockIdx.y;
+    long long bh;
+    int tile;
+    block_tile(N, BR, bh, tile);
     long long base = bh * N * D;
-    int q0 = blockIdx.x * BR, t = threadIdx.x, i = t >> 2, sub = t & 3;
+    int q0 = tile * BR, t = threadIdx.x, i = t >> 2, sub = t & 3;
     load_tile<D>(Qs, Q + base, q0, BR, N);
     load_tile<D>(dOs, dO + base, q0, BR, N);
     bool rowValid = q0 + i < N;
@@ -255,11 +273,12 @@ extern "C" __global__ void attn_bwd_delta(const float* O, const float* dO, float
     if (lane == 0) delta[row] = s;
 }
 
-// P[bh, i, j] = exp(scale * q_i . k_j - lse[bh, i]); grid (ceil(N*N/256), BH), 256 threads
+// P[bh, i, j] = exp(scale * q_i . k_j - lse[bh, i]); grid ceil(N*N/256) * BH (BH-major), 256 threads
 extern "C" __global__ void attn_probs(const float* Q, const float* K, const float* lse, float* P, int N, int D, float scale) {
-    long long bh = blockIdx.y;
-    long long e = (long long) blockIdx.x * blockDim.x + threadIdx.x;
-    if (e >= (long long) N * N) return;
+    long long nn = (long long) N * N, perHead = (nn + blockDim.x - 1) / blockDim.x;
+    long long bh = (long long) blockIdx.x / perHead;
+    long long e = ((long long) blockIdx.x - bh * perHead) * blockDim.x + threadIdx.x;
+    if (e >= nn) return;
     int i = (int) (e / N), j = (int) (e - (long long) i * N);
     const float* q = Q + (bh * N + i) * D;
     const float* k = K + (bh * N + j) * D;

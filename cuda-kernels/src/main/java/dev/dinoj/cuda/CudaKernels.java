@@ -106,12 +106,17 @@ public final class CudaKernels {
         return 4 * (2 * ATTN_TILE * (d + 1) + ATTN_TILE * (ATTN_TILE + 1));
     }
 
-    private static int dkdvShared(int d) {
+    static int dkdvShared(int d) {
         return 4 * (4 * ATTN_TILE * (d + 1) + 2 * ATTN_TILE * (ATTN_TILE + 1) + 2 * ATTN_TILE);
     }
 
     private static int dqShared(int d) {
         return 4 * (4 * ATTN_TILE * (d + 1) + ATTN_TILE * (ATTN_TILE + 1));
+    }
+
+    /** Blocks of the tiled attention kernels: ceil(n / 32) tiles per (batch x head), all on gridDim.x (attention.cu). */
+    private static long tiles(int n, int bh) {
+        return (long) ((n + ATTN_TILE - 1) / ATTN_TILE) * bh;
     }
 
     /**
@@ -129,7 +134,7 @@ public final class CudaKernels {
             ctx.allowSharedMemory(kernel, shared);
             ctx.args().ptr(CudaBackend.addr(q)).ptr(CudaBackend.addr(k)).ptr(CudaBackend.addr(v)).ptr(CudaBackend.addr(o))
                     .ptr(CudaBackend.addr(lse)).i32(n).f32(scale);
-            ctx.launch(kernel, (n + ATTN_TILE - 1) / ATTN_TILE, bh, ATTN_THREADS, shared);
+            ctx.launch(kernel, tiles(n, bh), 1, ATTN_THREADS, shared);
         }
         Tensor p = null;
         if (returnProbabilities) {
@@ -137,7 +142,7 @@ public final class CudaKernels {
             synchronized (ctx) {
                 ctx.args().ptr(CudaBackend.addr(q)).ptr(CudaBackend.addr(k)).ptr(CudaBackend.addr(lse)).ptr(CudaBackend.addr(p)).i32(n)
                         .i32(d).f32(scale);
-                ctx.launch("attn_probs", ((long) n * n + 255) / 256, bh, 256, 0);
+                ctx.launch("attn_probs", (((long) n * n + 255) / 256) * bh, 1, 256, 0);
             }
         }
         return new Attention(o, lse, p);
@@ -168,11 +173,11 @@ public final class CudaKernels {
                 ctx.args().ptr(CudaBackend.addr(q)).ptr(CudaBackend.addr(k)).ptr(CudaBackend.addr(v)).ptr(CudaBackend.addr(gradOut))
                         .ptr(CudaBackend.addr(lse)).ptr(CudaBackend.addr(delta)).ptr(CudaBackend.addr(dk)).ptr(CudaBackend.addr(dv)).i32(n)
                         .f32(scale);
-                ctx.launch(dkdv, (n + ATTN_TILE - 1) / ATTN_TILE, bh, ATTN_THREADS, dkdvShared(d));
+                ctx.launch(dkdv, tiles(n, bh), 1, ATTN_THREADS, dkdvShared(d));
                 ctx.allowSharedMemory(dqk, dqShared(d));
                 ctx.args().ptr(CudaBackend.addr(q)).ptr(CudaBackend.addr(k)).ptr(CudaBackend.addr(v)).ptr(CudaBackend.addr(gradOut))
                         .ptr(CudaBackend.addr(lse)).ptr(CudaBackend.addr(delta)).ptr(CudaBackend.addr(dq)).i32(n).f32(scale);
-                ctx.launch(dqk, (n + ATTN_TILE - 1) / ATTN_TILE, bh, ATTN_THREADS, dqShared(d));
+                ctx.launch(dqk, tiles(n, bh), 1, ATTN_THREADS, dqShared(d));
             }
         }
         return new AttentionGrads(dq, dk, dv);

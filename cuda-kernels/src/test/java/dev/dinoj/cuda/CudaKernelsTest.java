@@ -43,6 +43,29 @@ class CudaKernelsTest {
         }
     }
 
+    /** batch x heads above gridDim.y's 65535 (DINO's 1024 images x 8 local crops x 12 heads is 98304). */
+    @Test
+    void fusedAttentionHandlesMoreThan65535BatchTimesHeads() {
+        Device d = Gpu.device();
+        CudaKernels k = CudaKernels.of(d);
+        int bh = 65537, n = 3, dim = 32;
+        float scale = (float) (1 / Math.sqrt(dim));
+        Tensor q = randn(11, bh, n, dim), kk = randn(12, bh, n, dim), v = randn(13, bh, n, dim), go = randn(14, bh, n, dim);
+        Tensor p = q.matmul(kk.transpose(1, 2)).mul(scale).softmax();
+        Tensor o = p.matmul(v);
+        Tensor dp = go.matmul(v.transpose(1, 2));
+        Tensor ds = p.mul(dp.sub(dp.mul(p).sum(-1, true)));
+        try (CudaKernels.Attention a = k.attention(q.to(d), kk.to(d), v.to(d), scale, true)) {
+            assertClose(a.output, o, 2e-5);
+            assertClose(a.probabilities, p, 2e-5);
+            try (CudaKernels.AttentionGrads g = k.attentionBackward(q.to(d), kk.to(d), v.to(d), a.output, a.logSumExp, go.to(d), scale)) {
+                assertClose(g.dq, ds.matmul(kk).mul(scale), 1e-4);
+                assertClose(g.dk, ds.transpose(1, 2).matmul(q).mul(scale), 1e-4);
+                assertClose(g.dv, p.transpose(1, 2).matmul(go), 1e-4);
+            }
+        }
+    }
+
     @Test
     void attentionRejectsUnsupportedHeadDimsAndMismatchedShapes() {
         Device d = Gpu.device();
