@@ -7,7 +7,9 @@ import dev.dinoj.tensor.Device;
 import dev.dinoj.tensor.DeviceUnavailableException;
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.bytedeco.cuda.cublas.cublasContext;
 import org.bytedeco.cuda.cudart.CUctx_st;
@@ -20,19 +22,31 @@ import org.bytedeco.javacpp.IntPointer;
 import org.bytedeco.javacpp.Loader;
 import org.bytedeco.javacpp.LongPointer;
 import org.bytedeco.javacpp.Pointer;
+import org.bytedeco.javacpp.PointerPointer;
 
 /**
  * Everything one GPU needs, opened once: the device's primary context, one stream on which every op
  * of this device is ordered, the kernels' module loaded from the fatbin resource, a cuBLAS handle
  * bound to the stream, the caching allocator and a pinned host staging buffer for transfers.
  * Launches and transfers take this object's lock, so tensors may be used from several threads.
+ *
+ * <p>With {@code -Ddinoj.cuda.syncCheck=true} every launch (and GEMM) is followed by a stream
+ * synchronisation and an error check, so an asynchronous fault is reported by the kernel that caused
+ * it rather than by the next copy; slow, for debugging only.
  */
 public final class CudaContext implements AutoCloseable {
     static final String FATBIN = "dinoj_kernels.fatbin";
+    static final String SYNC_CHECK = "dinoj.cuda.syncCheck";
+    /** gridDim.y and gridDim.z are limited to 65535 blocks; gridDim.x to 2^31 - 1. */
+    static final int MAX_GRID_Y = 65535;
+    private static final String EARLIER = " (an earlier kernel may have failed; -D" + SYNC_CHECK + "=true names it)";
     private static final long STAGING_BYTES = 8L << 20;
 
     private final Device device;
     private final int ordinal;
+    private final int deviceHandle;
+    private final boolean syncCheck = Boolean.getBoolean(SYNC_CHECK);
+    private volatile boolean closed;
     private final CUctx_st ctx = new CUctx_st();
     private final CUstream_st stream = new CUstream_st();
     private final CUmod_st module = new CUmod_st();
@@ -55,6 +69,7 @@ public final class CudaContext implements AutoCloseable {
         }
         int[] dev = new int[1];
         Driver.check(cuDeviceGet(dev, ordinal), "cuDeviceGet");
+        deviceHandle = dev[0];
         Driver.check(cuDevicePrimaryCtxRetain(ctx, dev[0]), "cuDevicePrimaryCtxRetain");
         makeCurrent();
         byte[] nameBytes = new byte[256];
@@ -153,8 +168,14 @@ public final class CudaContext implements AutoCloseable {
         return blas;
     }
 
-    /** Binds this device's context to the calling thread (once per thread). */
+    /** Whether every launch is synchronised and checked at once ({@code -Ddinoj.cuda.syncCheck=true}). */
+    boolean syncCheck() {
+        return syncCheck;
+    }
+
+    /** Binds this device's context to the calling thread (once per thread); refuses a closed context. */
     void makeCurrent() {
+        if (closed) throw new IllegalStateException("the CUDA context of " + this + " is closed");
         if (!current.get()) {
             Driver.check(cuCtxSetCurrent(ctx), "cuCtxSetCurrent");
             current.set(true);
@@ -162,6 +183,7 @@ public final class CudaContext implements AutoCloseable {
     }
 
     synchronized CUfunc_st function(String kernel) {
+        makeCurrent();
         CUfunc_st f = functions.get(kernel);
         if (f == null) {
             f = new CUfunc_st();
@@ -173,6 +195,7 @@ public final class CudaContext implements AutoCloseable {
 
     /** Allows a kernel more than 48 KB of dynamic shared memory (once per kernel and size). */
     synchronized void allowSharedMemory(String kernel, int bytes) {
+        makeCurrent();
         if (bytes > 48 * 1024) {
             Driver.check(cuFuncSetAttribute(function(kernel), CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, bytes),
                     "cuFuncSetAttribute(" + kernel + ", " + bytes + " bytes of shared memory)");
@@ -186,25 +209,41 @@ public final class CudaContext implements AutoCloseable {
 
     /** Launches {@code kernel} on the stream with the arguments last built by {@link #args()}. */
     synchronized void launch(String kernel, long gridX, int gridY, int block, int sharedBytes) {
-        if (gridX <= 0 || gridY <= 0) return;
-        makeCurrent();
-        if (gridX > Integer.MAX_VALUE) throw new IllegalArgumentException(kernel + ": grid of " + gridX + " blocks is too large");
-        Driver.check(cuLaunchKernel(function(kernel), (int) gridX, gridY, 1, block, 1, 1, sharedBytes, stream, args.pointers(), null),
-                "cuLaunchKernel(" + kernel + ")");
+        launch(kernel, gridX, gridY, block, 1, sharedBytes);
     }
 
     /** 2-D block launch (block = bx x by threads). */
     synchronized void launch2d(String kernel, long gridX, int bx, int by) {
-        if (gridX <= 0) return;
-        makeCurrent();
-        Driver.check(cuLaunchKernel(function(kernel), (int) gridX, 1, 1, bx, by, 1, 0, stream, args.pointers(), null),
-                "cuLaunchKernel(" + kernel + ")");
+        launch(kernel, gridX, 1, bx, by, 0);
+    }
+
+    private void launch(String kernel, long gridX, int gridY, int bx, int by, int sharedBytes) {
+        if (gridX <= 0 || gridY <= 0) return;
+        String what = launchName(kernel, gridX, gridY, bx, by, sharedBytes);
+        if (gridX > Integer.MAX_VALUE || gridY > MAX_GRID_Y) {
+            throw new IllegalArgumentException(what + ": the grid exceeds CUDA's limits (x < 2^31, y <= " + MAX_GRID_Y + ")");
+        }
+        CUfunc_st f = function(kernel); // makes the context current
+        // A PointerPointer binds the overload that passes the table itself as the void** (see KernelArgs).
+        Driver.check(cuLaunchKernel(f, (int) gridX, gridY, 1, bx, by, 1, sharedBytes, stream, args.pointers(), (PointerPointer<?>) null),
+                "cuLaunchKernel(" + what + ")");
+        checkNow(what);
+    }
+
+    /** The launch as CUDA writes it, for messages: {@code name<<<(gridX, gridY), (bx, by), shared bytes>>>}. */
+    static String launchName(String kernel, long gridX, int gridY, int bx, int by, int sharedBytes) {
+        return kernel + "<<<(" + gridX + ", " + gridY + "), (" + bx + ", " + by + "), " + sharedBytes + " B>>>";
+    }
+
+    /** Under {@code -Ddinoj.cuda.syncCheck=true}: waits for the stream and reports a fault as {@code what}'s. */
+    void checkNow(String what) {
+        if (syncCheck) Driver.check(cuStreamSynchronize(stream), what + " (synchronised at once: -D" + SYNC_CHECK + "=true)");
     }
 
     /** Waits for all work queued on this device; reports asynchronous kernel faults. */
     public synchronized void synchronize() {
         makeCurrent();
-        Driver.check(cuStreamSynchronize(stream), "cuStreamSynchronize (an earlier kernel may have failed)");
+        Driver.check(cuStreamSynchronize(stream), "cuStreamSynchronize" + EARLIER);
     }
 
     /** Copies {@code count} 4-byte elements between a Java array (from element {@code from}) and the staging buffer. */
@@ -228,7 +267,7 @@ public final class CudaContext implements AutoCloseable {
                 Driver.check(cuStreamSynchronize(stream), "cuStreamSynchronize");
             } else {
                 Driver.check(cuMemcpyDtoHAsync(staging, device + 4L * done, 4L * n, stream), "cuMemcpyDtoHAsync");
-                Driver.check(cuStreamSynchronize(stream), "cuStreamSynchronize (an earlier kernel may have failed)");
+                Driver.check(cuStreamSynchronize(stream), "cuStreamSynchronize" + EARLIER);
                 host.run(done, n);
             }
         }
@@ -271,15 +310,37 @@ public final class CudaContext implements AutoCloseable {
         Driver.check(cuMemcpyDtoDAsync(dst, src, bytes, stream), "cuMemcpyDtoDAsync");
     }
 
+    /**
+     * Frees everything this context opened, in reverse order: cached device memory, the cuBLAS handle,
+     * the staging buffer, the module, the stream, and its hold on the device's primary context (other
+     * holders keep it alive). Runs every step even when one fails, then reports the failures. A second
+     * call does nothing; any other use afterwards throws IllegalStateException.
+     */
     @Override
     public synchronized void close() {
+        if (closed) return;
         makeCurrent();
-        cuStreamSynchronize(stream);
-        allocator.emptyCache();
-        cublasDestroy_v2(blas);
-        cuMemFreeHost(staging);
-        cuModuleUnload(module);
+        List<String> failures = new ArrayList<>();
+        note(failures, cuStreamSynchronize(stream), "cuStreamSynchronize" + EARLIER);
+        try {
+            allocator.emptyCache();
+        } catch (CudaException e) {
+            failures.add(e.getMessage());
+        }
+        closed = true; // from here on makeCurrent refuses, so nothing can launch on the destroyed stream
+        int blasStatus = cublasDestroy_v2(blas);
+        if (blasStatus != 0) failures.add("cublasDestroy failed: cublasStatus " + blasStatus);
+        note(failures, cuMemFreeHost(staging), "cuMemFreeHost");
+        note(failures, cuModuleUnload(module), "cuModuleUnload");
+        note(failures, cuStreamDestroy(stream), "cuStreamDestroy");
+        note(failures, cuDevicePrimaryCtxRelease(deviceHandle), "cuDevicePrimaryCtxRelease");
+        current.remove();
         args.close();
+        if (!failures.isEmpty()) throw new CudaException("closing " + this + ": " + String.join("; ", failures), -1);
+    }
+
+    private static void note(List<String> failures, int result, String call) {
+        if (result != CUDA_SUCCESS) failures.add(call + " failed: " + Driver.errorName(result));
     }
 
     @Override
