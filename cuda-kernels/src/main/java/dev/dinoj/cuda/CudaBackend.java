@@ -230,6 +230,7 @@ public final class CudaBackend implements Backend {
     public void matmul(Tensor a, Tensor b, Tensor out) {
         int rank = out.rank();
         int m = out.size(rank - 2), n = out.size(rank - 1), k = a.size(a.rank() - 1);
+        if (out.numel() == 0) return; // m, n or a batch dimension is 0: nothing to write (and no m * n to divide by)
         if (k == 0) {
             fill(out, 0);
             return;
@@ -238,12 +239,13 @@ public final class CudaBackend implements Backend {
         try {
             Operand ao = operand(a, m, k, temps), bo = operand(b, k, n, temps);
             int batch = (int) (out.numel() / ((long) m * n));
+            String call = "cublasSgemmStridedBatched(" + m + "x" + k + " * " + k + "x" + n + ", batch " + batch + ")";
             // row-major C = A B is column-major C^T = B^T A^T: cuBLAS computes (n x m) = (n x k)(k x m)
             synchronized (ctx) {
                 ctx.makeCurrent();
                 Driver.checkBlas(cublasSgemmStridedBatched(ctx.blas(), bo.op, ao.op, n, m, k, one, device(bo.address), bo.ld,
-                        bo.batchStride, device(ao.address), ao.ld, ao.batchStride, zero, device(addr(out)), n, (long) m * n, batch),
-                        "cublasSgemmStridedBatched(" + m + "x" + k + " * " + k + "x" + n + ", batch " + batch + ")");
+                        bo.batchStride, device(ao.address), ao.ld, ao.batchStride, zero, device(addr(out)), n, (long) m * n, batch), call);
+                ctx.checkNow(call);
             }
         } finally {
             for (Tensor t : temps) t.close();
@@ -311,12 +313,20 @@ public final class CudaBackend implements Backend {
         return Math.max(stride, 0L);
     }
 
-    private static FloatPointer device(long address) {
-        return new FloatPointer() {
-            {
-                this.address = address;
-            }
-        };
+    /** A device address as the FloatPointer cuBLAS's binding takes (never dereferenced on the host). */
+    static FloatPointer device(long address) {
+        return new DevicePointer(address);
+    }
+
+    /**
+     * A named subclass, not an anonymous one: inside an anonymous FloatPointer's initialiser
+     * {@code address} is the inherited field, which shadows the captured parameter, so
+     * {@code this.address = address} assigned the field to itself and cuBLAS got NULL.
+     */
+    private static final class DevicePointer extends FloatPointer {
+        DevicePointer(long deviceAddress) {
+            this.address = deviceAddress;
+        }
     }
 
     // ------------------------------------------------------------------ row kernels
@@ -463,6 +473,10 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void indexSelect(Tensor x, int dim, Tensor index, Tensor out) {
+        if (x.rank() > KernelArgs.MAX_DIMS) {
+            throw new IllegalArgumentException("cuda indexSelect: input " + x.shape() + " has " + x.rank() + " dimensions, at most "
+                    + KernelArgs.MAX_DIMS);
+        }
         checkRange("indexSelect", readInts(index), x, dim);
         List<Tensor> temps = new ArrayList<>();
         try {
@@ -491,8 +505,11 @@ public final class CudaBackend implements Backend {
     }
 
     private void gatherScatter(String op, Tensor big, int dim, Tensor index, Tensor small, boolean scatter) {
+        if (index.rank() > KernelArgs.MAX_DIMS) {
+            throw new IllegalArgumentException("cuda " + op + ": index " + index.shape() + " has " + index.rank() + " dimensions, at most "
+                    + KernelArgs.MAX_DIMS);
+        }
         checkRange(op, readInts(index), big, dim);
-        if (index.rank() > KernelArgs.MAX_DIMS) throw new IllegalArgumentException("cuda " + op + ": at most 8 dimensions");
         List<Tensor> temps = new ArrayList<>();
         try {
             Tensor id = dense(index, temps);

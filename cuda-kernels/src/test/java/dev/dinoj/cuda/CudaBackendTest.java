@@ -60,10 +60,11 @@ class CudaBackendTest {
     @Test
     void reductionsOverAnyDimsMatchTheCpu() {
         Device d = Gpu.device();
-        Tensor x = randn(4, 6, 19, 23);
+        Tensor x = randn(4, 5, 6, 19, 23); // seed 4, a rank-4 [5, 6, 19, 23]
+        assertThat(x.rank()).isEqualTo(4);
         Tensor gx = x.to(d);
         for (ReduceOp op : new ReduceOp[] {ReduceOp.SUM, ReduceOp.MEAN, ReduceOp.VAR, ReduceOp.NORM}) {
-            for (int[] dims : new int[][] {{1}, {0, 2}, {2}, {0, 1, 2}}) {
+            for (int[] dims : new int[][] {{1}, {0, 2}, {2}, {3}, {1, 3}, {0, 1, 2}, {0, 1, 2, 3}}) {
                 assertClose(reduce(op, gx, dims, true), reduce(op, x, dims, true), 1e-5);
                 assertClose(reduce(op, gx.transpose(1, 2), dims, false), reduce(op, x.transpose(1, 2), dims, false), 1e-5);
             }
