@@ -58,7 +58,14 @@ public final class AdamW extends Optimizer {
             return;
         }
         Map<Integer, List<String>> byStep = new TreeMap<>();
-        for (String name : params.keySet()) byStep.computeIfAbsent(nextStep(name), k -> new ArrayList<>()).add(name);
+        for (Map.Entry<String, Variable> e : params.entrySet()) {
+            String name = e.getKey();
+            // the state's keys in the order update() creates them (exp_avg, exp_avg_sq, step), so a
+            // checkpoint has the same key order on every device
+            slot(name, "exp_avg", e.getValue());
+            slot(name, "exp_avg_sq", e.getValue());
+            byStep.computeIfAbsent(nextStep(name), k -> new ArrayList<>()).add(name);
+        }
         for (Map.Entry<Integer, List<String>> bucket : byStep.entrySet()) {
             List<Tensor> ps = new ArrayList<>(), gs = new ArrayList<>(), ms = new ArrayList<>(), vs = new ArrayList<>();
             for (String name : bucket.getValue()) {
