@@ -141,8 +141,11 @@ public final class DinoLoss {
      */
     public TeacherHealth health(Tensor teacher, int epoch, double lossValue) {
         followDevice(teacher);
-        float[] targets = targets(teacher, epoch).to(dev.dinoj.tensor.Device.CPU).toFloatArray();
-        return TeacherHealth.of(targets, outDim, lossValue, center.to(dev.dinoj.tensor.Device.CPU).toFloatArray());
+        Tensor q = targets(teacher, epoch);
+        // reduced where the targets are: K + 2 numbers come back, not the [2B, K] targets
+        double rowEntropy = -q.mul(q.clampMin(Float.MIN_NORMAL).log()).sum().item() / q.size(0);
+        float[] marginal = q.mean(0, false).to(dev.dinoj.tensor.Device.CPU).toFloatArray();
+        return TeacherHealth.of(rowEntropy, marginal, lossValue, center.norm().item(), centering == Centering.SINKHORN_KNOPP);
     }
 
     /** The teacher's target distributions [2B, out_dim]: centred and sharpened, or Sinkhorn-Knopp normalised. */
@@ -155,19 +158,19 @@ public final class DinoLoss {
     /**
      * exp(logits / T) normalised alternately so that every column (prototype) carries 1/K of the
      * mass and every row (image) 1/B, {@code iterations} times, then rows scaled to sum to 1 (as
-     * DINOv2's sinkhorn_knopp_teacher, in [B, K] orientation). The global maximum is subtracted first:
-     * a constant factor cancels in the normalisation and exp cannot overflow.
+     * DINOv2's sinkhorn_knopp_teacher, in [B, K] orientation). Computed in the log domain (each
+     * normalisation a log-softmax), which gives the same targets without the underflow of exp at low
+     * temperatures: a row far below the batch's maximum would otherwise become 0/0.
      */
     static Tensor sinkhornKnopp(Tensor logits, float temperature, int iterations) {
         int b = logits.size(0), k = logits.size(1);
-        Tensor scaled = logits.mul(1f / temperature);
-        Tensor q = scaled.sub(scaled.max()).exp();
-        q = q.div(q.sum());
+        float logK = (float) Math.log(k), logB = (float) Math.log(b);
+        Tensor logQ = logits.mul(1f / temperature);
         for (int i = 0; i < iterations; i++) {
-            q = q.div(q.sum(0, true)).mul(1f / k);
-            q = q.div(q.sum(1, true)).mul(1f / b);
+            logQ = logQ.t().contiguous().logSoftmax(1f).t().sub(logK); // columns: 1/K each
+            logQ = logQ.contiguous().logSoftmax(1f).sub(logB);         // rows: 1/B each
         }
-        return q.mul(b);
+        return logQ.exp().mul(b);
     }
 
     /** center = m * center + (1 - m) * mean of the teacher logits over the batch (kept under Sinkhorn-Knopp too, as a diagnostic). */

@@ -19,7 +19,8 @@ import java.util.Locale;
  * <li>{@code centerNorm}: the L2 norm of the centre.</li>
  * </ul>
  */
-public record TeacherHealth(int outDim, double teacherEntropy, double marginalEntropy, double klStudentTeacher, double centerNorm) {
+public record TeacherHealth(int outDim, double teacherEntropy, double marginalEntropy, double klStudentTeacher, double centerNorm,
+                            boolean sinkhorn) {
     /** Fraction of ln(out_dim) above which the teacher counts as uniform. */
     static final double UNIFORM = 0.95;
     /** Fraction of ln(out_dim) below which the batch-mean distribution counts as dominated by a few dimensions. */
@@ -54,11 +55,18 @@ public record TeacherHealth(int outDim, double teacherEntropy, double marginalEn
             }
             rowEntropy += h / rows;
         }
-        double hm = 0;
-        for (double p : marginal) if (p > 0) hm -= p * Math.log(p);
         double c2 = 0;
         for (float c : center) c2 += (double) c * c;
-        return new TeacherHealth(outDim, rowEntropy, hm, loss - rowEntropy, Math.sqrt(c2));
+        float[] m = new float[outDim];
+        for (int j = 0; j < outDim; j++) m[j] = (float) marginal[j];
+        return of(rowEntropy, m, loss, Math.sqrt(c2), false);
+    }
+
+    /** From the mean row entropy and the batch-mean distribution (computed where the targets are). */
+    public static TeacherHealth of(double rowEntropy, float[] marginal, double loss, double centerNorm, boolean sinkhorn) {
+        double hm = 0;
+        for (float p : marginal) if (p > 0) hm -= p * Math.log(p);
+        return new TeacherHealth(marginal.length, rowEntropy, hm, loss - rowEntropy, centerNorm, sinkhorn);
     }
 
     /** The mean of several batches' figures (an epoch's). */
@@ -72,7 +80,7 @@ public record TeacherHealth(int outDim, double teacherEntropy, double marginalEn
             c += t.centerNorm;
         }
         int n = batches.size();
-        return new TeacherHealth(batches.get(0).outDim, h / n, m / n, kl / n, c / n);
+        return new TeacherHealth(batches.get(0).outDim, h / n, m / n, kl / n, c / n, batches.get(0).sinkhorn);
     }
 
     /** A one-line warning when these figures look like collapse, naming the options that usually help; null when healthy. */
@@ -80,10 +88,11 @@ public record TeacherHealth(int outDim, double teacherEntropy, double marginalEn
         double max = maxEntropy();
         if (teacherEntropy > UNIFORM * max) {
             return String.format(Locale.ROOT, "warning: the teacher is collapsing to uniform (entropy %.3f of ln %d = %.3f): "
-                    + "centering outweighs sharpening; try a lower --teacher-temp / --warmup-teacher-temp, a lower --lr, "
-                    + "or a higher --momentum-teacher", teacherEntropy, outDim, max);
+                    + "%s; try a lower --teacher-temp / --warmup-teacher-temp, %sa lower --lr, or a higher --momentum-teacher",
+                    teacherEntropy, outDim, max, sinkhorn ? "its logits barely differ between images" : "centering outweighs sharpening",
+                    sinkhorn ? "" : "--use-bn-in-head true (when the teacher's outputs barely depend on the image), ");
         }
-        if (marginalEntropy < DOMINATED * max) {
+        if (!sinkhorn && marginalEntropy < DOMINATED * max) { // Sinkhorn-Knopp balances the prototypes by construction
             return String.format(Locale.ROOT, "warning: a few output dimensions dominate the teacher (batch-mean entropy %.3f of ln %d = %.3f): "
                     + "sharpening outweighs centering; try a higher --teacher-temp, a lower --center-momentum (faster centering) "
                     + "or a lower --lr", marginalEntropy, outDim, max);

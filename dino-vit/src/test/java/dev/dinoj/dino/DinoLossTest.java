@@ -163,6 +163,18 @@ class DinoLossTest {
         TeacherHealth sk = TeacherHealth.of(DinoLoss.sinkhornKnopp(biasedLogits, 0.04f, 3).toFloatArray(), k, 0, new float[k]);
         assertThat(softmax.collapseWarning()).contains("dominate");
         assertThat(sk.marginalEntropy()).isGreaterThan(0.9 * Math.log(k));
+        // far-apart rows at a low temperature: the log domain keeps every row a distribution (exp would give 0/0)
+        float[] apart = new float[4 * k];
+        for (int i = 0; i < 4; i++) for (int j = 0; j < k; j++) apart[i * k + j] = (i == 3 ? -1f : 1f) * (float) Math.sin(i + j);
+        float[] q2 = DinoLoss.sinkhornKnopp(Tensor.fromArray(apart, 4, k), 0.005f, 3).toFloatArray();
+        for (int i = 0; i < 4; i++) {
+            double rowSum = 0;
+            for (int j = 0; j < k; j++) {
+                assertThat(Float.isFinite(q2[i * k + j])).isTrue();
+                rowSum += q2[i * k + j];
+            }
+            assertThat(rowSum).isCloseTo(1.0, offset(1e-3));
+        }
     }
 
     @Test

@@ -36,11 +36,17 @@ class BatchNorm1dTest {
     @Test
     void evaluationUsesTheRunningStatistics() {
         BatchNorm1d bn = new BatchNorm1d(3);
+        for (int i = 0; i < 4; i++) bn.forward(Variable.constant(Tensor.randn(gen, 9, 3).mul(2f).add(3f))); // running stats away from 0 / 1
+        float[] rm = bn.stateDict().get("running_mean").toFloatArray(), rv = bn.stateDict().get("running_var").toFloatArray();
         Tensor x = Tensor.randn(gen, 5, 3);
         bn.eval();
         float[] y = bn.forward(Variable.constant(x)).data().toFloatArray(), xs = x.toFloatArray();
-        for (int i = 0; i < xs.length; i++) assertThat(y[i]).isCloseTo((float) (xs[i] / Math.sqrt(1 + 1e-5)), within(1e-6f));
-        assertThat(bn.stateDict().get("num_batches_tracked").item()).isEqualTo(0f);
+        for (int i = 0; i < xs.length; i++) {
+            int j = i % 3;
+            assertThat(y[i]).isCloseTo((float) ((xs[i] - rm[j]) / Math.sqrt(rv[j] + 1e-5)), within(1e-5f));
+        }
+        assertThat(rm[0]).isGreaterThan(0.5f); // 1 - 0.9^4 of the mean 3
+        assertThat(bn.stateDict().get("num_batches_tracked").item()).isEqualTo(4f);
     }
 
     @Test

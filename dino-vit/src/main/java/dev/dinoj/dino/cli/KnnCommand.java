@@ -25,7 +25,7 @@ import java.util.concurrent.Callable;
             "reports k = 10, 20, 100 and 200 (headline: k = 20, T = 0.07). Without",
             "--train/--val it evaluates on the built-in synthetic shapes."})
 final class KnnCommand implements Callable<Integer> {
-    static final int HEADLINE_K = 20;
+    static final int HEADLINE_K = KnnClassifier.REFERENCE_K;
 
     @Mixin
     ModelOptions model;
@@ -45,7 +45,7 @@ final class KnnCommand implements Callable<Integer> {
     @Option(names = "-k", description = "neighbours (default: report k = 10, 20, 100 and 200 from one pass)")
     Integer k;
     @Option(names = "--temperature", description = "vote temperature T")
-    float temperature = 0.07f;
+    float temperature = KnnClassifier.REFERENCE_TEMPERATURE;
     @Option(names = "--pixels", description = "classify the raw pixels (the same evaluation transform, flattened) instead of model features; "
             + "needs no --checkpoint")
     boolean pixels;

@@ -147,12 +147,12 @@ public final class Datasets {
         for (Path p : images) {
             String n = p.getFileName().toString().toLowerCase(Locale.ROOT);
             if (n.contains("train")) trainFiles.add(p);
-            else if (n.contains("t10k") || n.contains("test")) testFiles.add(p);
+            else if (n.contains("t10k") || n.contains("test") || n.contains("val")) testFiles.add(p);
         }
         List<Path> chosen = train ? trainFiles : testFiles;
         if (trainFiles.size() + testFiles.size() == images.size() && chosen.size() == 1) return chosen.get(0);
         throw new IOException("cannot tell which IDX images file in " + folder + " is the " + split + " split: " + names(images)
-                + " (expected one train-* and one t10k-* or test-* file)");
+                + " (expected one train-* and one t10k-*, test-* or val-* file)");
     }
 
     /** The CIFAR batches of the split in folder, or of the split it has when it holds one; empty when it holds none. */

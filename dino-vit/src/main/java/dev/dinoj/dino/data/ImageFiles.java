@@ -86,11 +86,16 @@ public final class ImageFiles {
                     throw new IOException("image " + file + " is " + w + " x " + h + " = " + w * h + " pixels, more than the limit of " + maxPixels
                             + " (a decompression bomb?); raise it with -D" + MAX_PIXELS_PROPERTY + "=N");
                 }
+                // the JPEG reader reports a truncated or corrupt stream only as a warning and fills the rest
+                // with grey; PIL refuses such a file ("image file is truncated"), and so do we
+                java.util.List<String> warnings = new java.util.ArrayList<>();
+                reader.addIIOReadWarningListener((source, warning) -> warnings.add(warning));
                 try {
                     img = reader.read(0);
                 } catch (IOException | RuntimeException e) {
                     throw new IOException("cannot decode image " + file + ": " + e.getMessage(), e);
                 }
+                if (!warnings.isEmpty()) throw new IOException("cannot decode image " + file + ": " + String.join("; ", warnings) + " (truncated or corrupt)");
                 return toImage(img);
             } finally {
                 reader.dispose();

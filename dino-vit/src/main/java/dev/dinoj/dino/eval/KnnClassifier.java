@@ -25,7 +25,7 @@ public final class KnnClassifier {
 
     /** The reference's setting: k = 20, T = 0.07. */
     public static KnnClassifier reference() {
-        return new KnnClassifier(20, 0.07f);
+        return new KnnClassifier(REFERENCE_K, REFERENCE_TEMPERATURE);
     }
 
     /** Top-1 and top-5 accuracy in [0, 1]. */
@@ -53,6 +53,9 @@ public final class KnnClassifier {
 
     /** The k the reference's eval_knn reports (its --nb_knn default); k = 20 is its headline. */
     public static final int[] REFERENCE_KS = {10, 20, 100, 200};
+    /** The reference's headline k and vote temperature. */
+    public static final int REFERENCE_K = 20;
+    public static final float REFERENCE_TEMPERATURE = 0.07f;
 
     /** Queries whose similarities to the whole bank are held at once: memory is QUERY_BLOCK x N floats. */
     static final int QUERY_BLOCK = 256;

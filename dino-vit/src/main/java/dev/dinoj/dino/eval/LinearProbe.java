@@ -35,7 +35,7 @@ public final class LinearProbe {
      * @param weightDecay L2 weight decay (reference: 0)
      * @param valEvery validate every this many epochs and at the last (reference val_freq: 1); 0 = only at the last
      * @param standardize z-score each feature dimension with the training set's mean and standard deviation
-     *        (not in the reference; off by default)
+     *        (not in DINO's eval_linear, so off in reference(); MAE's probe does it, and the dino linear command does by default)
      * @param seed initialisation and data order
      */
     public record Options(int epochs, int batchSize, double lr, double momentum, double weightDecay, int valEvery, boolean standardize,

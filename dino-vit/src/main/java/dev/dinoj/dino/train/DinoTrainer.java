@@ -65,6 +65,7 @@ public final class DinoTrainer implements AutoCloseable {
     private final Generator dropPathGenerator;
     private final Device device;
     private final int itersPerEpoch;
+    private final TrainingEvaluation evaluation;
     private int startEpoch;
 
     /**
@@ -115,8 +116,9 @@ public final class DinoTrainer implements AutoCloseable {
         this.device = device;
         this.outDir = outDir;
         this.log = log;
-        Files.createDirectories(outDir);
         trainData = data;
+        evaluation = TrainingEvaluation.create(config, trainData); // opened before anything is written
+        Files.createDirectories(outDir);
         MultiCropAugmentation aug = new MultiCropAugmentation(config.globalSize, config.localSize, config.localCrops,
                 config.globalScale, config.localScale);
         loader = new MultiCropLoader(trainData, aug, config.batchSize, config.workers, 2, config.seed);
@@ -180,7 +182,13 @@ public final class DinoTrainer implements AutoCloseable {
         return new DinoTrainer(config, openTrainData(config), outDir, log, device, c);
     }
 
+    /**
+     * Checks the settings and opens the evaluation images before the training images, so that a bad
+     * option or evaluation path is reported before a large dataset is read.
+     */
     private static ImageDataset openTrainData(TrainConfig c) throws IOException {
+        c.validate();
+        TrainingEvaluation.checkPaths(c);
         if (c.data.equals("synthetic")) return new SyntheticShapes(c.syntheticImages, c.syntheticSize, c.seed);
         return Datasets.open(Path.of(c.data), "train");
     }
@@ -218,7 +226,7 @@ public final class DinoTrainer implements AutoCloseable {
                 config.vit(), config.outDim, 2 + config.localCrops, config.globalSize, config.localSize, trainData.size(),
                 config.batchSize, itersPerEpoch);
         log.printf(Locale.ROOT, "student: %,d parameters; device: %s; output: %s%n", student.parameterCount(), device, outDir.toAbsolutePath());
-        TrainingEvaluation eval = TrainingEvaluation.create(config, trainData);
+        TrainingEvaluation eval = evaluation;
         KnnClassifier.Result atInit = null, last = null, pixels = null;
         TeacherHealth lastHealth = null;
         double lastLoss = Double.NaN;

@@ -102,6 +102,9 @@ public final class TrainConfig {
         if (!posEmbed.equals("learned") && !posEmbed.equals("sincos") && !posEmbed.equals("sincos-learned")) {
             throw new IllegalArgumentException("--pos-embed must be learned, sincos or sincos-learned, got '" + posEmbed + "'");
         }
+        if (posEmbed.startsWith("sincos") && vit().embedDim % 4 != 0) {
+            throw new IllegalArgumentException("--pos-embed " + posEmbed + " needs a width divisible by 4, got " + vit().embedDim);
+        }
         if (knnEvery <= 0) throw new IllegalArgumentException("--knn-every must be positive, got " + knnEvery);
         if (workers <= 0) throw new IllegalArgumentException("--workers must be positive, got " + workers);
         vit();

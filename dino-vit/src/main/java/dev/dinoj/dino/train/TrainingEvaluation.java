@@ -23,9 +23,9 @@ import java.util.Map;
  * rank of the query features goes with each evaluation.
  */
 final class TrainingEvaluation {
-    static final int[] KS = {10, 20, 100, 200};
-    static final int HEADLINE_K = 20;
-    static final float TEMPERATURE = 0.07f;
+    static final int[] KS = KnnClassifier.REFERENCE_KS;
+    static final int HEADLINE_K = KnnClassifier.REFERENCE_K;
+    static final float TEMPERATURE = KnnClassifier.REFERENCE_TEMPERATURE;
     private static final int BATCH = 128;
 
     private final ImageDataset bank, queries;
@@ -97,6 +97,20 @@ final class TrainingEvaluation {
         if (!c.data.equals("synthetic") || c.evalImages <= 0) return null;
         return new TrainingEvaluation(train, new SyntheticShapes(c.evalImages, c.syntheticSize, c.seed + 1_000_003L), c.workers,
                 String.format(Locale.ROOT, "%d held-out synthetic images against the %d training images", c.evalImages, train.size()));
+    }
+
+    /** Fails, naming the option, when an evaluation path does not exist (a cheap check before any data is read). */
+    static void checkPaths(TrainConfig c) throws IOException {
+        if (c.evalTrain == null) return;
+        for (String[] opt : new String[][] {{"--eval-train", c.evalTrain}, {"--eval-val", c.evalVal}}) {
+            if (!java.nio.file.Files.exists(Path.of(opt[1]))) {
+                throw new java.nio.file.NoSuchFileException(opt[1], null, opt[0] + ": dataset not found");
+            }
+        }
+        if (Path.of(c.evalTrain).toRealPath().equals(Path.of(c.evalVal).toRealPath()) && !java.nio.file.Files.isDirectory(Path.of(c.evalTrain))) {
+            throw new IllegalArgumentException("--eval-train and --eval-val are the same file (" + c.evalTrain
+                    + "): every query would find itself; give held-out images to --eval-val");
+        }
     }
 
     String description() {

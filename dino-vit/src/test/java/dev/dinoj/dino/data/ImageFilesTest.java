@@ -350,6 +350,13 @@ class ImageFilesTest {
         Files.write(cut, java.util.Arrays.copyOf(whole, whole.length / 2));
         assertThatThrownBy(() -> ImageFiles.read(cut)).isInstanceOf(IOException.class).hasMessageContaining("cut.png").hasMessageContaining("cannot decode");
         assertThatThrownBy(() -> ImageFiles.read(dir)).isInstanceOf(IOException.class).hasMessageContaining("folder");
+        // a JPEG cut in the middle of its scan: ImageIO only warns and fills with grey; PIL refuses it
+        BufferedImage smoothPicture = new BufferedImage(64, 48, BufferedImage.TYPE_3BYTE_BGR);
+        for (int c = 0; c < 3; c++) for (int y = 0; y < 48; y++) for (int x = 0; x < 64; x++) smoothPicture.getRaster().setSample(x, y, c, smooth(x, y, c));
+        byte[] jpegBytes = Files.readAllBytes(jpeg(smoothPicture, "whole.jpg", false));
+        Path cutJpeg = dir.resolve("cut.jpg");
+        Files.write(cutJpeg, java.util.Arrays.copyOf(jpegBytes, jpegBytes.length * 2 / 3));
+        assertThatThrownBy(() -> ImageFiles.read(cutJpeg)).isInstanceOf(IOException.class).hasMessageContaining("cut.jpg").hasMessageContaining("truncated");
     }
 
     @Test

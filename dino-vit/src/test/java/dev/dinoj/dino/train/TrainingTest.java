@@ -84,6 +84,38 @@ class TrainingTest {
         assertThat(Files.exists(b.resolve(DinoTrainer.TEACHER_BACKBONE))).isTrue();
     }
 
+    @Test
+    void theSmallImageOptionsResumeBitForBitToo() throws IOException {
+        TrainConfig c = tiny();
+        c.useBnInHead = true;
+        c.posEmbed = "sincos";
+        c.centering = "sinkhorn";
+        Path a = dir.resolve("opt-a"), b = dir.resolve("opt-b");
+        float[] startPos;
+        try (DinoTrainer t = new DinoTrainer(c, a, quiet())) {
+            startPos = t.student().backbone().namedParameters().get("pos_embed").data().toFloatArray();
+            assertThat(t.student().namedParameters()).containsKeys("head.mlp.1.weight", "head.mlp.4.bias", "head.mlp.6.weight");
+            assertThat(t.student().stateDict()).containsKeys("head.mlp.1.running_mean", "head.mlp.4.running_var");
+            t.run();
+        }
+        try (DinoTrainer t = new DinoTrainer(c, b, quiet())) {
+            t.run(2);
+        }
+        try (DinoTrainer t = DinoTrainer.resume(b, quiet())) {
+            assertThat(t.student().backbone().namedParameters().get("pos_embed").requiresGrad()).isFalse();
+            t.run();
+        }
+        SafeTensors.Contents ca = SafeTensors.read(a.resolve(DinoTrainer.CHECKPOINT)), cb = SafeTensors.read(b.resolve(DinoTrainer.CHECKPOINT));
+        assertThat(cb.tensors().keySet()).containsExactlyElementsOf(ca.tensors().keySet());
+        for (Map.Entry<String, Tensor> e : ca.tensors().entrySet()) {
+            if (e.getValue().dtype() == dev.dinoj.tensor.DType.INT32) continue;
+            assertThat(bits(cb.tensors().get(e.getKey()).toFloatArray())).as(e.getKey()).containsExactly(bits(e.getValue().toFloatArray()));
+        }
+        // the fixed sine-cosine position embedding is not trained
+        assertThat(ca.tensors().get("student.backbone.pos_embed").toFloatArray()).containsExactly(startPos);
+        assertThat(ca.tensors().get("teacher.head.mlp.1.running_var").toFloatArray()).isNotEqualTo(Tensor.ones(32).toFloatArray());
+    }
+
     private static int[] bits(float[] v) {
         int[] o = new int[v.length];
         for (int i = 0; i < v.length; i++) o[i] = Float.floatToRawIntBits(v[i]);
@@ -208,14 +240,20 @@ class TrainingTest {
         TrainConfig d = tiny();
         d.knnEvery = 0;
         assertThatThrownBy(() -> new DinoTrainer(d, dir.resolve("b"), quiet())).hasMessageContaining("--knn-every must be positive");
+        // a missing evaluation path is named before the training images are read or anything is written
+        TrainConfig f = tiny();
+        f.data = dir.resolve("no-such-training-data").toString();
+        f.evalTrain = dir.resolve("missing-bank").toString();
+        f.evalVal = dir.resolve("missing-queries").toString();
+        assertThatThrownBy(() -> new DinoTrainer(f, dir.resolve("d"), quiet())).hasMessageContaining("--eval-train").hasMessageContaining("missing-bank");
+        assertThat(dir.resolve("d")).doesNotExist();
         TrainConfig e = tiny();
         e.evalTrain = labelledFolder(dir.resolve("bank"), 12, 1).toString();
         Path unlabelled = dir.resolve("flat");
         Files.createDirectories(unlabelled);
         dev.dinoj.dino.data.ImageFiles.writePng(new SyntheticShapes(1, 20, 0).image(0), unlabelled.resolve("one.png"));
         e.evalVal = unlabelled.toString();
-        try (DinoTrainer t = new DinoTrainer(e, dir.resolve("c"), quiet())) {
-            assertThatThrownBy(t::run).hasMessageContaining("--eval-val has no classes");
-        }
+        assertThatThrownBy(() -> new DinoTrainer(e, dir.resolve("c"), quiet())).hasMessageContaining("--eval-val has no classes");
+        assertThat(dir.resolve("c")).doesNotExist();
     }
 }
