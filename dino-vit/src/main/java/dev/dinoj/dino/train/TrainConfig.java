@@ -91,6 +91,10 @@ public final class TrainConfig {
         if (!(momentumTeacher >= 0 && momentumTeacher <= 1)) {
             throw new IllegalArgumentException("--momentum-teacher must be in [0, 1], got " + momentumTeacher);
         }
+        if (patchSize <= 0) throw new IllegalArgumentException("--patch must be positive, got " + patchSize);
+        if (globalSize <= 0 || localSize <= 0) {
+            throw new IllegalArgumentException("--global-size and --local-size must be positive, got " + globalSize + " and " + localSize);
+        }
         if (globalSize % patchSize != 0 || localSize % patchSize != 0) {
             throw new IllegalArgumentException("crop sizes (" + globalSize + ", " + localSize + ") must be multiples of --patch " + patchSize);
         }

@@ -255,5 +255,8 @@ class TrainingTest {
         e.evalVal = unlabelled.toString();
         assertThatThrownBy(() -> new DinoTrainer(e, dir.resolve("c"), quiet())).hasMessageContaining("--eval-val has no classes");
         assertThat(dir.resolve("c")).doesNotExist();
+        TrainConfig g = tiny();
+        g.patchSize = 0;
+        assertThatThrownBy(() -> new DinoTrainer(g, dir.resolve("e"), quiet())).hasMessageContaining("--patch must be positive");
     }
 }
