@@ -63,10 +63,12 @@ final class KnnCommand implements Callable<Integer> {
         if ((train == null) != (val == null)) throw new IllegalArgumentException("give both --train and --val, or neither (synthetic data)");
         if (size != null && !pixels) throw new IllegalArgumentException("--size applies to --pixels only (model features use the model's image size)");
         if (k != null && k <= 0) throw new IllegalArgumentException("-k must be positive, got " + k);
+        if (!(temperature > 0) || Float.isInfinite(temperature)) throw new IllegalArgumentException("--temperature must be positive, got " + temperature);
         Device dev = pixels ? Device.CPU : Device.parse(device);
         VisionTransformer vit = pixels ? null : model.load(dev); // first: a missing --checkpoint is reported before any data is read
         ImageDataset bank, queries;
         if (train != null) {
+            distinct(train, val);
             bank = labelled(train, "train", "--train");
             queries = labelled(val, "val", "--val");
             if (!bank.classes().equals(queries.classes())) {
@@ -105,8 +107,26 @@ final class KnnCommand implements Callable<Integer> {
 
     /** A labelled dataset from a path (image folders, IDX or CIFAR files), for the given split; the one place datasets are opened. */
     static ImageDataset labelled(Path path, String split, String option) throws IOException {
-        ImageDataset d = Datasets.open(path, split);
-        if (!d.isLabelled()) throw new IOException(option + " " + path + " has no labels (class sub-folders or a labels file): evaluation needs labelled images");
+        ImageDataset d;
+        try {
+            d = Datasets.open(path, split);
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw new java.nio.file.NoSuchFileException(path.toString(), null, option + ": dataset not found");
+        } catch (IOException e) {
+            throw new IOException(option + ": " + e.getMessage(), e);
+        }
+        if (!d.isLabelled()) {
+            String hint = Datasets.labelsFile(path).isPresent() || !path.getFileName().toString().contains("images") ? "class sub-folders or a labels file"
+                    : "its labels file " + path.getFileName().toString().replace("images", "labels").replace("idx3", "idx1") + " beside it";
+            throw new IOException(option + " " + path + " has no labels (" + hint + "): evaluation needs labelled images");
+        }
         return d;
+    }
+
+    /** Refuses a bank and queries that are the same file: every query would find itself. */
+    static void distinct(Path train, Path val) throws IOException {
+        if (java.nio.file.Files.isRegularFile(train) && java.nio.file.Files.exists(val) && train.toRealPath().equals(val.toRealPath())) {
+            throw new IllegalArgumentException("--train and --val are the same file (" + train + "): every query would find itself; give held-out images to --val");
+        }
     }
 }

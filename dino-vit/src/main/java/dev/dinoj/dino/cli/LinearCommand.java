@@ -82,7 +82,11 @@ final class LinearCommand implements Callable<Integer> {
         if (nLastBlocks < 1) throw new IllegalArgumentException("--n-last-blocks must be at least 1, got " + nLastBlocks);
         if (pixels && avgpool) throw new IllegalArgumentException("--avgpool-patchtokens needs model features, not --pixels");
         if (lrs.length == 0) throw new IllegalArgumentException("--lr needs at least one learning rate");
-        for (double l : lrs) if (!(l > 0)) throw new IllegalArgumentException("--lr values must be positive, got " + l);
+        for (double l : lrs) new LinearProbe.Options(epochs, batchSize, l, 0.9, weightDecay, valFreq, standardize, seed); // checks every option now
+        if (json != null && json.toAbsolutePath().getParent() != null && !java.nio.file.Files.isDirectory(json.toAbsolutePath().getParent())) {
+            throw new java.nio.file.NoSuchFileException(json.toAbsolutePath().getParent().toString(), null, "--json: folder not found");
+        }
+        KnnCommand.distinct(train, val);
         Device dev = pixels ? Device.CPU : Device.parse(device);
         VisionTransformer vit = pixels ? null : model.load(dev); // first: a missing --checkpoint is reported before any data is read
         ImageDataset trainSet = KnnCommand.labelled(train, "train", "--train"), valSet = KnnCommand.labelled(val, "val", "--val");

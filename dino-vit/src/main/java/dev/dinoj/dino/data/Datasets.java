@@ -103,6 +103,8 @@ public final class Datasets {
         if (name.equals(CifarDataset.CIFAR100_TRAIN) || name.equals(CifarDataset.CIFAR100_TEST)) {
             return new CifarDataset(CifarDataset.Kind.CIFAR100, List.of(file));
         }
+        String lower = name.toLowerCase(Locale.ROOT);
+        if (lower.contains("idx") || lower.contains("ubyte")) return idx(file); // named like IDX: let its reader say what is wrong
         String what = ImageFiles.isImageName(name) ? "one image, not a dataset (give the folder that holds it)" : "not a dataset file";
         throw new IOException(file + " is " + what + ": " + LOOKED_FOR);
     }

@@ -239,7 +239,7 @@ class CliTest {
         assertThat((String) noTrain[1]).contains("--train").doesNotContain("\tat ");
         Object[] missing = cli("linear", "--pixels", "--train", dir.resolve("no-such-folder").toString(), "--val", v);
         assertThat((int) missing[0]).isEqualTo(1);
-        assertThat((String) missing[1]).contains("no-such-folder").doesNotContain("\tat ");
+        assertThat((String) missing[1]).contains("no-such-folder").contains("--train").doesNotContain("\tat ");
         Path unlabelled = Files.createDirectories(dir.resolve("unlabelled"));
         ImageFiles.writePng(new SyntheticShapes(1, 16, 1).image(0), unlabelled.resolve("a.png"));
         Object[] noLabels = cli("linear", "--pixels", "--train", unlabelled.toString(), "--val", v);
@@ -251,7 +251,15 @@ class CliTest {
         Object[] badJson = cli("linear", "--pixels", "--size", "4", "--train", t, "--val", v, "--epochs", "1", "--json",
                 dir.resolve("no-such-dir").resolve("r.json").toString());
         assertThat((int) badJson[0]).isEqualTo(1);
-        assertThat((String) badJson[1]).contains("does not exist").doesNotContain("\tat ");
+        assertThat((String) badJson[1]).contains("--json: folder not found").doesNotContain("\tat ").doesNotContain("linear probe (");
+        // one IDX file as bank and queries: every query would find itself
+        Path idx = dir.resolve("train-images-idx3-ubyte");
+        byte[] header = {0, 0, 8, 3, 0, 0, 0, 2, 0, 0, 0, 4, 0, 0, 0, 4};
+        Files.write(idx, java.util.Arrays.copyOf(header, 16 + 2 * 16));
+        Files.write(dir.resolve("train-labels-idx1-ubyte"), new byte[] {0, 0, 8, 1, 0, 0, 0, 2, 0, 1});
+        Object[] same = cli("knn", "--pixels", "--train", idx.toString(), "--val", idx.toString());
+        assertThat((int) same[0]).isEqualTo(1);
+        assertThat((String) same[1]).contains("the same file").doesNotContain("\tat ");
         Object[] badDevice = cli("linear", "--checkpoint", run.resolve(DinoTrainer.CHECKPOINT).toString(), "--train", t, "--val", v, "--device", "tpu");
         assertThat((int) badDevice[0]).isEqualTo(1);
         assertThat((String) badDevice[1]).contains("bad device 'tpu'");
