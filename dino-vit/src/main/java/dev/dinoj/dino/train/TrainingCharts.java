@@ -61,7 +61,7 @@ final class TrainingCharts {
             }
         }
 
-        XYChart healthChart = new XYChartBuilder().width(WIDTH).height(300).title("teacher health (uniform: entropy near ln K; one dimension: batch-mean entropy near 0)")
+        XYChart healthChart = new XYChartBuilder().width(WIDTH).height(300).title("teacher health: collapse = entropy near ln K or batch-mean near 0")
                 .xAxisTitle("iteration").yAxisTitle("nats").build();
         if (!hIt.isEmpty()) {
             healthChart.addSeries("teacher entropy", hIt, entropy).setMarker(SeriesMarkers.NONE);
