@@ -69,8 +69,8 @@ final class KnnCommand implements Callable<Integer> {
         ImageDataset bank, queries;
         if (train != null) {
             distinct(train, val);
-            bank = labelled(train, "train", "--train");
-            queries = labelled(val, "val", "--val");
+            bank = Datasets.openLabelled(train, "train", "--train");
+            queries = Datasets.openLabelled(val, "val", "--val");
             if (!bank.classes().equals(queries.classes())) {
                 throw new IllegalArgumentException("--train classes " + bank.classes() + " differ from --val classes " + queries.classes());
             }
@@ -103,24 +103,6 @@ final class KnnCommand implements Callable<Integer> {
             }
         }
         return 0;
-    }
-
-    /** A labelled dataset from a path (image folders, IDX or CIFAR files), for the given split; the one place datasets are opened. */
-    static ImageDataset labelled(Path path, String split, String option) throws IOException {
-        ImageDataset d;
-        try {
-            d = Datasets.open(path, split);
-        } catch (java.nio.file.NoSuchFileException e) {
-            throw new java.nio.file.NoSuchFileException(path.toString(), null, option + ": dataset not found");
-        } catch (IOException e) {
-            throw new IOException(option + ": " + e.getMessage(), e);
-        }
-        if (!d.isLabelled()) {
-            String hint = Datasets.labelsFile(path).isPresent() || !path.getFileName().toString().contains("images") ? "class sub-folders or a labels file"
-                    : "its labels file " + path.getFileName().toString().replace("images", "labels").replace("idx3", "idx1") + " beside it";
-            throw new IOException(option + " " + path + " has no labels (" + hint + "): evaluation needs labelled images");
-        }
-        return d;
     }
 
     /** Refuses a bank and queries that are the same file: every query would find itself. */

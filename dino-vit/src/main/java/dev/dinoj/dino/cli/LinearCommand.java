@@ -2,6 +2,7 @@ package dev.dinoj.dino.cli;
 
 import com.google.gson.GsonBuilder;
 import dev.dinoj.dino.VisionTransformer;
+import dev.dinoj.dino.data.Datasets;
 import dev.dinoj.dino.data.ImageDataset;
 import dev.dinoj.dino.eval.FeatureExtractor;
 import dev.dinoj.dino.eval.LinearProbe;
@@ -89,7 +90,7 @@ final class LinearCommand implements Callable<Integer> {
         KnnCommand.distinct(train, val);
         Device dev = pixels ? Device.CPU : Device.parse(device);
         VisionTransformer vit = pixels ? null : model.load(dev); // first: a missing --checkpoint is reported before any data is read
-        ImageDataset trainSet = KnnCommand.labelled(train, "train", "--train"), valSet = KnnCommand.labelled(val, "val", "--val");
+        ImageDataset trainSet = Datasets.openLabelled(train, "train", "--train"), valSet = Datasets.openLabelled(val, "val", "--val");
         if (!trainSet.classes().equals(valSet.classes())) {
             throw new IllegalArgumentException("--train classes " + trainSet.classes() + " differ from --val classes " + valSet.classes());
         }

@@ -84,6 +84,27 @@ public final class Datasets {
         }
     }
 
+    /**
+     * A labelled dataset for an option (--train, --eval-val, ...): errors name the option, and a
+     * dataset without labels is refused saying what labels it needs.
+     */
+    public static ImageDataset openLabelled(Path path, String split, String option) throws IOException {
+        ImageDataset d;
+        try {
+            d = open(path, split);
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw new java.nio.file.NoSuchFileException(path.toString(), null, option + ": dataset not found");
+        } catch (IOException e) {
+            throw new IOException(option + ": " + e.getMessage(), e);
+        }
+        if (!d.isLabelled()) {
+            String hint = labelsFile(path).isPresent() || !path.getFileName().toString().contains("images") ? "class sub-folders or a labels file"
+                    : "its labels file " + path.getFileName().toString().replace("images", "labels").replace("idx3", "idx1") + " beside it";
+            throw new IOException(option + " " + path + " has no labels (" + hint + "): evaluation needs labelled images");
+        }
+        return d;
+    }
+
     /** Whether split names the training split; "test" and "val" name the other. */
     static boolean isTrain(String split) {
         if ("train".equals(split)) return true;

@@ -90,7 +90,8 @@ final class TrainingEvaluation {
      */
     static TrainingEvaluation create(TrainConfig c, ImageDataset train) throws IOException {
         if (c.evalTrain != null) {
-            ImageDataset bank = Datasets.open(Path.of(c.evalTrain), "train"), queries = Datasets.open(Path.of(c.evalVal), "test");
+            ImageDataset bank = Datasets.openLabelled(Path.of(c.evalTrain), "train", "--eval-train"),
+                    queries = Datasets.openLabelled(Path.of(c.evalVal), "test", "--eval-val");
             return new TrainingEvaluation(bank, queries, c.workers, String.format(Locale.ROOT, "%d queries (%s) against %d labelled images (%s)",
                     queries.size(), c.evalVal, bank.size(), c.evalTrain));
         }

@@ -253,7 +253,7 @@ class TrainingTest {
         Files.createDirectories(unlabelled);
         dev.dinoj.dino.data.ImageFiles.writePng(new SyntheticShapes(1, 20, 0).image(0), unlabelled.resolve("one.png"));
         e.evalVal = unlabelled.toString();
-        assertThatThrownBy(() -> new DinoTrainer(e, dir.resolve("c"), quiet())).hasMessageContaining("--eval-val has no classes");
+        assertThatThrownBy(() -> new DinoTrainer(e, dir.resolve("c"), quiet())).hasMessageContaining("--eval-val").hasMessageContaining("has no labels");
         assertThat(dir.resolve("c")).doesNotExist();
         TrainConfig g = tiny();
         g.patchSize = 0;
