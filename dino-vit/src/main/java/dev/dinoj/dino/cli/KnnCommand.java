@@ -68,12 +68,9 @@ final class KnnCommand implements Callable<Integer> {
         VisionTransformer vit = pixels ? null : model.load(dev); // first: a missing --checkpoint is reported before any data is read
         ImageDataset bank, queries;
         if (train != null) {
-            distinct(train, val);
-            bank = Datasets.openLabelled(train, "train", "--train");
-            queries = Datasets.openLabelled(val, "val", "--val");
-            if (!bank.classes().equals(queries.classes())) {
-                throw new IllegalArgumentException("--train classes " + bank.classes() + " differ from --val classes " + queries.classes());
-            }
+            Datasets.LabelledPair pair = Datasets.openLabelledPair(train, val, "--train", "--val");
+            bank = pair.train();
+            queries = pair.val();
         } else {
             bank = new SyntheticShapes(syntheticTrain, syntheticSize, seed);
             queries = new SyntheticShapes(syntheticVal, syntheticSize, seed + 1_000_003L);
@@ -103,12 +100,5 @@ final class KnnCommand implements Callable<Integer> {
             }
         }
         return 0;
-    }
-
-    /** Refuses a bank and queries that are the same file: every query would find itself. */
-    static void distinct(Path train, Path val) throws IOException {
-        if (java.nio.file.Files.isRegularFile(train) && java.nio.file.Files.exists(val) && train.toRealPath().equals(val.toRealPath())) {
-            throw new IllegalArgumentException("--train and --val are the same file (" + train + "): every query would find itself; give held-out images to --val");
-        }
     }
 }

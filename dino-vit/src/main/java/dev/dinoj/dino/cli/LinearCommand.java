@@ -83,17 +83,15 @@ final class LinearCommand implements Callable<Integer> {
         if (nLastBlocks < 1) throw new IllegalArgumentException("--n-last-blocks must be at least 1, got " + nLastBlocks);
         if (pixels && avgpool) throw new IllegalArgumentException("--avgpool-patchtokens needs model features, not --pixels");
         if (lrs.length == 0) throw new IllegalArgumentException("--lr needs at least one learning rate");
-        for (double l : lrs) new LinearProbe.Options(epochs, batchSize, l, 0.9, weightDecay, valFreq, standardize, seed); // checks every option now
+        List<LinearProbe.Options> sweepOptions = new ArrayList<>(); // built (and so checked) before any model or data is loaded
+        for (double l : lrs) sweepOptions.add(new LinearProbe.Options(epochs, batchSize, l, 0.9, weightDecay, valFreq, standardize, seed));
         if (json != null && json.toAbsolutePath().getParent() != null && !java.nio.file.Files.isDirectory(json.toAbsolutePath().getParent())) {
             throw new java.nio.file.NoSuchFileException(json.toAbsolutePath().getParent().toString(), null, "--json: folder not found");
         }
-        KnnCommand.distinct(train, val);
         Device dev = pixels ? Device.CPU : Device.parse(device);
         VisionTransformer vit = pixels ? null : model.load(dev); // first: a missing --checkpoint is reported before any data is read
-        ImageDataset trainSet = Datasets.openLabelled(train, "train", "--train"), valSet = Datasets.openLabelled(val, "val", "--val");
-        if (!trainSet.classes().equals(valSet.classes())) {
-            throw new IllegalArgumentException("--train classes " + trainSet.classes() + " differ from --val classes " + valSet.classes());
-        }
+        Datasets.LabelledPair pair = Datasets.openLabelledPair(train, val, "--train", "--val");
+        ImageDataset trainSet = pair.train(), valSet = pair.val();
         long t0 = System.nanoTime();
         Tensor tf, vf;
         String what;
@@ -127,14 +125,15 @@ final class LinearCommand implements Callable<Integer> {
         System.out.printf(Locale.ROOT, "features cached, no augmentation (the reference's RandomResizedCrop + flip on the training images are not applied)%s%n",
                 standardize ? "; features standardised with the training set's statistics (MAE's probe; not in DINO's)" : "");
         LinearProbe.Result r = null;
-        double lr = lrs[0], trainSeconds = 0;
+        LinearProbe.Options o = null;
+        double trainSeconds = 0;
         List<Map<String, Object>> sweep = new ArrayList<>();
-        for (double candidate : lrs) {
-            LinearProbe.Options o = new LinearProbe.Options(epochs, batchSize, candidate, 0.9, weightDecay, valFreq, standardize, seed);
+        for (LinearProbe.Options candidateOptions : sweepOptions) {
+            double candidate = candidateOptions.lr();
             System.out.printf(Locale.ROOT, "SGD momentum 0.9, lr %s x %d / 256 = %s with a cosine to 0 over %d epochs, weight decay %s, batch %d, seed %d%n",
-                    candidate, batchSize, o.scaledLr(), epochs, weightDecay, batchSize, seed);
+                    candidate, batchSize, candidateOptions.scaledLr(), epochs, weightDecay, batchSize, seed);
             long t1 = System.nanoTime();
-            LinearProbe.Result ri = LinearProbe.train(tf, trainSet.labels(), vf, valSet.labels(), classes, o, lrs.length == 1 ? System.out : null);
+            LinearProbe.Result ri = LinearProbe.train(tf, trainSet.labels(), vf, valSet.labels(), classes, candidateOptions, lrs.length == 1 ? System.out : null);
             double secs = (System.nanoTime() - t1) / 1e9;
             trainSeconds += secs;
             System.out.printf(Locale.ROOT, "  lr %s: %s after the last epoch; best top-1 %.2f%% at epoch %d; train top-1 %.2f%% (%.1f s)%n", candidate, ri,
@@ -147,10 +146,10 @@ final class LinearCommand implements Callable<Integer> {
             sweep.add(one);
             if (r == null || ri.bestTop1() > r.bestTop1()) {
                 r = ri;
-                lr = candidate;
+                o = candidateOptions;
             }
         }
-        LinearProbe.Options o = new LinearProbe.Options(epochs, batchSize, lr, 0.9, weightDecay, valFreq, standardize, seed);
+        double lr = o.lr();
         String every = valFreq == 1 ? "every epoch" : valFreq == 0 ? "at the last epoch only" : "every " + valFreq + " epochs";
         System.out.printf(Locale.ROOT, "linear probe (lr %s%s): %s after the last epoch; best top-1 %.2f%% at epoch %d (validated %s; the reference reports "
                 + "the best); train top-1 %.2f%%%n", lr, lrs.length > 1 ? ", the best of " + lrs.length : "", r, 100 * r.bestTop1(), r.bestEpoch(), every,

@@ -105,6 +105,26 @@ public final class Datasets {
         return d;
     }
 
+    /** A labelled bank and labelled queries with the same classes (k-NN, linear probe, evaluation during training). */
+    public record LabelledPair(ImageDataset train, ImageDataset val) {}
+
+    /**
+     * The labelled bank (the train split of {@code train}) and queries (the test/val split of {@code val})
+     * for the options named: refused when they are the same file (every query would find itself) or
+     * when their classes differ.
+     */
+    public static LabelledPair openLabelledPair(Path train, Path val, String trainOption, String valOption) throws IOException {
+        if (Files.isRegularFile(train) && Files.exists(val) && train.toRealPath().equals(val.toRealPath())) {
+            throw new IllegalArgumentException(trainOption + " and " + valOption + " are the same file (" + train
+                    + "): every query would find itself; give held-out images to " + valOption);
+        }
+        ImageDataset bank = openLabelled(train, "train", trainOption), queries = openLabelled(val, "val", valOption);
+        if (!bank.classes().equals(queries.classes())) {
+            throw new IllegalArgumentException(trainOption + " classes " + bank.classes() + " differ from " + valOption + " classes " + queries.classes());
+        }
+        return new LabelledPair(bank, queries);
+    }
+
     /** Whether split names the training split; "test" and "val" name the other. */
     static boolean isTrain(String split) {
         if ("train".equals(split)) return true;

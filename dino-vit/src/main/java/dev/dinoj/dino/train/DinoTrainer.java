@@ -92,32 +92,31 @@ public final class DinoTrainer implements AutoCloseable {
 
     /** A new run on the CPU writing into outDir (created if needed); an existing checkpoint there is replaced only at the end of epoch 1. */
     public DinoTrainer(TrainConfig config, Path outDir, PrintStream log) throws IOException {
-        this(config, openTrainData(config), outDir, log, Device.CPU, null);
+        this(config, Inputs.open(config), outDir, log, Device.CPU, null);
     }
 
     /** A new run on {@code device}. */
     public DinoTrainer(TrainConfig config, Path outDir, PrintStream log, Device device) throws IOException {
-        this(config, openTrainData(config), outDir, log, device, null);
+        this(config, Inputs.open(config), outDir, log, device, null);
     }
 
     /** A new run on a dataset of the caller's (config.data is then only recorded, not read). */
     public DinoTrainer(TrainConfig config, ImageDataset data, Path outDir, PrintStream log, Device device) throws IOException {
-        this(config, data, outDir, log, device, null);
+        this(config, Inputs.of(config, data), outDir, log, device, null);
     }
 
     /**
      * Models are initialised on the CPU from the seed and then moved, so that a run starts from the
      * same weights on every device.
      */
-    private DinoTrainer(TrainConfig config, ImageDataset data, Path outDir, PrintStream log, Device device,
+    private DinoTrainer(TrainConfig config, Inputs inputs, Path outDir, PrintStream log, Device device,
                         SafeTensors.Contents resume) throws IOException {
-        config.validate();
         this.config = config;
         this.device = device;
         this.outDir = outDir;
         this.log = log;
-        trainData = data;
-        evaluation = TrainingEvaluation.create(config, trainData); // opened before anything is written
+        trainData = inputs.train();
+        evaluation = inputs.evaluation();
         Files.createDirectories(outDir);
         MultiCropAugmentation aug = new MultiCropAugmentation(config.globalSize, config.localSize, config.localCrops,
                 config.globalScale, config.localScale);
@@ -179,18 +178,27 @@ public final class DinoTrainer implements AutoCloseable {
                     + c.metadata().get("format") + ")");
         }
         TrainConfig config = TrainConfig.fromJson(c.metadata().get("config"));
-        return new DinoTrainer(config, openTrainData(config), outDir, log, device, c);
+        return new DinoTrainer(config, Inputs.open(config), outDir, log, device, c);
     }
 
     /**
-     * Checks the settings and opens the evaluation images before the training images, so that a bad
-     * option or evaluation path is reported before a large dataset is read.
+     * The checked settings' data: the evaluation images are opened before the training images, so a bad
+     * option or evaluation path is reported before a large dataset is read, and nothing is written yet.
      */
-    private static ImageDataset openTrainData(TrainConfig c) throws IOException {
-        c.validate();
-        TrainingEvaluation.checkPaths(c);
-        if (c.data.equals("synthetic")) return new SyntheticShapes(c.syntheticImages, c.syntheticSize, c.seed);
-        return Datasets.open(Path.of(c.data), "train");
+    private record Inputs(ImageDataset train, TrainingEvaluation evaluation) {
+        static Inputs open(TrainConfig c) throws IOException {
+            c.validate();
+            TrainingEvaluation flags = TrainingEvaluation.fromFlags(c);
+            ImageDataset train = c.data.equals("synthetic") ? new SyntheticShapes(c.syntheticImages, c.syntheticSize, c.seed)
+                    : Datasets.open(Path.of(c.data), "train");
+            return new Inputs(train, TrainingEvaluation.create(c, train, flags));
+        }
+
+        /** With a dataset of the caller's. */
+        static Inputs of(TrainConfig c, ImageDataset data) throws IOException {
+            c.validate();
+            return new Inputs(data, TrainingEvaluation.create(c, data, TrainingEvaluation.fromFlags(c)));
+        }
     }
 
     public TrainConfig config() {

@@ -84,34 +84,23 @@ final class TrainingEvaluation {
         this.description = description;
     }
 
+    /** The evaluation --eval-train/--eval-val ask for, or null without them (opened before the training images are read). */
+    static TrainingEvaluation fromFlags(TrainConfig c) throws IOException {
+        if (c.evalTrain == null) return null;
+        Datasets.LabelledPair pair = Datasets.openLabelledPair(Path.of(c.evalTrain), Path.of(c.evalVal), "--eval-train", "--eval-val");
+        return new TrainingEvaluation(pair.train(), pair.val(), c.workers, String.format(Locale.ROOT, "%d queries (%s) against %d labelled images (%s)",
+                pair.val().size(), c.evalVal, pair.train().size(), c.evalTrain));
+    }
+
     /**
-     * The evaluation a configuration asks for: --eval-train/--eval-val when given; else held-out synthetic
-     * shapes when training on them; else none (null).
+     * The evaluation a configuration asks for: {@code flags} (from {@link #fromFlags}) when given; else
+     * held-out synthetic shapes when training on them; else none (null).
      */
-    static TrainingEvaluation create(TrainConfig c, ImageDataset train) throws IOException {
-        if (c.evalTrain != null) {
-            ImageDataset bank = Datasets.openLabelled(Path.of(c.evalTrain), "train", "--eval-train"),
-                    queries = Datasets.openLabelled(Path.of(c.evalVal), "test", "--eval-val");
-            return new TrainingEvaluation(bank, queries, c.workers, String.format(Locale.ROOT, "%d queries (%s) against %d labelled images (%s)",
-                    queries.size(), c.evalVal, bank.size(), c.evalTrain));
-        }
+    static TrainingEvaluation create(TrainConfig c, ImageDataset train, TrainingEvaluation flags) {
+        if (flags != null) return flags;
         if (!c.data.equals("synthetic") || c.evalImages <= 0) return null;
         return new TrainingEvaluation(train, new SyntheticShapes(c.evalImages, c.syntheticSize, c.seed + 1_000_003L), c.workers,
                 String.format(Locale.ROOT, "%d held-out synthetic images against the %d training images", c.evalImages, train.size()));
-    }
-
-    /** Fails, naming the option, when an evaluation path does not exist (a cheap check before any data is read). */
-    static void checkPaths(TrainConfig c) throws IOException {
-        if (c.evalTrain == null) return;
-        for (String[] opt : new String[][] {{"--eval-train", c.evalTrain}, {"--eval-val", c.evalVal}}) {
-            if (!java.nio.file.Files.exists(Path.of(opt[1]))) {
-                throw new java.nio.file.NoSuchFileException(opt[1], null, opt[0] + ": dataset not found");
-            }
-        }
-        if (Path.of(c.evalTrain).toRealPath().equals(Path.of(c.evalVal).toRealPath()) && !java.nio.file.Files.isDirectory(Path.of(c.evalTrain))) {
-            throw new IllegalArgumentException("--eval-train and --eval-val are the same file (" + c.evalTrain
-                    + "): every query would find itself; give held-out images to --eval-val");
-        }
     }
 
     String description() {

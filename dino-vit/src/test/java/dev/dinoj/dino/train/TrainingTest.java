@@ -255,6 +255,9 @@ class TrainingTest {
         e.evalVal = unlabelled.toString();
         assertThatThrownBy(() -> new DinoTrainer(e, dir.resolve("c"), quiet())).hasMessageContaining("--eval-val").hasMessageContaining("has no labels");
         assertThat(dir.resolve("c")).doesNotExist();
+        TrainConfig same = tiny();
+        same.evalTrain = same.evalVal = unlabelled.resolve("one.png").toString();
+        assertThatThrownBy(() -> new DinoTrainer(same, dir.resolve("f"), quiet())).hasMessageContaining("--eval-train and --eval-val are the same file");
         TrainConfig g = tiny();
         g.patchSize = 0;
         assertThatThrownBy(() -> new DinoTrainer(g, dir.resolve("e"), quiet())).hasMessageContaining("--patch must be positive");
