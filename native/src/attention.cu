@@ -58,7 +58,7 @@ __device__ __forceinline__ float dot_rows(const float* a, const float* b) {
 
 template <int D>
 __device__ void fwd(const float* Q, const float* K, const float* V, float* O, float* lse, int N, float scale) {
-    extern __shared__ float smem[];
+    DINOJ_DYNAMIC_SHARED(float, smem);
     float* Qs = smem;
     float* KVs = Qs + BR * (D + 1);
     float* Ps = KVs + BC * (D + 1);
@@ -122,7 +122,7 @@ __device__ void fwd(const float* Q, const float* K, const float* V, float* O, fl
 template <int D>
 __device__ void bwd_dkdv(const float* Q, const float* K, const float* V, const float* dO, const float* lse, const float* delta,
                          float* dK, float* dV, int N, float scale) {
-    extern __shared__ float smem[];
+    DINOJ_DYNAMIC_SHARED(float, smem);
     float* Ks = smem;
     float* Vs = Ks + BC * (D + 1);
     float* Qs = Vs + BC * (D + 1);
@@ -190,7 +190,7 @@ __device__ void bwd_dkdv(const float* Q, const float* K, const float* V, const f
 template <int D>
 __device__ void bwd_dq(const float* Q, const float* K, const float* V, const float* dO, const float* lse, const float* delta,
                        float* dQ, int N, float scale) {
-    extern __shared__ float smem[];
+    DINOJ_DYNAMIC_SHARED(float, smem);
     float* Qs = smem;
     float* dOs = Qs + BR * (D + 1);
     float* Ks = dOs + BR * (D + 1);

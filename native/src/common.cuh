@@ -2,7 +2,15 @@
 // warp/block reductions. Every kernel is extern "C" so that Java finds it by name in the fatbin.
 #pragma once
 #include <cstdint>
+#ifdef DINOJ_HOST_EMULATION
+// compiled as host C++ for the emulation (native/emulation): CUDA's built-ins come from there
+#include "../emulation/cuda_host.h"
+#define DINOJ_DYNAMIC_SHARED(type, name) DINOJ_HOST_DYNAMIC_SHARED(type, name)
+#else
 #include <cuda_runtime.h>
+// The block's dynamic shared memory (sized by the launch) as an array of `type`.
+#define DINOJ_DYNAMIC_SHARED(type, name) extern __shared__ type name[]
+#endif
 
 #define DINOJ_MAX_DIMS 8
 
