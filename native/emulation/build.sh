@@ -32,6 +32,13 @@ for lib in libcublasLt.so.13 libcudart.so.13; do
     echo "$lib { global: dinoj_emu_stub; local: *; };" > "$tmp/gen/$lib.map"
     "$cxx" "${flags[@]}" -shared -Wl,-soname,"$lib" -Wl,--version-script="$tmp/gen/$lib.map" -o "$tmp/$lib" "$tmp/gen/stub.cpp"
 done
+# the emulation's self-test: its own driver copy beside kernels that break the rules on purpose
+mkdir -p "$tmp/selftest"
+cp "$tmp/libcuda.so.1" "$tmp/libcublas.so.13" "$tmp/selftest/"
+"$cxx" "${flags[@]}" -shared -o "$tmp/selftest/libdinoj_kernels_host.so" "$here/selftest/kernels.cpp" "$here/scheduler.cpp"
+"$cxx" "${flags[@]}" -I"$cuda_include" -o "$tmp/selftest/selftest" "$here/selftest/selftest.cpp" \
+    "$tmp/selftest/libcuda.so.1" "$tmp/selftest/libcublas.so.13" -Wl,-rpath,'$ORIGIN'
+"$tmp/selftest/selftest"
 rm -rf "$out"
 mv "$tmp" "$out"
 echo "CUDA host emulation built in $out ($count kernels)"

@@ -9,11 +9,14 @@
 // up to 227 KB), kernelParams entries must not be NULL, and module load accepts only a real fatbin
 // and resolves only the kernels whose names it contains.
 //
-// Device memory: every allocation is 256-byte aligned, filled with 0xff bytes (NaN as float) and
-// fenced by 256-byte red zones that are checked after each launch (the allocations its pointer
-// arguments point into), at each synchronisation (all allocations) and on free.
+// Device memory: every allocation is its own mapping, outside the C heap (so a stray write cannot
+// corrupt the driver's own data), 256-byte aligned, filled with 0xff bytes (NaN as float), fenced by
+// red zones (256 bytes before, the rest of the last page after) that are checked after each launch
+// (the allocations its pointer arguments point into), at each synchronisation (all allocations) and
+// on free, and by an inaccessible page at each end, so a write far out of bounds faults at once.
 #include <cuda.h>
 #include <dlfcn.h>
+#include <sys/mman.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,9 +54,14 @@ constexpr unsigned char RED = 0xa5;
 constexpr int SHARED_OPTIN = 232448;  // 227 KB, sm_90
 constexpr int SHARED_DEFAULT = 48 * 1024;
 
+constexpr size_t PAGE = 4096;
+
 struct Allocation {
-    size_t bytes;  // as asked for; the red zones sit before the base and after base + rounded size
-    size_t rounded;
+    size_t bytes;    // as asked for; red zones from base - RED_ZONE and from base + bytes to the last page's end
+    size_t rounded;  // what it counts against the memory budget
+    unsigned char* map;
+    size_t mapBytes;  // guard page, red zone, data, red zone, guard page
+    unsigned char* end() const { return map + mapBytes - PAGE; }
 };
 
 std::mutex lock;  // one lock for the whole driver: calls are short, launches run under it (one stream)
@@ -111,7 +119,8 @@ long long breach(uintptr_t base, const Allocation& a) {
         if (lo[i] != RED) return -(long long) (RED_ZONE - i);
     }
     const unsigned char* p = reinterpret_cast<const unsigned char*>(base);
-    for (size_t i = a.bytes; i < a.rounded + RED_ZONE; i++) {
+    size_t tail = (size_t) (a.end() - p);
+    for (size_t i = a.bytes; i < tail; i++) {
         if (p[i] != RED) return (long long) i;
     }
     return 0;
@@ -124,7 +133,7 @@ bool checkZones(uintptr_t base, const Allocation& a, const char* after) {
                                           + (at > 0 ? "+" : "") + std::to_string(at) + " from its start)");
     // repair, so that the next check reports a new write only
     memset(reinterpret_cast<unsigned char*>(base) - RED_ZONE, RED, RED_ZONE);
-    memset(reinterpret_cast<unsigned char*>(base) + a.bytes, RED, a.rounded + RED_ZONE - a.bytes);
+    memset(reinterpret_cast<unsigned char*>(base) + a.bytes, RED, (size_t) (a.end() - reinterpret_cast<unsigned char*>(base)) - a.bytes);
     return false;
 }
 
@@ -325,13 +334,18 @@ CUresult CUDAAPI cuMemAlloc(CUdeviceptr* ptr, size_t bytes) {
     if (!ptr || bytes == 0) return CUDA_ERROR_INVALID_VALUE;
     size_t rounded = (bytes + RED_ZONE - 1) / RED_ZONE * RED_ZONE;
     if (rounded > budget - used) return CUDA_ERROR_OUT_OF_MEMORY;
-    void* raw = aligned_alloc(RED_ZONE, rounded + 2 * RED_ZONE);
-    if (!raw) return CUDA_ERROR_OUT_OF_MEMORY;
-    unsigned char* base = static_cast<unsigned char*>(raw) + RED_ZONE;
-    memset(raw, RED, RED_ZONE);
+    size_t mapBytes = PAGE + (RED_ZONE + rounded + RED_ZONE + PAGE - 1) / PAGE * PAGE + PAGE;
+    void* m = mmap(nullptr, mapBytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (m == MAP_FAILED) return CUDA_ERROR_OUT_OF_MEMORY;
+    unsigned char* map = static_cast<unsigned char*>(m);
+    mprotect(map, PAGE, PROT_NONE);
+    mprotect(map + mapBytes - PAGE, PAGE, PROT_NONE);
+    unsigned char* base = map + PAGE + RED_ZONE;
+    Allocation a{bytes, rounded, map, mapBytes};
+    memset(base - RED_ZONE, RED, RED_ZONE);
     memset(base, 0xff, bytes);
-    memset(base + bytes, RED, rounded + RED_ZONE - bytes);
-    device[reinterpret_cast<uintptr_t>(base)] = Allocation{bytes, rounded};
+    memset(base + bytes, RED, (size_t) (a.end() - base) - bytes);
+    device[reinterpret_cast<uintptr_t>(base)] = a;
     used += rounded;
     *ptr = reinterpret_cast<CUdeviceptr>(base);
     return CUDA_SUCCESS;
@@ -345,7 +359,7 @@ CUresult CUDAAPI cuMemFree(CUdeviceptr ptr) {
     if (it == device.end()) return CUDA_ERROR_INVALID_VALUE;
     checkZones(it->first, it->second, "a kernel");
     used -= it->second.rounded;
-    free(reinterpret_cast<unsigned char*>(it->first) - RED_ZONE);
+    munmap(it->second.map, it->second.mapBytes);
     device.erase(it);
     return CUDA_SUCCESS;
 }

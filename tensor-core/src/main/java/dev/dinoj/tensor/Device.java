@@ -36,10 +36,24 @@ public final class Device {
         return cuda(0);
     }
 
-    /** The first working GPU, or the CPU when none works. */
+    /**
+     * The first GPU that opens and passes its start-up self-check ({@link DeviceSelfCheck}: a small
+     * matmul, softmax and attention against the CPU), or the CPU. A GPU that opens but fails the
+     * check is reported in one line on stderr (once) and not used.
+     */
     public static Device best() {
-        return BackendRegistry.cudaAvailable() ? cuda(0) : CPU;
+        if (!BackendRegistry.cudaAvailable()) return CPU;
+        Device gpu = cuda(0);
+        String problem = DeviceSelfCheck.run(gpu);
+        if (problem == null) return gpu;
+        if (WARNED.add(gpu)) {
+            System.err.println("dinoj: " + gpu + " (" + gpu.backend() + ") failed its start-up self-check against the CPU (" + problem
+                    + "), so the CPU is used; --device " + gpu + " forces the GPU");
+        }
+        return CPU;
     }
+
+    private static final java.util.Set<Device> WARNED = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     /** Parses "cpu", "cuda", "cuda:N" or "auto" (= {@link #best()}). */
     public static Device parse(String name) {
