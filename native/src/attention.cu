@@ -242,25 +242,46 @@ __device__ void bwd_dq(const float* Q, const float* K, const float* V, const flo
 }
 }  // namespace
 
-#define DINOJ_ATTN(DIM)                                                                                                  \
-    extern "C" __global__ void __launch_bounds__(NT) attn_fwd_d##DIM(const float* Q, const float* K, const float* V,    \
-                                                                       float* O, float* lse, int N, float scale) {      \
-        fwd<DIM>(Q, K, V, O, lse, N, scale);                                                                             \
-    }                                                                                                                    \
-    extern "C" __global__ void __launch_bounds__(NT) attn_bwd_dkdv_d##DIM(                                              \
-        const float* Q, const float* K, const float* V, const float* dO, const float* lse, const float* delta, float* dK, \
-        float* dV, int N, float scale) {                                                                                  \
-        bwd_dkdv<DIM>(Q, K, V, dO, lse, delta, dK, dV, N, scale);                                                        \
-    }                                                                                                                    \
-    extern "C" __global__ void __launch_bounds__(NT) attn_bwd_dq_d##DIM(                                                \
-        const float* Q, const float* K, const float* V, const float* dO, const float* lse, const float* delta, float* dQ, \
-        int N, float scale) {                                                                                             \
-        bwd_dq<DIM>(Q, K, V, dO, lse, delta, dQ, N, scale);                                                              \
-    }
-
-DINOJ_ATTN(32)
-DINOJ_ATTN(64)
-DINOJ_ATTN(128)
+// One extern "C" entry point per head dim, written out so that each kernel's name appears in the source.
+extern "C" __global__ void __launch_bounds__(NT) attn_fwd_d32(const float* Q, const float* K, const float* V, float* O, float* lse,
+                                                            int N, float scale) {
+    fwd<32>(Q, K, V, O, lse, N, scale);
+}
+extern "C" __global__ void __launch_bounds__(NT) attn_bwd_dkdv_d32(const float* Q, const float* K, const float* V, const float* dO,
+                                                                 const float* lse, const float* delta, float* dK, float* dV, int N,
+                                                                 float scale) {
+    bwd_dkdv<32>(Q, K, V, dO, lse, delta, dK, dV, N, scale);
+}
+extern "C" __global__ void __launch_bounds__(NT) attn_bwd_dq_d32(const float* Q, const float* K, const float* V, const float* dO,
+                                                               const float* lse, const float* delta, float* dQ, int N, float scale) {
+    bwd_dq<32>(Q, K, V, dO, lse, delta, dQ, N, scale);
+}
+extern "C" __global__ void __launch_bounds__(NT) attn_fwd_d64(const float* Q, const float* K, const float* V, float* O, float* lse,
+                                                            int N, float scale) {
+    fwd<64>(Q, K, V, O, lse, N, scale);
+}
+extern "C" __global__ void __launch_bounds__(NT) attn_bwd_dkdv_d64(const float* Q, const float* K, const float* V, const float* dO,
+                                                                 const float* lse, const float* delta, float* dK, float* dV, int N,
+                                                                 float scale) {
+    bwd_dkdv<64>(Q, K, V, dO, lse, delta, dK, dV, N, scale);
+}
+extern "C" __global__ void __launch_bounds__(NT) attn_bwd_dq_d64(const float* Q, const float* K, const float* V, const float* dO,
+                                                               const float* lse, const float* delta, float* dQ, int N, float scale) {
+    bwd_dq<64>(Q, K, V, dO, lse, delta, dQ, N, scale);
+}
+extern "C" __global__ void __launch_bounds__(NT) attn_fwd_d128(const float* Q, const float* K, const float* V, float* O, float* lse,
+                                                            int N, float scale) {
+    fwd<128>(Q, K, V, O, lse, N, scale);
+}
+extern "C" __global__ void __launch_bounds__(NT) attn_bwd_dkdv_d128(const float* Q, const float* K, const float* V, const float* dO,
+                                                                 const float* lse, const float* delta, float* dK, float* dV, int N,
+                                                                 float scale) {
+    bwd_dkdv<128>(Q, K, V, dO, lse, delta, dK, dV, N, scale);
+}
+extern "C" __global__ void __launch_bounds__(NT) attn_bwd_dq_d128(const float* Q, const float* K, const float* V, const float* dO,
+                                                               const float* lse, const float* delta, float* dQ, int N, float scale) {
+    bwd_dq<128>(Q, K, V, dO, lse, delta, dQ, N, scale);
+}
 
 // delta[row] = sum_d dO[row, d] * O[row, d]; 256 threads = 8 rows per block
 extern "C" __global__ void attn_bwd_delta(const float* O, const float* dO, float* delta, long long rows, int D) {

@@ -7,30 +7,32 @@
 
 namespace {
 
-enum Unary { NEG, ABS, SIGN, EXP, LOG, SQRT, RSQRT, RECIPROCAL, SQUARE, TANH, ERF, GELU, RELU, SIGMOID,
-             AFFINE, POW, CLAMP, GELU_GRAD };
-enum Binary { ADD, SUB, MUL, DIV, POWB, MINIMUM, MAXIMUM, EQ, NE, LT, LE, GT, GE };
+// The Java enums of the same names, in the same order (checked by cuda-kernels' KernelSignaturesTest).
+enum class UnaryOp { NEG, ABS, SIGN, EXP, LOG, SQRT, RSQRT, RECIPROCAL, SQUARE, TANH, ERF, GELU, RELU, SIGMOID,
+                     AFFINE, POW, CLAMP, GELU_GRAD };
+enum class BinaryOp { ADD, SUB, MUL, DIV, POW, MINIMUM, MAXIMUM, EQ, NE, LT, LE, GT, GE };
+enum class DType { FLOAT32, INT32 };
 
 __device__ __forceinline__ float unary_op(int op, float x, float a, float b) {
-    switch (op) {
-        case NEG: return -x;
-        case ABS: return fabsf(x);
-        case SIGN: return x > 0.f ? 1.f : (x < 0.f ? -1.f : x);  // keeps +-0 and NaN as Math.signum
-        case EXP: return (float) exp((double) x);
-        case LOG: return (float) log((double) x);
-        case SQRT: return (float) sqrt((double) x);
-        case RSQRT: return (float) (1.0 / sqrt((double) x));
-        case RECIPROCAL: return 1.f / x;
-        case SQUARE: return x * x;
-        case TANH: return (float) tanh((double) x);
-        case ERF: return (float) erf((double) x);
-        case GELU: return (float) (0.5 * x * erfc(-(double) x * 0.70710678118654752440));
-        case RELU: return x > 0.f ? x : (x == x ? 0.f : x);
-        case SIGMOID: return (float) (1.0 / (1.0 + exp(-(double) x)));
-        case AFFINE: return x * a + b;
-        case POW: return (float) pow((double) x, (double) a);
-        case CLAMP: return x != x ? x : fminf(fmaxf(x, a), b);
-        case GELU_GRAD: {
+    switch ((UnaryOp) op) {
+        case UnaryOp::NEG: return -x;
+        case UnaryOp::ABS: return fabsf(x);
+        case UnaryOp::SIGN: return x > 0.f ? 1.f : (x < 0.f ? -1.f : x);  // keeps +-0 and NaN as Math.signum
+        case UnaryOp::EXP: return (float) exp((double) x);
+        case UnaryOp::LOG: return (float) log((double) x);
+        case UnaryOp::SQRT: return (float) sqrt((double) x);
+        case UnaryOp::RSQRT: return (float) (1.0 / sqrt((double) x));
+        case UnaryOp::RECIPROCAL: return 1.f / x;
+        case UnaryOp::SQUARE: return x * x;
+        case UnaryOp::TANH: return (float) tanh((double) x);
+        case UnaryOp::ERF: return (float) erf((double) x);
+        case UnaryOp::GELU: return (float) (0.5 * x * erfc(-(double) x * 0.70710678118654752440));
+        case UnaryOp::RELU: return x > 0.f ? x : (x == x ? 0.f : x);
+        case UnaryOp::SIGMOID: return (float) (1.0 / (1.0 + exp(-(double) x)));
+        case UnaryOp::AFFINE: return x * a + b;
+        case UnaryOp::POW: return (float) pow((double) x, (double) a);
+        case UnaryOp::CLAMP: return x != x ? x : fminf(fmaxf(x, a), b);
+        case UnaryOp::GELU_GRAD: {
             double cdf = 0.5 * erfc(-(double) x * 0.70710678118654752440);
             return (float) (cdf + x * 0.39894228040143267794 * exp(-0.5 * (double) x * x));
         }
@@ -39,20 +41,20 @@ __device__ __forceinline__ float unary_op(int op, float x, float a, float b) {
 }
 
 __device__ __forceinline__ float binary_op(int op, float x, float y) {
-    switch (op) {
-        case ADD: return x + y;
-        case SUB: return x - y;
-        case MUL: return x * y;
-        case DIV: return x / y;
-        case POWB: return (float) pow((double) x, (double) y);
-        case MINIMUM: return (x != x || y != y) ? __int_as_float(0x7fc00000) : fminf(x, y);
-        case MAXIMUM: return (x != x || y != y) ? __int_as_float(0x7fc00000) : fmaxf(x, y);
-        case EQ: return x == y ? 1.f : 0.f;
-        case NE: return x != y ? 1.f : 0.f;
-        case LT: return x < y ? 1.f : 0.f;
-        case LE: return x <= y ? 1.f : 0.f;
-        case GT: return x > y ? 1.f : 0.f;
-        case GE: return x >= y ? 1.f : 0.f;
+    switch ((BinaryOp) op) {
+        case BinaryOp::ADD: return x + y;
+        case BinaryOp::SUB: return x - y;
+        case BinaryOp::MUL: return x * y;
+        case BinaryOp::DIV: return x / y;
+        case BinaryOp::POW: return (float) pow((double) x, (double) y);
+        case BinaryOp::MINIMUM: return (x != x || y != y) ? __int_as_float(0x7fc00000) : fminf(x, y);
+        case BinaryOp::MAXIMUM: return (x != x || y != y) ? __int_as_float(0x7fc00000) : fmaxf(x, y);
+        case BinaryOp::EQ: return x == y ? 1.f : 0.f;
+        case BinaryOp::NE: return x != y ? 1.f : 0.f;
+        case BinaryOp::LT: return x < y ? 1.f : 0.f;
+        case BinaryOp::LE: return x <= y ? 1.f : 0.f;
+        case BinaryOp::GT: return x > y ? 1.f : 0.f;
+        case BinaryOp::GE: return x >= y ? 1.f : 0.f;
         default: return __int_as_float(0x7fc00000);
     }
 }
@@ -67,13 +69,13 @@ extern "C" __global__ void ew_fill_i32(int* o, Strides8 os, Shape8 sh, long long
     DINOJ_FOR(i, n) o[strided_offset(i, sh, os)] = v;
 }
 
-// dtype codes: 0 = float32, 1 = int32 (the DType ordinals). float -> int truncates toward zero as Java's cast.
+// dtype codes: the DType ordinals. float -> int truncates toward zero as Java's cast.
 extern "C" __global__ void ew_copy(const void* x, int xdt, Strides8 xs, void* o, int odt, Strides8 os, Shape8 sh, long long n) {
     DINOJ_FOR(i, n) {
         long long xo = strided_offset(i, sh, xs), oo = strided_offset(i, sh, os);
         if (xdt == odt) {
             ((int*) o)[oo] = ((const int*) x)[xo];  // same 4-byte element either way
-        } else if (odt == 0) {
+        } else if ((DType) odt == DType::FLOAT32) {
             ((float*) o)[oo] = (float) ((const int*) x)[xo];
         } else {
             float v = ((const float*) x)[xo];

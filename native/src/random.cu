@@ -26,10 +26,14 @@ __device__ __forceinline__ float uniform(unsigned int w) { return (w >> 8) * (1.
 __device__ __forceinline__ float uniform_open_zero(unsigned int w) { return ((w >> 8) + 1) * (1.0f / 16777216.0f); }
 }  // namespace
 
-// dist: 0 uniform [a, b), 1 normal (mean a, std b), 2 bernoulli (p = a)
-extern "C" __global__ void random_philox(int dist, unsigned long long seed, unsigned long long offset, float a, float b,
+// Java's RandomDistribution, in the same order (checked by cuda-kernels' KernelSignaturesTest):
+// uniform [a, b), normal (mean a, std b), bernoulli (p = a).
+enum class RandomDistribution { UNIFORM, NORMAL, BERNOULLI };
+
+extern "C" __global__ void random_philox(int distCode, unsigned long long seed, unsigned long long offset, float a, float b,
                                          float* out, long long n) {
-    int perBlock = dist == 1 ? 2 : 4;
+    const RandomDistribution dist = (RandomDistribution) distCode;
+    int perBlock = dist == RandomDistribution::NORMAL ? 2 : 4;
     long long blocks = (n + perBlock - 1) / perBlock;
     DINOJ_FOR(blk, blocks) {
         unsigned int w[4];
@@ -38,9 +42,9 @@ extern "C" __global__ void random_philox(int dist, unsigned long long seed, unsi
             long long idx = blk * perBlock + q;
             if (idx >= n) break;
             float v;
-            if (dist == 0) {
+            if (dist == RandomDistribution::UNIFORM) {
                 v = a + (b - a) * uniform(w[q]);
-            } else if (dist == 1) {
+            } else if (dist == RandomDistribution::NORMAL) {
                 double r = sqrt(-2.0 * log((double) uniform_open_zero(w[2 * q])));
                 v = a + b * (float) (r * cos(6.283185307179586 * (double) uniform(w[2 * q + 1])));
             } else {

@@ -8,7 +8,8 @@
 #include "common.cuh"
 
 namespace {
-enum Op { SUM, MEAN, MAX, MIN, ARGMAX, ARGMIN, VAR, NORM };
+// Java's ReduceOp, in the same order (checked by cuda-kernels' KernelSignaturesTest).
+enum class ReduceOp { SUM, MEAN, MAX, MIN, ARGMAX, ARGMIN, VAR, NORM };
 
 // true when candidate (v, i) should replace the current best (b, bi)
 __device__ __forceinline__ bool better(bool isMax, float v, long long i, float b, long long bi) {
@@ -19,25 +20,26 @@ __device__ __forceinline__ bool better(bool isMax, float v, long long i, float b
 }
 }  // namespace
 
-extern "C" __global__ void reduce_f32(int op, const float* x, Shape8 outerShape, Strides8 outerStrides, Shape8 innerShape,
+extern "C" __global__ void reduce_f32(int opCode, const float* x, Shape8 outerShape, Strides8 outerStrides, Shape8 innerShape,
                                       Strides8 innerStrides, long long innerN, int correction, void* out, Strides8 outStrides) {
+    const ReduceOp op = (ReduceOp) opCode;
     __shared__ double dscratch[32];
     __shared__ float fscratch[32];
     __shared__ long long iscratch[32];
     long long o = blockIdx.x;
     const float* base = x + strided_offset(o, outerShape, outerStrides);
     long long outOff = strided_offset(o, outerShape, outStrides);
-    if (op == SUM || op == MEAN || op == NORM || op == VAR) {
+    if (op == ReduceOp::SUM || op == ReduceOp::MEAN || op == ReduceOp::NORM || op == ReduceOp::VAR) {
         double acc = 0;
         for (long long i = threadIdx.x; i < innerN; i += blockDim.x) {
             double v = base[strided_offset(i, innerShape, innerStrides)];
-            acc += op == NORM ? v * v : v;
+            acc += op == ReduceOp::NORM ? v * v : v;
         }
         double total = block_sum(acc, dscratch);
         float result;
-        if (op == SUM) result = (float) total;
-        else if (op == MEAN) result = (float) (total / (double) innerN);
-        else if (op == NORM) result = (float) sqrt(total);
+        if (op == ReduceOp::SUM) result = (float) total;
+        else if (op == ReduceOp::MEAN) result = (float) (total / (double) innerN);
+        else if (op == ReduceOp::NORM) result = (float) sqrt(total);
         else {
             double mean = total / (double) innerN, sq = 0;
             for (long long i = threadIdx.x; i < innerN; i += blockDim.x) {
@@ -51,7 +53,7 @@ extern "C" __global__ void reduce_f32(int op, const float* x, Shape8 outerShape,
         if (threadIdx.x == 0) ((float*) out)[outOff] = result;
         return;
     }
-    bool isMax = op == MAX || op == ARGMAX;
+    bool isMax = op == ReduceOp::MAX || op == ReduceOp::ARGMAX;
     float best = isMax ? -INFINITY : INFINITY;
     long long bestI = 0x7fffffffffffffffLL;
     for (long long i = threadIdx.x; i < innerN; i += blockDim.x) {
@@ -76,7 +78,7 @@ extern "C" __global__ void reduce_f32(int op, const float* x, Shape8 outerShape,
             if (better(isMax, v, vi, best, bestI)) { best = v; bestI = vi; }
         }
         if (lane == 0) {
-            if (op == MAX || op == MIN) ((float*) out)[outOff] = best;
+            if (op == ReduceOp::MAX || op == ReduceOp::MIN) ((float*) out)[outOff] = best;
             else ((int*) out)[outOff] = bestI == 0x7fffffffffffffffLL ? 0 : (int) bestI;
         }
     }

@@ -144,7 +144,7 @@ public final class CudaBackend implements Backend {
             KernelArgs a = ctx.args().ptr(addr(out)).strides(l.strides[0]).shape(l.sizes).i64(l.numel);
             if (out.dtype() == DType.INT32) a.i32((int) value);
             else a.f32((float) value);
-            ctx.launch(out.dtype() == DType.INT32 ? "ew_fill_i32" : "ew_fill_f32", grid(l.numel), 1, THREADS, 0);
+            ctx.launch(out.dtype() == DType.INT32 ? KernelCatalog.EW_FILL_I32 : KernelCatalog.EW_FILL_F32, grid(l.numel), 1, THREADS, 0);
         }
     }
 
@@ -154,7 +154,7 @@ public final class CudaBackend implements Backend {
         synchronized (ctx) {
             ctx.args().ptr(addr(src)).i32(src.dtype().ordinal()).strides(l.strides[0]).ptr(addr(out)).i32(out.dtype().ordinal())
                     .strides(l.strides[1]).shape(l.sizes).i64(l.numel);
-            ctx.launch("ew_copy", grid(l.numel), 1, THREADS, 0);
+            ctx.launch(KernelCatalog.EW_COPY, grid(l.numel), 1, THREADS, 0);
         }
     }
 
@@ -164,7 +164,7 @@ public final class CudaBackend implements Backend {
         synchronized (ctx) {
             ctx.args().i32(op.ordinal()).f32(a).f32(b).ptr(addr(x)).strides(l.strides[0]).ptr(addr(out)).strides(l.strides[1])
                     .shape(l.sizes).i64(l.numel);
-            ctx.launch("ew_unary", grid(l.numel), 1, THREADS, 0);
+            ctx.launch(KernelCatalog.EW_UNARY, grid(l.numel), 1, THREADS, 0);
         }
     }
 
@@ -174,7 +174,7 @@ public final class CudaBackend implements Backend {
         synchronized (ctx) {
             ctx.args().i32(op.ordinal()).ptr(addr(x)).strides(l.strides[0]).ptr(addr(y)).strides(l.strides[1]).ptr(addr(out))
                     .strides(l.strides[2]).shape(l.sizes).i64(l.numel);
-            ctx.launch("ew_binary", grid(l.numel), 1, THREADS, 0);
+            ctx.launch(KernelCatalog.EW_BINARY, grid(l.numel), 1, THREADS, 0);
         }
     }
 
@@ -184,7 +184,7 @@ public final class CudaBackend implements Backend {
         synchronized (ctx) {
             ctx.args().f32(alpha).ptr(addr(x)).strides(l.strides[0]).f32(beta).ptr(addr(y)).strides(l.strides[1]).ptr(addr(out))
                     .strides(l.strides[2]).shape(l.sizes).i64(l.numel);
-            ctx.launch("ew_lincomb", grid(l.numel), 1, THREADS, 0);
+            ctx.launch(KernelCatalog.EW_LINCOMB, grid(l.numel), 1, THREADS, 0);
         }
     }
 
@@ -194,7 +194,7 @@ public final class CudaBackend implements Backend {
         synchronized (ctx) {
             ctx.args().ptr(addr(cond)).strides(l.strides[0]).ptr(addr(x)).strides(l.strides[1]).ptr(addr(y)).strides(l.strides[2])
                     .ptr(addr(out)).strides(l.strides[3]).shape(l.sizes).i64(l.numel);
-            ctx.launch("ew_where", grid(l.numel), 1, THREADS, 0);
+            ctx.launch(KernelCatalog.EW_WHERE, grid(l.numel), 1, THREADS, 0);
         }
     }
 
@@ -214,7 +214,7 @@ public final class CudaBackend implements Backend {
         synchronized (ctx) {
             ctx.args().i32(op.ordinal()).ptr(addr(x)).shape(o.sizes).strides(o.strides[0]).shape(in.sizes).strides(in.strides[0])
                     .i64(in.numel).i32(correction).ptr(addr(out)).strides(o.strides[1]);
-            ctx.launch("reduce_f32", o.numel, 1, THREADS, 0);
+            ctx.launch(KernelCatalog.REDUCE_F32, o.numel, 1, THREADS, 0);
         }
     }
 
@@ -364,7 +364,7 @@ public final class CudaBackend implements Backend {
             intoDense(out, o -> {
                 synchronized (ctx) {
                     ctx.args().ptr(addr(xd)).ptr(addr(o)).i32(cols).f32(1f / temperature).i32(log ? 1 : 0);
-                    ctx.launch("softmax_fwd", rows, 1, rowThreads(cols), 0);
+                    ctx.launch(KernelCatalog.SOFTMAX_FWD, rows, 1, rowThreads(cols), 0);
                 }
             });
         } finally {
@@ -382,7 +382,7 @@ public final class CudaBackend implements Backend {
             intoDense(out, o -> {
                 synchronized (ctx) {
                     ctx.args().ptr(addr(yd)).ptr(addr(gd)).ptr(addr(o)).i32(cols).f32(1f / temperature).i32(log ? 1 : 0);
-                    ctx.launch("softmax_bwd", rows, 1, rowThreads(cols), 0);
+                    ctx.launch(KernelCatalog.SOFTMAX_BWD, rows, 1, rowThreads(cols), 0);
                 }
             });
         } finally {
@@ -401,7 +401,7 @@ public final class CudaBackend implements Backend {
                 synchronized (ctx) {
                     ctx.args().ptr(addr(xd)).ptr(wd == null ? 0 : addr(wd)).ptr(bd == null ? 0 : addr(bd)).ptr(addr(o)).ptr(addr(md))
                             .ptr(addr(rd)).i32(c).f32(eps);
-                    ctx.launch("layernorm_fwd", rows, 1, rowThreads(c), 0);
+                    ctx.launch(KernelCatalog.LAYERNORM_FWD, rows, 1, rowThreads(c), 0);
                 }
             })));
         } finally {
@@ -421,7 +421,7 @@ public final class CudaBackend implements Backend {
             intoDense(gradX, gx -> {
                 synchronized (ctx) {
                     ctx.args().ptr(addr(xd)).ptr(wd == null ? 0 : addr(wd)).ptr(addr(md)).ptr(addr(rd)).ptr(addr(gd)).ptr(addr(gx)).i32(c);
-                    ctx.launch("layernorm_bwd_dx", rows, 1, rowThreads(c), 0);
+                    ctx.launch(KernelCatalog.LAYERNORM_BWD_DX, rows, 1, rowThreads(c), 0);
                 }
             });
             if (gradWeight != null || gradBias != null) {
@@ -432,7 +432,7 @@ public final class CudaBackend implements Backend {
                 synchronized (ctx) {
                     ctx.args().ptr(addr(xd)).ptr(addr(md)).ptr(addr(rd)).ptr(addr(gd)).ptr(gw == null ? 0 : addr(gw))
                             .ptr(gb == null ? 0 : addr(gb)).i64(rows).i32(c);
-                    ctx.launch2d("layernorm_bwd_dwdb", (c + 31) / 32, 32, 16);
+                    ctx.launch2d(KernelCatalog.LAYERNORM_BWD_DWDB, (c + 31) / 32, 32, 16);
                 }
             }
         } finally {
@@ -453,7 +453,7 @@ public final class CudaBackend implements Backend {
                 synchronized (ctx) {
                     ctx.args().ptr(addr(xd)).ptr(addr(o)).i64(planes).i32(x.size(2)).i32(x.size(3)).i32(o.size(2)).i32(o.size(3))
                             .i32(alignCorners ? 1 : 0).f64(scaleH).f64(scaleW);
-                    ctx.launch("resize_bicubic", grid(total), 1, THREADS, 0);
+                    ctx.launch(KernelCatalog.RESIZE_BICUBIC, grid(total), 1, THREADS, 0);
                 }
             });
         } finally {
@@ -467,7 +467,7 @@ public final class CudaBackend implements Backend {
         long blocks = (n + 4 / dist.wordsPerElement() - 1) / (4 / dist.wordsPerElement());
         synchronized (ctx) {
             ctx.args().i32(dist.ordinal()).i64(seed).i64(offset).f32(a).f32(b).ptr(addr(out)).i64(n);
-            ctx.launch("random_philox", grid(blocks), 1, THREADS, 0);
+            ctx.launch(KernelCatalog.RANDOM_PHILOX, grid(blocks), 1, THREADS, 0);
         }
     }
 
@@ -487,7 +487,7 @@ public final class CudaBackend implements Backend {
             synchronized (ctx) {
                 ctx.args().ptr(addr(x)).strides(xs).i32(dim).i32(dimStride).ptr(addr(id)).ptr(addr(out)).strides(out.strides())
                         .shape(shape).i64(out.numel());
-                ctx.launch("index_select", grid(out.numel()), 1, THREADS, 0);
+                ctx.launch(KernelCatalog.INDEX_SELECT, grid(out.numel()), 1, THREADS, 0);
             }
         } finally {
             temps.forEach(Tensor::close);
@@ -516,7 +516,7 @@ public final class CudaBackend implements Backend {
             synchronized (ctx) {
                 ctx.args().ptr(addr(id)).ptr(addr(big)).strides(big.strides()).ptr(addr(small)).strides(small.strides()).i32(dim)
                         .shape(index.dims()).i64(index.numel()).i32(scatter ? 1 : 0);
-                ctx.launch("gather_scatter", grid(index.numel()), 1, THREADS, 0);
+                ctx.launch(KernelCatalog.GATHER_SCATTER, grid(index.numel()), 1, THREADS, 0);
             }
         } finally {
             temps.forEach(Tensor::close);
@@ -540,7 +540,7 @@ public final class CudaBackend implements Backend {
         synchronized (ctx) {
             ctx.args().ptr(addr(param)).ptr(addr(grad)).ptr(addr(expAvg)).ptr(addr(expAvgSq)).i64(param.numel()).f32(lr).f32(beta1)
                     .f32(beta2).f32(eps).f32(weightDecay).f32((float) (lr / bc1)).f32((float) (1 / Math.sqrt(bc2)));
-            ctx.launch("adamw_single", grid(param.numel()), 1, THREADS, 0);
+            ctx.launch(KernelCatalog.ADAMW_SINGLE, grid(param.numel()), 1, THREADS, 0);
         }
     }
 

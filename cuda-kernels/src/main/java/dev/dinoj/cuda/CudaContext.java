@@ -182,23 +182,23 @@ public final class CudaContext implements AutoCloseable {
         }
     }
 
-    synchronized CUfunc_st function(String kernel) {
+    synchronized CUfunc_st function(KernelSignature kernel) {
         makeCurrent();
-        CUfunc_st f = functions.get(kernel);
+        CUfunc_st f = functions.get(kernel.name);
         if (f == null) {
             f = new CUfunc_st();
-            Driver.check(cuModuleGetFunction(f, module, kernel), "cuModuleGetFunction(" + kernel + ")");
-            functions.put(kernel, f);
+            Driver.check(cuModuleGetFunction(f, module, kernel.name), "cuModuleGetFunction(" + kernel.name + ")");
+            functions.put(kernel.name, f);
         }
         return f;
     }
 
     /** Allows a kernel more than 48 KB of dynamic shared memory (once per kernel and size). */
-    synchronized void allowSharedMemory(String kernel, int bytes) {
+    synchronized void allowSharedMemory(KernelSignature kernel, int bytes) {
         makeCurrent();
         if (bytes > 48 * 1024) {
             Driver.check(cuFuncSetAttribute(function(kernel), CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, bytes),
-                    "cuFuncSetAttribute(" + kernel + ", " + bytes + " bytes of shared memory)");
+                    "cuFuncSetAttribute(" + kernel.name + ", " + bytes + " bytes of shared memory)");
         }
     }
 
@@ -207,19 +207,23 @@ public final class CudaContext implements AutoCloseable {
         return args.reset();
     }
 
-    /** Launches {@code kernel} on the stream with the arguments last built by {@link #args()}. */
-    synchronized void launch(String kernel, long gridX, int gridY, int block, int sharedBytes) {
+    /**
+     * Launches {@code kernel} on the stream with the arguments last built by {@link #args()}, after
+     * checking their types against the kernel's signature.
+     */
+    synchronized void launch(KernelSignature kernel, long gridX, int gridY, int block, int sharedBytes) {
         launch(kernel, gridX, gridY, block, 1, sharedBytes);
     }
 
     /** 2-D block launch (block = bx x by threads). */
-    synchronized void launch2d(String kernel, long gridX, int bx, int by) {
+    synchronized void launch2d(KernelSignature kernel, long gridX, int bx, int by) {
         launch(kernel, gridX, 1, bx, by, 0);
     }
 
-    private void launch(String kernel, long gridX, int gridY, int bx, int by, int sharedBytes) {
+    private void launch(KernelSignature kernel, long gridX, int gridY, int bx, int by, int sharedBytes) {
+        kernel.check(args.types());
         if (gridX <= 0 || gridY <= 0) return;
-        String what = launchName(kernel, gridX, gridY, bx, by, sharedBytes);
+        String what = launchName(kernel.name, gridX, gridY, bx, by, sharedBytes);
         if (gridX > Integer.MAX_VALUE || gridY > MAX_GRID_Y) {
             throw new IllegalArgumentException(what + ": the grid exceeds CUDA's limits (x < 2^31, y <= " + MAX_GRID_Y + ")");
         }

@@ -128,7 +128,7 @@ public final class CudaKernels {
         int bh = q.size(0), n = q.size(1);
         Tensor o = Tensor.empty(q.shape(), DType.FLOAT32, device);
         Tensor lse = Tensor.empty(Shape.of(bh, n), DType.FLOAT32, device);
-        String kernel = "attn_fwd_d" + d;
+        KernelSignature kernel = KernelCatalog.attnFwd(d);
         int shared = fwdShared(d);
         synchronized (ctx) {
             ctx.allowSharedMemory(kernel, shared);
@@ -142,7 +142,7 @@ public final class CudaKernels {
             synchronized (ctx) {
                 ctx.args().ptr(CudaBackend.addr(q)).ptr(CudaBackend.addr(k)).ptr(CudaBackend.addr(lse)).ptr(CudaBackend.addr(p)).i32(n)
                         .i32(d).f32(scale);
-                ctx.launch("attn_probs", (((long) n * n + 255) / 256) * bh, 1, 256, 0);
+                ctx.launch(KernelCatalog.ATTN_PROBS, (((long) n * n + 255) / 256) * bh, 1, 256, 0);
             }
         }
         return new Attention(o, lse, p);
@@ -165,10 +165,10 @@ public final class CudaKernels {
         Tensor dv = Tensor.empty(q.shape(), DType.FLOAT32, device);
         try (Tensor delta = Tensor.empty(Shape.of(bh, n), DType.FLOAT32, device)) {
             long rows = (long) bh * n;
-            String dkdv = "attn_bwd_dkdv_d" + d, dqk = "attn_bwd_dq_d" + d;
+            KernelSignature dkdv = KernelCatalog.attnBwdDkdv(d), dqk = KernelCatalog.attnBwdDq(d);
             synchronized (ctx) {
                 ctx.args().ptr(CudaBackend.addr(o)).ptr(CudaBackend.addr(gradOut)).ptr(CudaBackend.addr(delta)).i64(rows).i32(d);
-                ctx.launch("attn_bwd_delta", (rows + 7) / 8, 1, 256, 0);
+                ctx.launch(KernelCatalog.ATTN_BWD_DELTA, (rows + 7) / 8, 1, 256, 0);
                 ctx.allowSharedMemory(dkdv, dkdvShared(d));
                 ctx.args().ptr(CudaBackend.addr(q)).ptr(CudaBackend.addr(k)).ptr(CudaBackend.addr(v)).ptr(CudaBackend.addr(gradOut))
                         .ptr(CudaBackend.addr(lse)).ptr(CudaBackend.addr(delta)).ptr(CudaBackend.addr(dk)).ptr(CudaBackend.addr(dv)).i32(n)
@@ -229,12 +229,12 @@ public final class CudaKernels {
              Tensor rowLoss = Tensor.empty(Shape.of(rows), DType.FLOAT32, device)) {
             synchronized (ctx) {
                 ctx.args().ptr(CudaBackend.addr(teacher)).ptr(CudaBackend.addr(center)).ptr(CudaBackend.addr(q)).i32(k).f32(1f / teacherTemp);
-                ctx.launch("dino_teacher_probs", 2L * b, 1, threads, 0);
+                ctx.launch(KernelCatalog.DINO_TEACHER_PROBS, 2L * b, 1, threads, 0);
                 ctx.args().ptr(CudaBackend.addr(student)).ptr(CudaBackend.addr(q)).ptr(CudaBackend.addr(grad)).ptr(CudaBackend.addr(rowLoss))
                         .i32(b).i32(k).f32(1f / studentTemp).f32(1f / ((float) pairs * b));
-                ctx.launch("dino_ce", rows, 1, threads, 0);
+                ctx.launch(KernelCatalog.DINO_CE, rows, 1, threads, 0);
                 ctx.args().ptr(CudaBackend.addr(rowLoss)).i32(rows).ptr(CudaBackend.addr(loss));
-                ctx.launch("dino_sum", 1, 1, 256, 0);
+                ctx.launch(KernelCatalog.DINO_SUM, 1, 1, 256, 0);
             }
         }
         return new DinoLossResult(loss, grad);
@@ -248,7 +248,7 @@ public final class CudaKernels {
         if (center.numel() != k) throw new IllegalArgumentException("updateCenter: center " + center.shape() + " must have " + k + " elements");
         synchronized (ctx) {
             ctx.args().ptr(CudaBackend.addr(teacher)).ptr(CudaBackend.addr(center)).i32(teacher.size(0)).i32(k).f32(momentum);
-            ctx.launch("dino_center", (k + 255) / 256, 1, 256, 0);
+            ctx.launch(KernelCatalog.DINO_CENTER, (k + 255) / 256, 1, 256, 0);
         }
     }
 
@@ -270,7 +270,7 @@ public final class CudaKernels {
         synchronized (ctx) {
             ctx.args().ptr(teacher.pointers()).ptr(student.pointers()).ptr(teacher.sizesAddress()).ptr(teacher.chunkTensor())
                     .ptr(teacher.chunkStart()).f32(momentum);
-            ctx.launch("mt_ema", teacher.chunks(), 1, 256, 0);
+            ctx.launch(KernelCatalog.MT_EMA, teacher.chunks(), 1, 256, 0);
         }
     }
 
@@ -286,7 +286,7 @@ public final class CudaKernels {
             ctx.args().ptr(params.pointers()).ptr(grads.pointers()).ptr(expAvg.pointers()).ptr(expAvgSq.pointers()).ptr(params.sizesAddress())
                     .ptr(params.chunkTensor()).ptr(params.chunkStart()).f32(lr).f32(beta1).f32(beta2).f32(eps).f32(weightDecay)
                     .f32((float) (lr / bc1)).f32((float) (1 / Math.sqrt(bc2)));
-            ctx.launch("mt_adamw", params.chunks(), 1, 256, 0);
+            ctx.launch(KernelCatalog.MT_ADAMW, params.chunks(), 1, 256, 0);
         }
     }
 
@@ -297,9 +297,9 @@ public final class CudaKernels {
         try {
             synchronized (ctx) {
                 ctx.args().ptr(t.pointers()).ptr(t.sizesAddress()).ptr(t.chunkTensor()).ptr(t.chunkStart()).ptr(partial);
-                ctx.launch("mt_sumsq", t.chunks(), 1, 256, 0);
+                ctx.launch(KernelCatalog.MT_SUMSQ, t.chunks(), 1, 256, 0);
                 ctx.args().ptr(partial).ptr(t.firstChunk()).i32(t.size()).ptr(CudaBackend.addr(norms));
-                ctx.launch("mt_norms", (t.size() + 255) / 256, 1, 256, 0);
+                ctx.launch(KernelCatalog.MT_NORMS, (t.size() + 255) / 256, 1, 256, 0);
             }
         } finally {
             ctx.allocator().release(partial); // stream-ordered: later work cannot overtake the kernels above
@@ -316,7 +316,7 @@ public final class CudaKernels {
         synchronized (ctx) {
             ctx.args().ptr(grads.pointers()).ptr(grads.sizesAddress()).ptr(grads.chunkTensor()).ptr(grads.chunkStart())
                     .ptr(CudaBackend.addr(norms)).f32(maxNorm);
-            ctx.launch("mt_clip", grads.chunks(), 1, 256, 0);
+            ctx.launch(KernelCatalog.MT_CLIP, grads.chunks(), 1, 256, 0);
         }
         return norms;
     }
@@ -326,7 +326,7 @@ public final class CudaKernels {
         require("scale", "factor", factor, -1);
         synchronized (ctx) {
             ctx.args().ptr(t.pointers()).ptr(t.sizesAddress()).ptr(t.chunkTensor()).ptr(t.chunkStart()).ptr(CudaBackend.addr(factor));
-            ctx.launch("mt_scale", t.chunks(), 1, 256, 0);
+            ctx.launch(KernelCatalog.MT_SCALE, t.chunks(), 1, 256, 0);
         }
     }
 }

@@ -1,6 +1,8 @@
 package dev.dinoj.cuda;
 
+import dev.dinoj.cuda.KernelSignature.Param;
 import java.util.Arrays;
+import java.util.List;
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.LongPointer;
 import org.bytedeco.javacpp.PointerPointer;
@@ -23,6 +25,7 @@ final class KernelArgs implements AutoCloseable {
     private final PointerPointer<?> pointers = new PointerPointer<>(MAX_ARGS);
     /** The same memory as {@link #pointers}, written as raw 64-bit addresses. */
     private final LongPointer slots = new LongPointer(pointers);
+    private final Param[] types = new Param[MAX_ARGS];
     private int offset, count;
 
     KernelArgs reset() {
@@ -31,43 +34,44 @@ final class KernelArgs implements AutoCloseable {
         return this;
     }
 
-    private long slot(int bytes) {
+    private long slot(Param type, int bytes) {
         if (count == MAX_ARGS || offset + bytes > BYTES) throw new IllegalStateException("too many kernel arguments");
         long at = offset;
+        types[count] = type;
         slots.put(count++, data.address() + at);
         offset += (bytes + 7) & ~7;
         return at;
     }
 
     KernelArgs ptr(long deviceAddress) {
-        data.putLong(slot(8), deviceAddress);
+        data.putLong(slot(Param.PTR, 8), deviceAddress);
         return this;
     }
 
     KernelArgs i32(int v) {
-        data.putInt(slot(4), v);
+        data.putInt(slot(Param.I32, 4), v);
         return this;
     }
 
     KernelArgs i64(long v) {
-        data.putLong(slot(8), v);
+        data.putLong(slot(Param.I64, 8), v);
         return this;
     }
 
     KernelArgs f32(float v) {
-        data.putFloat(slot(4), v);
+        data.putFloat(slot(Param.F32, 4), v);
         return this;
     }
 
     KernelArgs f64(double v) {
-        data.putDouble(slot(8), v);
+        data.putDouble(slot(Param.F64, 8), v);
         return this;
     }
 
     /** struct Shape8 { int ndim; int size[8]; } */
     KernelArgs shape(int[] sizes) {
         fitsEightDims("shape", sizes);
-        long at = slot(4 + 4 * MAX_DIMS);
+        long at = slot(Param.SHAPE8, 4 + 4 * MAX_DIMS);
         data.putInt(at, sizes.length);
         for (int d = 0; d < MAX_DIMS; d++) data.putInt(at + 4 + 4L * d, d < sizes.length ? sizes[d] : 1);
         return this;
@@ -76,7 +80,7 @@ final class KernelArgs implements AutoCloseable {
     /** struct Strides8 { int s[8]; } */
     KernelArgs strides(int[] strides) {
         fitsEightDims("strides", strides);
-        long at = slot(4 * MAX_DIMS);
+        long at = slot(Param.STRIDES8, 4 * MAX_DIMS);
         for (int d = 0; d < MAX_DIMS; d++) data.putInt(at + 4L * d, d < strides.length ? strides[d] : 0);
         return this;
     }
@@ -96,6 +100,11 @@ final class KernelArgs implements AutoCloseable {
     /** The number of arguments written since the last {@link #reset()}. */
     int count() {
         return count;
+    }
+
+    /** The types of the arguments written since the last {@link #reset()}, checked against the kernel's signature. */
+    List<Param> types() {
+        return List.of(Arrays.copyOf(types, count));
     }
 
     @Override

@@ -8,6 +8,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.dinoj.tensor.BinaryOp;
 import dev.dinoj.tensor.Device;
 import dev.dinoj.tensor.Generator;
+import dev.dinoj.tensor.LayerNormResult;
 import dev.dinoj.tensor.ReduceOp;
 import dev.dinoj.tensor.Shape;
 import dev.dinoj.tensor.Tensor;
@@ -112,6 +113,28 @@ class CudaBackendTest {
         }
         Tensor x = randn(5, 67, 384), w = randn(6, 384), b = randn(7, 384);
         assertClose(x.to(d).layerNorm(w.to(d), b.to(d), 1e-6f), x.layerNorm(w, b, 1e-6f), 1e-5);
+    }
+
+    @Test
+    void logSoftmaxAndLayerNormBackwardMatchTheCpu() {
+        Device d = Gpu.device();
+        for (int cols : new int[] {17, 197, 4099}) {
+            Tensor y = randn(cols, 5, cols).mul(2f).logSoftmax(0.1f), g = randn(cols + 1, 5, cols);
+            assertClose(y.to(d).softmaxBackward(g.to(d), 0.1f, true), y.softmaxBackward(g, 0.1f, true), 1e-4);
+        }
+        // rows not a multiple of the 16 row lanes of the weight/bias kernel, C not a multiple of its 32 columns
+        for (int c : new int[] {33, 384}) {
+            Tensor x = randn(c, 3, 41, c).mul(2f).add(1f), w = randn(c + 1, c), b = randn(c + 2, c), gy = randn(c + 3, 3, 41, c);
+            LayerNormResult cpu = x.layerNormWithStats(w, b, 1e-6f);
+            LayerNormResult gpu = x.to(d).layerNormWithStats(w.to(d), b.to(d), 1e-6f);
+            assertClose(gpu.mean(), cpu.mean(), 1e-5);
+            assertClose(gpu.rstd(), cpu.rstd(), 1e-5);
+            Tensor[] want = x.layerNormBackward(w, cpu, gy, true, true);
+            Tensor[] got = x.to(d).layerNormBackward(w.to(d), gpu, gy.to(d), true, true);
+            for (int i = 0; i < 3; i++) assertClose(got[i], want[i], 1e-4);
+            Tensor[] noWeight = x.to(d).layerNormBackward(null, x.to(d).layerNormWithStats(null, null, 1e-6f), gy.to(d), false, false);
+            assertClose(noWeight[0], x.layerNormBackward(null, x.layerNormWithStats(null, null, 1e-6f), gy, false, false)[0], 1e-4);
+        }
     }
 
     @Test

@@ -23,8 +23,8 @@ class CudaContextTest {
                 CUctx_st before = new CUctx_st();
                 Driver.check(org.bytedeco.cuda.global.cudart.cuCtxGetCurrent(before), "cuCtxGetCurrent");
                 assertThat(before.isNull()).as("a fresh thread starts without a current context").isTrue();
-                ctx.allowSharedMemory("attn_bwd_dkdv_d128", CudaKernels.dkdvShared(128));
-                assertThat(ctx.function("ew_fill_f32").isNull()).isFalse();
+                ctx.allowSharedMemory(KernelCatalog.ATTN_BWD_DKDV_D128, CudaKernels.dkdvShared(128));
+                assertThat(ctx.function(KernelCatalog.EW_FILL_F32).isNull()).isFalse();
             }, runnable -> new Thread(runnable).start()).get();
         }
     }
@@ -56,13 +56,13 @@ class CudaContextTest {
             long buf = ctx.allocator().allocate(4L * n);
             synchronized (ctx) {
                 ctx.args().ptr(buf).strides(new int[] {1}).shape(new int[] {n}).i64(n).f32(2.5f);
-                ctx.launch("ew_fill_f32", (n + 255) / 256, 1, 256, 0);
+                ctx.launch(KernelCatalog.EW_FILL_F32, (n + 255) / 256, 1, 256, 0);
             }
             float[] out = new float[n];
             ctx.download(buf, out, 0, n);
             for (float v : out) assertThat(v).isEqualTo(2.5f);
             ctx.allocator().release(buf);
-            assertThatThrownBy(() -> ctx.launch("ew_fill_f32", 1, CudaContext.MAX_GRID_Y + 1, 256, 0))
+            assertThatThrownBy(() -> ctx.launch(KernelCatalog.EW_FILL_F32, 1, CudaContext.MAX_GRID_Y + 1, 256, 0))
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("ew_fill_f32").hasMessageContaining("65535");
         } finally {
             if (before == null) System.clearProperty(CudaContext.SYNC_CHECK);

@@ -88,10 +88,10 @@ class DinoLossTest {
     void centerIsAnEmaOfTheTeacherBatchMean() {
         DinoLoss loss = new DinoLoss(3, 2, 0.1f, Schedule.constant(0.04, 1), 0.9f);
         loss.setCenter(Tensor.fromArray(new float[] {1, 2, 3}, 1, 3));
-        loss.updateCenter(Tensor.fromArray(new float[] {0, 0, 0, 2, 4, 6}, 2, 3)); // batch mean [1, 2, 3]... times 1
-        assertThat(loss.center().toFloatArray()).containsExactly(new float[] {1, 2, 3}, offset(1e-6f));
+        loss.updateCenter(Tensor.fromArray(new float[] {2, 2, 0, 4, 2, 2}, 2, 3)); // batch mean [3, 2, 1]
+        assertThat(loss.center().toFloatArray()).containsExactly(new float[] {0.9f * 1 + 0.3f, 0.9f * 2 + 0.2f, 0.9f * 3 + 0.1f}, offset(1e-6f));
         loss.updateCenter(Tensor.fromArray(new float[] {10, 10, 10, 10, 10, 10}, 2, 3));
-        assertThat(loss.center().toFloatArray()).containsExactly(new float[] {0.9f + 1, 1.8f + 1, 2.7f + 1}, offset(1e-5f));
+        assertThat(loss.center().toFloatArray()).containsExactly(new float[] {0.9f * 1.2f + 1, 0.9f * 2f + 1, 0.9f * 2.8f + 1}, offset(1e-5f));
     }
 
     @Test

@@ -61,7 +61,8 @@ class GpuTrainingTest {
         for (int i = 0; i < cpuLoss.size(); i++) {
             assertThat(gpuLoss.get(i)).as("loss at iteration %d", i).isCloseTo(cpuLoss.get(i), offset(2e-3 * (1 + i)));
         }
-        assertThat(onGpu.knnFinal.top1).isCloseTo(onCpu.knnFinal.top1, offset(10.0));
+        // top-1 is a fraction of the 24 held-out images: at most two borderline images may change their vote
+        assertThat(onGpu.knnFinal.top1).isCloseTo(onCpu.knnFinal.top1, offset(2.0 / 24 + 1e-9));
 
         Map<String, Tensor> a = SafeTensors.read(cpuDir.resolve(DinoTrainer.CHECKPOINT)).tensors();
         Map<String, Tensor> b = SafeTensors.read(gpuDir.resolve(DinoTrainer.CHECKPOINT)).tensors();
@@ -83,17 +84,39 @@ class GpuTrainingTest {
         Device cuda = cudaOrSkip();
         TrainConfig c = TrainingTest.tiny();
         c.epochs = 2;
-        Path run = dir.resolve("run");
+        Path run = dir.resolve("run"), onCpu = dir.resolve("cpu");
         try (DinoTrainer t = new DinoTrainer(c, run, TrainingTest.quiet(), Device.CPU)) {
             t.run(1);
         }
+        copyFolder(run, onCpu);
+        DinoTrainer.Result gpu, cpu;
         try (DinoTrainer t = DinoTrainer.resume(run, TrainingTest.quiet(), cuda)) {
             assertThat(t.teacher().device()).isEqualTo(cuda);
-            DinoTrainer.Result r = t.run();
-            assertThat(r.epochs).isEqualTo(2);
-            assertThat(r.finalLoss).isFinite();
+            gpu = t.run();
         }
-        assertThat(Files.size(run.resolve(DinoTrainer.CHECKPOINT))).isPositive();
+        try (DinoTrainer t = DinoTrainer.resume(onCpu, TrainingTest.quiet(), Device.CPU)) {
+            cpu = t.run();
+        }
+        // the GPU continues the CPU's state: its second epoch is the CPU's second epoch within float tolerance
+        assertThat(gpu.epochs).isEqualTo(2);
+        List<Double> gpuLoss = stepLosses(run), cpuLoss = stepLosses(onCpu);
+        assertThat(gpuLoss).hasSameSizeAs(cpuLoss).hasSizeGreaterThan(3);
+        for (int i = 0; i < cpuLoss.size(); i++) {
+            assertThat(gpuLoss.get(i)).as("loss at iteration %d", i).isCloseTo(cpuLoss.get(i), offset(2e-3 * (1 + i)));
+        }
+        assertThat(gpu.finalLoss).isCloseTo(cpu.finalLoss, offset(2e-2));
+        assertThat(SafeTensors.read(run.resolve(DinoTrainer.CHECKPOINT)).tensors().keySet())
+                .containsExactlyElementsOf(SafeTensors.read(onCpu.resolve(DinoTrainer.CHECKPOINT)).tensors().keySet());
+    }
+
+    private static void copyFolder(Path from, Path to) throws IOException {
+        try (java.util.stream.Stream<Path> files = Files.walk(from)) {
+            for (Path p : (Iterable<Path>) files::iterator) {
+                Path target = to.resolve(from.relativize(p).toString());
+                if (Files.isDirectory(p)) Files.createDirectories(target);
+                else Files.copy(p, target);
+            }
+        }
     }
 
     private static TrainConfig withKnn() {
