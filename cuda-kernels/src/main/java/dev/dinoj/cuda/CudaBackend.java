@@ -4,11 +4,11 @@ import static org.bytedeco.cuda.global.cublas.CUBLAS_OP_N;
 import static org.bytedeco.cuda.global.cublas.CUBLAS_OP_T;
 import static org.bytedeco.cuda.global.cublas.cublasSgemmStridedBatched;
 
+import dev.dinoj.tensor.Attention;
 import dev.dinoj.tensor.Backend;
 import dev.dinoj.tensor.BinaryOp;
 import dev.dinoj.tensor.DType;
 import dev.dinoj.tensor.Device;
-import dev.dinoj.tensor.FusedAttention;
 import dev.dinoj.tensor.FusedDinoLoss;
 import dev.dinoj.tensor.MultiTensorOps;
 import dev.dinoj.tensor.RandomDistribution;
@@ -33,7 +33,7 @@ public final class CudaBackend implements Backend {
     private final CudaContext ctx;
     private final FloatPointer one = new FloatPointer(1f), zero = new FloatPointer(0f);
 
-    private final FusedAttention fusedAttention;
+    private final Attention attention;
     private final MultiTensorOps multiTensor;
     private final FusedDinoLoss dinoLoss;
 
@@ -41,7 +41,7 @@ public final class CudaBackend implements Backend {
         this.device = device;
         this.ctx = ctx;
         CudaKernels kernels = CudaKernels.over(this); // reads only device and ctx, set above
-        this.fusedAttention = new CudaFusedAttention(kernels);
+        this.attention = new CudaAttention(kernels);
         this.multiTensor = new CudaMultiTensorOps(kernels);
         this.dinoLoss = new CudaFusedDinoLoss(kernels);
     }
@@ -52,8 +52,8 @@ public final class CudaBackend implements Backend {
 
     /** The fused attention kernels of attention.cu (head dims 32, 64, 128). */
     @Override
-    public FusedAttention fusedAttention() {
-        return fusedAttention;
+    public Attention attention() {
+        return attention;
     }
 
     @Override

@@ -13,7 +13,7 @@ class DeviceAutoTest {
     @Test
     void aWorkingGpuPassesItsSelfCheckAndIsPicked() {
         Device d = Gpu.device();
-        assertThat(d.backend().fusedAttention()).as("the check runs the fused attention kernels").isNotNull();
+        assertThat(d.backend().attention()).as("the check runs the fused attention kernels").isInstanceOf(CudaAttention.class);
         assertThat(DeviceSelfCheck.run(d)).isNull();
         assertThat(Device.best()).isEqualTo(d);
         assertThat(Device.parse("auto")).isEqualTo(d);

@@ -80,18 +80,9 @@ public final class MultiHeadAttention extends Module {
         if (x.rank() != 3 || x.size(2) != dim) {
             throw new IllegalArgumentException("MultiHeadAttention(dim " + dim + "): input must be [B, N, " + dim + "], got " + x.shape());
         }
-        int b = x.size(0), n = x.size(1);
-        Variable packedQkv = qkv.forward(x);
-        if (attnDrop.isTraining() && attnDropP > 0f) {
-            // dropout on the probabilities needs them as a graph node: the composed path
-            Variable packed = packedQkv.reshape(b, n, 3, heads, headDim).permute(2, 0, 3, 1, 4); // [3, B, H, N, d]
-            Variable q = packed.select(0, 0), k = packed.select(0, 1), v = packed.select(0, 2);
-            // softmax(q k^T * scale) is softmax with temperature 1/scale: the scale is fused into the softmax
-            Variable attn = q.matmul(k.transpose(-2, -1)).softmax(1f / scale);
-            Variable y = attnDrop.forward(attn).matmul(v).transpose(1, 2).reshape(b, n, dim);
-            return new Output(projDrop.forward(proj.forward(y)), attn.data());
-        }
-        Output r = PackedAttention.apply(packedQkv, heads, scale);
+        // dropout on the probabilities happens inside the attention op (attn_drop keeps the reference's module layout)
+        boolean dropping = attnDrop.isTraining() && attnDropP > 0f;
+        Output r = PackedAttention.apply(qkv.forward(x), heads, scale, dropping ? attnDropP : 0f, dropping ? generator() : null);
         return new Output(projDrop.forward(proj.forward(r.output())), r::attention);
     }
 }

@@ -1,82 +1,59 @@
 package dev.dinoj.nn;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.dinoj.autograd.Variable;
-import dev.dinoj.tensor.FusedAttention;
 import dev.dinoj.tensor.Generator;
+import dev.dinoj.tensor.RandomDistribution;
 import dev.dinoj.tensor.Tensor;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 /**
- * The fused-attention path of {@link PackedAttention} (taken on CUDA) against the composed path (the
- * CPU's): run here through a CPU {@link FusedAttention} that follows the fused kernels' contract and
- * math (O and the row log-sum-exp forward; probabilities recomputed from lse backward, with
- * delta = rowsum(dO * O)), so the packing of q, k, v out of [B, N, 3D], the head layout of O and the
- * packing of dq, dk, dv back into one gradient are checked without a GPU.
+ * {@link PackedAttention} (the device's attention op on the packed projection, dropout inside it)
+ * against the same math built from autograd ops: q, k, v sliced out of [B, N, 3D], softmax with
+ * temperature 1/scale, the dropout mask drawn from the same generator, heads concatenated. Values,
+ * the gradient of the packed projection and the probabilities agree.
  */
 class PackedAttentionTest {
-    /** FlashAttention's equations with plain tensor ops. */
-    static final class ReferenceFused implements FusedAttention {
-        int forwardCalls, backwardCalls;
-
-        @Override
-        public boolean supports(int headDim) {
-            return true;
+    private static Variable autogradAttention(Variable qkv, int heads, float scale, float dropout, Generator g) {
+        int b = qkv.size(0), n = qkv.size(1), dim = qkv.size(2) / 3, hd = dim / heads;
+        Variable packed = qkv.reshape(b, n, 3, heads, hd).permute(2, 0, 3, 1, 4);
+        Variable q = packed.select(0, 0), k = packed.select(0, 1), v = packed.select(0, 2);
+        Variable p = q.matmul(k.transpose(-2, -1)).softmax(1f / scale);
+        if (dropout > 0) {
+            Tensor mask = Tensor.random(RandomDistribution.BERNOULLI, 1f - dropout, 0f, p.shape(), g, p.data().device()).mul(1f / (1f - dropout));
+            p = p.mul(Variable.constant(mask));
         }
-
-        @Override
-        public Tensor[] forward(Tensor q, Tensor k, Tensor v, float scale) {
-            forwardCalls++;
-            assertThat(q.isContiguous() && k.isContiguous() && v.isContiguous()).isTrue();
-            Tensor s = q.matmul(k.transpose(1, 2)).mul(scale);
-            Tensor max = s.max(2, true);
-            Tensor lse = s.sub(max).exp().sum(2, true).log().add(max);
-            Tensor o = s.sub(lse).exp().matmul(v);
-            return new Tensor[] {o, lse.reshape(q.size(0), q.size(1))};
-        }
-
-        @Override
-        public Tensor[] backward(Tensor q, Tensor k, Tensor v, Tensor o, Tensor lse, Tensor gradOut, float scale) {
-            backwardCalls++;
-            assertThat(gradOut.isContiguous()).isTrue();
-            Tensor p = q.matmul(k.transpose(1, 2)).mul(scale).sub(lse.reshape(q.size(0), q.size(1), 1)).exp();
-            Tensor dv = p.transpose(1, 2).matmul(gradOut);
-            Tensor delta = gradOut.mul(o).sum(2, true);
-            Tensor ds = p.mul(gradOut.matmul(v.transpose(1, 2)).sub(delta)).mul(scale);
-            return new Tensor[] {ds.matmul(k), ds.transpose(1, 2).matmul(q), dv};
-        }
-
-        @Override
-        public Tensor probabilities(Tensor q, Tensor k, Tensor v, float scale) {
-            return q.matmul(k.transpose(1, 2)).softmax(1f / scale);
-        }
+        return p.matmul(v).transpose(1, 2).reshape(b, n, dim);
     }
 
     @ParameterizedTest
-    @CsvSource({"2, 5, 3, 8", "1, 17, 1, 32", "3, 7, 4, 4"})
-    void fusedPathMatchesTheComposedPathWithGradients(int b, int n, int heads, int hd) {
+    @CsvSource({"2, 5, 3, 8, 0", "1, 17, 1, 32, 0", "3, 7, 4, 4, 0", "2, 9, 2, 8, 0.3"})
+    void matchesTheAutogradCompositionWithGradients(int b, int n, int heads, int hd, float dropout) {
         Generator g = new Generator(5);
         Tensor qkv = Tensor.randn(g, b, n, 3 * heads * hd);
         Tensor upstream = Tensor.randn(g, b, n, heads * hd);
         float scale = (float) (1 / Math.sqrt(hd));
 
         Variable x1 = Variable.leaf(qkv.copy());
-        MultiHeadAttention.Output composed = PackedAttention.applyComposed(x1, heads, scale);
-        composed.output().backward(upstream);
+        Variable composed = autogradAttention(x1, heads, scale, dropout, new Generator(9));
+        composed.backward(upstream);
 
-        ReferenceFused fused = new ReferenceFused();
         Variable x2 = Variable.leaf(qkv.copy());
-        MultiHeadAttention.Output viaFused = PackedAttention.applyFused(x2, heads, scale, fused);
-        viaFused.output().backward(upstream);
+        MultiHeadAttention.Output op = PackedAttention.apply(x2, heads, scale, dropout, dropout > 0 ? new Generator(9) : null);
+        op.output().backward(upstream);
 
-        assertThat(fused.forwardCalls).isEqualTo(1);
-        assertThat(fused.backwardCalls).isEqualTo(1);
-        assertClose(viaFused.output().data(), composed.output().data());
+        assertClose(op.output().data(), composed.data());
         assertClose(x2.grad(), x1.grad());
-        assertClose(viaFused.attention(), composed.attention());
-        assertThat(viaFused.attention().shape()).isEqualTo(composed.attention().shape());
+        Tensor p = x1.data().view(b, n, 3, heads, hd).permute(2, 0, 3, 1, 4).select(0, 0)
+                .matmul(x1.data().view(b, n, 3, heads, hd).permute(2, 0, 3, 1, 4).select(0, 1).transpose(-2, -1)).softmax(1f / scale);
+        assertClose(op.attention(), p);
+        if (dropout > 0) {
+            Variable x3 = Variable.leaf(qkv.copy());
+            MultiHeadAttention.Output other = PackedAttention.apply(x3, heads, scale, dropout, new Generator(10));
+            assertThat(other.output().data().toFloatArray()).as("another generator, another mask").isNotEqualTo(op.output().data().toFloatArray());
+        }
     }
 
     private static void assertClose(Tensor actual, Tensor expected) {

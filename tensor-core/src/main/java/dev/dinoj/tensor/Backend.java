@@ -9,9 +9,9 @@ package dev.dinoj.tensor;
 public interface Backend {
     Device device();
 
-    /** The device's fused attention kernels, or null where there are none (the CPU composes matmul and softmax). */
-    default FusedAttention fusedAttention() {
-        return null;
+    /** The device's attention: {@link ReferenceAttention} unless the device has kernels of its own. */
+    default Attention attention() {
+        return ReferenceAttention.INSTANCE;
     }
 
     /** The device's fused DINO cross-entropy and centre update, or null where the loss composes tensor ops. */

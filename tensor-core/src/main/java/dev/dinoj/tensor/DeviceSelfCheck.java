@@ -47,10 +47,8 @@ public final class DeviceSelfCheck {
 
             @Override
             public Tensor attention(Tensor q, Tensor k, Tensor v, float scale) {
-                Tensor dq = q.to(device), dk = k.to(device), dv = v.to(device);
-                FusedAttention fused = device.backend().fusedAttention();
-                if (fused != null && fused.supports(q.size(2))) return fused.forward(dq, dk, dv, scale)[0].to(Device.CPU);
-                return composedAttention(dq, dk, dv, scale).to(Device.CPU);
+                Attention.Args a = new Attention.Args(q.to(device), k.to(device), v.to(device), scale);
+                return device.backend().attention().forward(a).output().to(Device.CPU);
             }
         };
     }
