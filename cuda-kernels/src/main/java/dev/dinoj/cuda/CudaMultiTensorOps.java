@@ -1,6 +1,7 @@
 package dev.dinoj.cuda;
 
 import dev.dinoj.tensor.MultiTensorOps;
+import dev.dinoj.tensor.ReferenceMultiTensorOps;
 import dev.dinoj.tensor.Tensor;
 
 import java.util.List;
@@ -9,7 +10,8 @@ import java.util.List;
  * {@link MultiTensorOps} over the multi-tensor kernels of multi_tensor.cu, for the optimizer, the
  * clipping and the momentum teacher, which know no CUDA classes. Each call builds its pointer tables
  * (one small upload per list) and frees them stream-ordered afterwards: gradients are new tensors every
- * step, so their tables could not be kept anyway.
+ * step, so their tables could not be kept anyway. The kernels walk contiguous tensors: lists with a
+ * strided view go to the reference.
  */
 final class CudaMultiTensorOps implements MultiTensorOps {
     private final CudaKernels kernels;
@@ -22,10 +24,24 @@ final class CudaMultiTensorOps implements MultiTensorOps {
         if (a.size() != b.size()) throw new IllegalArgumentException(op + ": lists of " + a.size() + " and " + b.size() + " tensors");
     }
 
+    @SafeVarargs
+    private static boolean contiguous(List<Tensor>... lists) {
+        for (List<Tensor> l : lists) {
+            for (Tensor t : l) {
+                if (!t.isContiguous()) return false;
+            }
+        }
+        return true;
+    }
+
     @Override
     public void ema(List<Tensor> teacher, List<Tensor> student, float momentum) {
         sameLength("ema", teacher, student);
         if (teacher.isEmpty()) return;
+        if (!contiguous(teacher, student)) {
+            ReferenceMultiTensorOps.INSTANCE.ema(teacher, student, momentum);
+            return;
+        }
         try (MultiTensorTable t = kernels.table(teacher); MultiTensorTable s = kernels.table(student)) {
             kernels.ema(t, s, momentum);
         }
@@ -34,6 +50,7 @@ final class CudaMultiTensorOps implements MultiTensorOps {
     @Override
     public float[] clipPerTensor(List<Tensor> grads, float maxNorm) {
         if (grads.isEmpty()) return new float[0];
+        if (!contiguous(grads)) return ReferenceMultiTensorOps.INSTANCE.clipPerTensor(grads, maxNorm);
         try (MultiTensorTable g = kernels.table(grads); Tensor norms = kernels.clipPerTensor(g, maxNorm)) {
             return norms.toFloatArray();
         }
@@ -46,6 +63,10 @@ final class CudaMultiTensorOps implements MultiTensorOps {
         sameLength("adamw", params, expAvg);
         sameLength("adamw", params, expAvgSq);
         if (params.isEmpty()) return;
+        if (!contiguous(params, grads, expAvg, expAvgSq)) {
+            ReferenceMultiTensorOps.INSTANCE.adamw(params, grads, expAvg, expAvgSq, lr, beta1, beta2, eps, weightDecay, step);
+            return;
+        }
         try (MultiTensorTable p = kernels.table(params); MultiTensorTable g = kernels.table(grads);
              MultiTensorTable m = kernels.table(expAvg); MultiTensorTable v = kernels.table(expAvgSq)) {
             kernels.adamw(p, g, m, v, lr, beta1, beta2, eps, weightDecay, step);

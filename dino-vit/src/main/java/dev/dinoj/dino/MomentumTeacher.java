@@ -46,14 +46,6 @@ public final class MomentumTeacher {
         }
         List<Tensor> both = new ArrayList<>(t);
         both.addAll(s);
-        MultiTensorOps multi = MultiTensorOps.of(both);
-        if (multi != null) {
-            multi.ema(t, s, (float) m); // every parameter in one launch
-            return;
-        }
-        float w = (float) (1 - m);
-        for (int i = 0; i < teacherParams.size(); i++) {
-            teacherParams.get(i).data().lerpInPlace(studentParams.get(i).data(), w);
-        }
+        MultiTensorOps.of(both).ema(t, s, (float) m); // on CUDA every parameter in one launch
     }
 }

@@ -42,8 +42,8 @@ public final class AdamW extends Optimizer {
     }
 
     /**
-     * Where the device has multi-tensor kernels, one launch per group (per distinct step count: a
-     * parameter frozen for a while, like DINO's last layer, has taken fewer steps than the rest).
+     * One multi-tensor update per group and distinct step count (a parameter frozen for a while, like
+     * DINO's last layer, has taken fewer steps than the rest): one launch on CUDA, a loop on the CPU.
      */
     @Override
     protected void updateGroup(ParamGroup g, Map<String, Variable> params) {
@@ -53,10 +53,6 @@ public final class AdamW extends Optimizer {
             all.add(p.grad());
         }
         MultiTensorOps multi = MultiTensorOps.of(all);
-        if (multi == null) {
-            super.updateGroup(g, params);
-            return;
-        }
         Map<Integer, List<String>> byStep = new TreeMap<>();
         for (Map.Entry<String, Variable> e : params.entrySet()) {
             String name = e.getKey();

@@ -29,20 +29,9 @@ public final class GradClip {
             }
             at++;
         }
-        MultiTensorOps multi = MultiTensorOps.of(grads);
-        if (multi != null) {
-            // one launch for every norm and every scaling, and one read of the norms (not a sync per parameter)
-            float[] n = multi.clipPerTensor(grads, (float) clip);
-            for (int j = 0; j < n.length; j++) norms[index.get(j)] = n[j];
-            return norms;
-        }
-        for (int j = 0; j < grads.size(); j++) {
-            Tensor g = grads.get(j);
-            double n = g.norm().item();
-            norms[index.get(j)] = n;
-            double coef = clip / (n + 1e-6);
-            if (coef < 1) g.mulInPlace((float) coef);
-        }
+        // on CUDA one launch for every norm and every scaling, and one read of the norms (not a sync per parameter)
+        float[] n = MultiTensorOps.of(grads).clipPerTensor(grads, (float) clip);
+        for (int j = 0; j < n.length; j++) norms[index.get(j)] = n[j];
         return norms;
     }
 

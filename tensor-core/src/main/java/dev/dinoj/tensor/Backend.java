@@ -19,9 +19,9 @@ public interface Backend {
         return null;
     }
 
-    /** The device's multi-tensor kernels (EMA, clipping, AdamW over whole parameter lists), or null where per-tensor ops are as good. */
+    /** The device's multi-tensor updates: {@link ReferenceMultiTensorOps} unless the device has kernels of its own. */
     default MultiTensorOps multiTensor() {
-        return null;
+        return ReferenceMultiTensorOps.INSTANCE;
     }
 
     /** A new buffer of {@code numel} elements; its contents are undefined. */

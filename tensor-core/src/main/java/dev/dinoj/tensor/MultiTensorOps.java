@@ -3,23 +3,23 @@ package dev.dinoj.tensor;
 import java.util.List;
 
 /**
- * A backend's multi-tensor kernels: one launch over a whole list of tensors (every parameter of a
- * model) instead of one small launch per tensor, offered through {@link Backend#multiTensor()} where
- * the device has them. The CPU has none: its per-tensor loops cost no launches. All tensors are
- * contiguous float32 on the backend's device; the lists are parallel (same length, same sizes).
+ * Updates over whole lists of tensors (every parameter of a model): on CUDA one launch per list instead
+ * of one small launch per tensor. Every backend has them ({@link Backend#multiTensor()}):
+ * {@link ReferenceMultiTensorOps}, a loop of per-tensor ops, is the CPU's and the fallback where a
+ * device's kernels do not apply (they check their own preconditions, such as contiguity). The lists are
+ * parallel (same length, same shapes), float32, on the backend's device.
  */
 public interface MultiTensorOps {
-    /**
-     * The multi-tensor kernels of the tensors' device when they are all contiguous on one device that
-     * has them; null otherwise (then use per-tensor ops).
-     */
+    /** The multi-tensor ops of the tensors' device (the reference for an empty list); refuses tensors on several devices. */
     static MultiTensorOps of(Iterable<Tensor> tensors) {
         Device device = null;
         for (Tensor t : tensors) {
-            if (!t.isContiguous() || (device != null && !device.equals(t.device()))) return null;
+            if (device != null && !device.equals(t.device())) {
+                throw new IllegalArgumentException("multi-tensor update: tensors on " + device + " and " + t.device());
+            }
             device = t.device();
         }
-        return device == null ? null : device.backend().multiTensor();
+        return device == null ? ReferenceMultiTensorOps.INSTANCE : device.backend().multiTensor();
     }
 
     /** teacher_i = m * teacher_i + (1 - m) * student_i for every pair (the momentum teacher's EMA). */
