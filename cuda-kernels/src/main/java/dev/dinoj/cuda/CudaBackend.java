@@ -9,7 +9,6 @@ import dev.dinoj.tensor.Backend;
 import dev.dinoj.tensor.BinaryOp;
 import dev.dinoj.tensor.DType;
 import dev.dinoj.tensor.Device;
-import dev.dinoj.tensor.FusedDinoLoss;
 import dev.dinoj.tensor.MultiTensorOps;
 import dev.dinoj.tensor.RandomDistribution;
 import dev.dinoj.tensor.ReduceOp;
@@ -35,7 +34,6 @@ public final class CudaBackend implements Backend {
 
     private final Attention attention;
     private final MultiTensorOps multiTensor;
-    private final FusedDinoLoss dinoLoss;
 
     CudaBackend(Device device, CudaContext ctx) {
         this.device = device;
@@ -43,7 +41,6 @@ public final class CudaBackend implements Backend {
         CudaKernels kernels = CudaKernels.over(this); // reads only device and ctx, set above
         this.attention = new CudaAttention(kernels);
         this.multiTensor = new CudaMultiTensorOps(kernels);
-        this.dinoLoss = new CudaFusedDinoLoss(kernels);
     }
 
     public CudaContext context() {
@@ -59,11 +56,6 @@ public final class CudaBackend implements Backend {
     @Override
     public MultiTensorOps multiTensor() {
         return multiTensor;
-    }
-
-    @Override
-    public FusedDinoLoss dinoLoss() {
-        return dinoLoss;
     }
 
     @Override

@@ -2,7 +2,6 @@ package dev.dinoj.dino;
 
 import dev.dinoj.autograd.Variable;
 import dev.dinoj.nn.Schedule;
-import dev.dinoj.tensor.FusedDinoLoss;
 import dev.dinoj.tensor.Tensor;
 import dev.dinoj.tensor.TensorScope;
 
@@ -12,12 +11,9 @@ import dev.dinoj.tensor.TensorScope;
  * student view but its own through the cross-entropy -sum q log softmax(s / student_temp), averaged
  * over the batch and over the (2 * crops - 2) pairs.
  *
- * <p>Summing over the teacher views first gives one target row per student row (the sum of the
- * teacher distributions that supervise it), so the whole loss is one log-softmax of all student
- * logits against one target matrix: the same value and gradient as the reference's double loop, in
- * a single pass over the logits. Where the device has a fused DINO loss ({@link
- * dev.dinoj.tensor.Backend#dinoLoss()}, CUDA's dino_loss.cu) the loss, its gradient and the centre
- * update run as those kernels instead.
+ * <p>The loss, its gradient and the centre update are the device's {@link DinoLossKernels} (CUDA's
+ * dino_loss.cu, or {@link ReferenceDinoLossKernels}: one log-softmax of all student logits against
+ * one target matrix, the same value and gradient as the reference's double loop).
  */
 public final class DinoLoss {
     /**
@@ -92,12 +88,6 @@ public final class DinoLoss {
         old.close();
     }
 
-    /** The device's fused kernels when the logits are contiguous there (the centre already follows them). */
-    private static FusedDinoLoss fused(Tensor student, Tensor teacher) {
-        if (!student.isContiguous() || !teacher.isContiguous() || !student.device().equals(teacher.device())) return null;
-        return teacher.device().backend().dinoLoss();
-    }
-
     /** Closes the centre; the loss cannot be used afterwards. */
     public void release() {
         center.close();
@@ -121,18 +111,13 @@ public final class DinoLoss {
             throw new IllegalArgumentException("DINO loss: teacher output must be [2 * " + b + ", " + outDim + "], got " + teacher.shape());
         }
         followDevice(teacher);
-        FusedDinoLoss fused = centering == Centering.EMA ? fused(student.data(), teacher) : null;
-        if (fused != null) {
-            Tensor[] lossAndGrad = fused.lossAndGradient(student.data(), teacher, center, crops, studentTemp, teacherTemperature(epoch));
-            Tensor grad = lossAndGrad[1];
-            return Variable.fromOp("dinoLoss", lossAndGrad[0].reshape(), g -> new Tensor[] {grad.mul(g)}, student);
-        }
-        Tensor q = targets(teacher, epoch);
-        Tensor q0 = q.narrow(0, 0, b), q1 = q.narrow(0, b, b);
-        Tensor target = Tensor.cat(0, q1, q0, q0.add(q1).expand(crops - 2, b, outDim).reshape((crops - 2) * b, outDim));
-        int pairs = 2 * crops - 2;
-        Variable logp = student.logSoftmax(studentTemp);
-        return logp.mul(Variable.constant(target)).sum().mul(-1f / (b * pairs));
+        DinoLossKernels kernels = DinoLossKernels.of(teacher.device());
+        float teacherTemp = teacherTemperature(epoch);
+        DinoLossKernels.Result r = centering == Centering.EMA
+                ? kernels.centred(new DinoLossKernels.Args(student.data(), teacher, center, crops, studentTemp, teacherTemp))
+                : kernels.withTargets(student.data(), sinkhornKnopp(teacher, teacherTemp, SINKHORN_ITERATIONS), crops, studentTemp);
+        Tensor grad = r.gradStudent();
+        return Variable.fromOp("dinoLoss", r.loss().reshape(), g -> new Tensor[] {grad.mul(g)}, student);
     }
 
     /**
@@ -176,12 +161,6 @@ public final class DinoLoss {
     /** center = m * center + (1 - m) * mean of the teacher logits over the batch (kept under Sinkhorn-Knopp too, as a diagnostic). */
     public void updateCenter(Tensor teacher) {
         followDevice(teacher);
-        FusedDinoLoss fused = fused(teacher, teacher);
-        if (fused != null) {
-            fused.updateCenter(teacher, center, centerMomentum);
-            return;
-        }
-        Tensor batchCenter = teacher.mean(0, true);
-        center.copyFrom(Tensor.linearCombination(centerMomentum, center, 1f - centerMomentum, batchCenter)); // in place: the center outlives step scopes
+        DinoLossKernels.of(teacher.device()).updateCenter(teacher, center, centerMomentum);
     }
 }

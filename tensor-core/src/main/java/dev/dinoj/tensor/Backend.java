@@ -14,11 +14,6 @@ public interface Backend {
         return ReferenceAttention.INSTANCE;
     }
 
-    /** The device's fused DINO cross-entropy and centre update, or null where the loss composes tensor ops. */
-    default FusedDinoLoss dinoLoss() {
-        return null;
-    }
-
     /** The device's multi-tensor updates: {@link ReferenceMultiTensorOps} unless the device has kernels of its own. */
     default MultiTensorOps multiTensor() {
         return ReferenceMultiTensorOps.INSTANCE;
