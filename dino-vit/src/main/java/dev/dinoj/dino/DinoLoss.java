@@ -116,8 +116,7 @@ public final class DinoLoss {
         DinoLossKernels.Result r = centering == Centering.EMA
                 ? kernels.centred(new DinoLossKernels.Args(student.data(), teacher, center, crops, studentTemp, teacherTemp))
                 : kernels.withTargets(student.data(), sinkhornKnopp(teacher, teacherTemp, SINKHORN_ITERATIONS), crops, studentTemp);
-        Tensor grad = r.gradStudent();
-        return Variable.fromOp("dinoLoss", r.loss().reshape(), g -> new Tensor[] {grad.mul(g)}, student);
+        return Variable.withGradient("dinoLoss", r.loss().reshape(), r.gradStudent(), student);
     }
 
     /**

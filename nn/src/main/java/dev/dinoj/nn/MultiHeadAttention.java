@@ -47,11 +47,6 @@ public final class MultiHeadAttention extends Module {
         private Supplier<Tensor> attention;
         private Tensor computed;
 
-        Output(Variable output, Tensor attention) {
-            this.output = output;
-            this.computed = attention;
-        }
-
         Output(Variable output, Supplier<Tensor> attention) {
             this.output = output;
             this.attention = attention;
@@ -82,7 +77,7 @@ public final class MultiHeadAttention extends Module {
         }
         // dropout on the probabilities happens inside the attention op (attn_drop keeps the reference's module layout)
         boolean dropping = attnDrop.isTraining() && attnDropP > 0f;
-        Output r = PackedAttention.apply(qkv.forward(x), heads, scale, dropping ? attnDropP : 0f, dropping ? generator() : null);
-        return new Output(projDrop.forward(proj.forward(r.output())), r::attention);
+        Variable.Attended r = qkv.forward(x).attention(heads, scale, dropping ? attnDropP : 0f, dropping ? generator() : null);
+        return new Output(projDrop.forward(proj.forward(r.output())), r.probabilities());
     }
 }

@@ -1,8 +1,7 @@
-package dev.dinoj.nn;
+package dev.dinoj.autograd;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.dinoj.autograd.Variable;
 import dev.dinoj.tensor.Generator;
 import dev.dinoj.tensor.RandomDistribution;
 import dev.dinoj.tensor.Tensor;
@@ -10,12 +9,12 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * {@link PackedAttention} (the device's attention op on the packed projection, dropout inside it)
+ * {@link Variable#attention} (the device's attention op on the packed projection, dropout inside it)
  * against the same math built from autograd ops: q, k, v sliced out of [B, N, 3D], softmax with
  * temperature 1/scale, the dropout mask drawn from the same generator, heads concatenated. Values,
  * the gradient of the packed projection and the probabilities agree.
  */
-class PackedAttentionTest {
+class AttentionTest {
     private static Variable autogradAttention(Variable qkv, int heads, float scale, float dropout, Generator g) {
         int b = qkv.size(0), n = qkv.size(1), dim = qkv.size(2) / 3, hd = dim / heads;
         Variable packed = qkv.reshape(b, n, 3, heads, hd).permute(2, 0, 3, 1, 4);
@@ -41,17 +40,17 @@ class PackedAttentionTest {
         composed.backward(upstream);
 
         Variable x2 = Variable.leaf(qkv.copy());
-        MultiHeadAttention.Output op = PackedAttention.apply(x2, heads, scale, dropout, dropout > 0 ? new Generator(9) : null);
+        Variable.Attended op = x2.attention(heads, scale, dropout, dropout > 0 ? new Generator(9) : null);
         op.output().backward(upstream);
 
         assertClose(op.output().data(), composed.data());
         assertClose(x2.grad(), x1.grad());
         Tensor p = x1.data().view(b, n, 3, heads, hd).permute(2, 0, 3, 1, 4).select(0, 0)
                 .matmul(x1.data().view(b, n, 3, heads, hd).permute(2, 0, 3, 1, 4).select(0, 1).transpose(-2, -1)).softmax(1f / scale);
-        assertClose(op.attention(), p);
+        assertClose(op.probabilities().get(), p);
         if (dropout > 0) {
             Variable x3 = Variable.leaf(qkv.copy());
-            MultiHeadAttention.Output other = PackedAttention.apply(x3, heads, scale, dropout, new Generator(10));
+            Variable.Attended other = x3.attention(heads, scale, dropout, new Generator(10));
             assertThat(other.output().data().toFloatArray()).as("another generator, another mask").isNotEqualTo(op.output().data().toFloatArray());
         }
     }

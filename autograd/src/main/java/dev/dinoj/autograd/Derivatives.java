@@ -1,0 +1,299 @@
+package dev.dinoj.autograd;
+
+import dev.dinoj.tensor.Attention;
+import dev.dinoj.tensor.DType;
+import dev.dinoj.tensor.LayerNormResult;
+import dev.dinoj.tensor.Shape;
+import dev.dinoj.tensor.Tensor;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Every differentiable op's backward rule, in one place: given g, the gradient of the loss with
+ * respect to the op's output, the gradients with respect to its inputs (in input order; null where an
+ * input needs none). Gradients of broadcast inputs are summed back to their shapes ({@link #sumTo}).
+ * {@link Variable} records these rules next to each forward; {@link Backprop} applies them.
+ */
+final class Derivatives {
+    private Derivatives() {}
+
+    private static Tensor[] grads(Tensor... g) {
+        return g;
+    }
+
+    // ------------------------------------------------------------------ elementwise
+
+    /** z = x + y: dx = g, dy = g. */
+    static Backward add(Shape x, Shape y) {
+        return g -> grads(sumTo(g, x), sumTo(g, y));
+    }
+
+    /** z = x - y: dx = g, dy = -g. */
+    static Backward sub(Shape x, Shape y) {
+        return g -> grads(sumTo(g, x), sumTo(g, y).neg());
+    }
+
+    /** z = x * y: dx = g y, dy = g x. */
+    static Backward mul(Variable x, Variable y) {
+        return g -> grads(x.requiresGrad ? sumTo(g.mul(y.data), x.shape()) : null, y.requiresGrad ? sumTo(g.mul(x.data), y.shape()) : null);
+    }
+
+    /** z = x / y: dx = g / y, dy = -g z / y. */
+    static Backward div(Variable x, Variable y, Tensor z) {
+        return g -> grads(x.requiresGrad ? sumTo(g.div(y.data), x.shape()) : null,
+                y.requiresGrad ? sumTo(g.mul(z).div(y.data).neg(), y.shape()) : null);
+    }
+
+    /** z = x + s, z = x - s, z = x viewed unchanged: dx = g. */
+    static Backward identity() {
+        return g -> grads(g);
+    }
+
+    /** z = s x: dx = s g. */
+    static Backward scale(float s) {
+        return g -> grads(g.mul(s));
+    }
+
+    /** z = x / s: dx = g / s. */
+    static Backward divideBy(float s) {
+        return g -> grads(g.div(s));
+    }
+
+    /** z = -x: dx = -g. */
+    static Backward neg() {
+        return g -> grads(g.neg());
+    }
+
+    /** z = exp(x): dx = g z. */
+    static Backward exp(Tensor z) {
+        return g -> grads(g.mul(z));
+    }
+
+    /** z = log(x): dx = g / x. */
+    static Backward log(Tensor x) {
+        return g -> grads(g.div(x));
+    }
+
+    /** z = sqrt(x): dx = g / (2 z). */
+    static Backward sqrt(Tensor z) {
+        return g -> grads(g.div(z).mul(0.5f));
+    }
+
+    /** z = x^-1/2: dx = -g z^3 / 2. */
+    static Backward rsqrt(Tensor z) {
+        return g -> grads(g.mul(z.pow(3f)).mul(-0.5f));
+    }
+
+    /** z = x^e: dx = e g x^(e-1). */
+    static Backward pow(Tensor x, float e) {
+        return g -> grads(g.mul(x.pow(e - 1)).mul(e));
+    }
+
+    /** z = x^2: dx = 2 g x. */
+    static Backward square(Tensor x) {
+        return g -> grads(g.mul(x).mul(2f));
+    }
+
+    /** z = |x|: dx = g sign(x). */
+    static Backward abs(Tensor x) {
+        return g -> grads(g.mul(x.sign()));
+    }
+
+    /** z = tanh(x): dx = g (1 - z^2). */
+    static Backward tanh(Tensor z) {
+        return g -> grads(g.mul(z.square().neg().add(1f)));
+    }
+
+    /** z = sigmoid(x): dx = g z (1 - z). */
+    static Backward sigmoid(Tensor z) {
+        return g -> grads(g.mul(z).mul(z.neg().add(1f)));
+    }
+
+    /** z = max(x, 0): dx = g [x > 0]. */
+    static Backward relu(Tensor x) {
+        return g -> grads(g.mul(x.gt(0f)));
+    }
+
+    /** z = gelu(x) (exact, erf): dx = g gelu'(x). */
+    static Backward gelu(Tensor x) {
+        return g -> grads(g.mul(x.geluGrad()));
+    }
+
+    /** z = max(x, min): dx = g [x >= min]. */
+    static Backward clampMin(Tensor x, float min) {
+        return g -> grads(g.mul(x.ge(min)));
+    }
+
+    /** z = clamp(x, min, max): dx = g [min <= x <= max]. */
+    static Backward clamp(Tensor x, float min, float max) {
+        return g -> grads(g.mul(x.ge(min).mul(x.le(max))));
+    }
+
+    /** z = cond ? a : b: da = g where cond, db = g elsewhere. */
+    static Backward where(Tensor cond, Shape a, Shape b) {
+        return g -> {
+            Tensor zero = Tensor.zeros(Shape.scalar(), g.device());
+            return grads(sumTo(Tensor.where(cond, g, zero), a), sumTo(Tensor.where(cond, zero, g), b));
+        };
+    }
+
+    // ------------------------------------------------------------------ linear algebra and fused ops
+
+    /** z = x y (batched): dx = g y^T, dy = x^T g. */
+    static Backward matmul(Variable x, Variable y) {
+        return g -> grads(x.requiresGrad ? sumTo(g.matmul(y.data.transpose(-2, -1)), x.shape()) : null,
+                y.requiresGrad ? sumTo(x.data.transpose(-2, -1).matmul(g), y.shape()) : null);
+    }
+
+    /** z = softmax(x / T): dx = z (g - sum(g z)) / T; z = log_softmax(x / T): dx = (g - exp(z) sum(g)) / T. */
+    static Backward softmax(Tensor z, float temperature, boolean log) {
+        return g -> grads(z.softmaxBackward(g, temperature, log));
+    }
+
+    /** z = LayerNorm(x) w + b, from the forward's mean and rstd: dx, dw, db (the latter two only if asked for). */
+    static Backward layerNorm(Tensor x, Variable weight, Variable bias, LayerNormResult saved) {
+        return g -> x.layerNormBackward(weight == null ? null : weight.data, saved, g, weight != null && weight.requiresGrad,
+                bias != null && bias.requiresGrad);
+    }
+
+    /**
+     * Multi-head attention on a packed projection qkv [B, N, 3D]: the device's {@link Attention}
+     * backward gives dq, dk, dv [B, H, N, d], written straight into one [B, N, 3D] gradient (slicing q,
+     * k, v in autograd would add three zero-filled full-size gradients instead).
+     */
+    static Backward packedAttention(Attention attention, Attention.Args args, Attention.Forward forward, int b, int n, int heads, int hd) {
+        return g -> {
+            Tensor go = g.view(b, n, heads, hd).permute(0, 2, 1, 3); // [B, H, N, d], a view
+            Attention.Grads d = attention.backward(args, forward, go);
+            Tensor grad = Tensor.empty(Shape.of(b, n, 3, heads, hd), DType.FLOAT32, g.device());
+            Tensor gp = grad.permute(2, 0, 3, 1, 4);
+            gp.select(0, 0).copyFrom(d.dq().reshape(b, heads, n, hd));
+            gp.select(0, 1).copyFrom(d.dk().reshape(b, heads, n, hd));
+            gp.select(0, 2).copyFrom(d.dv().reshape(b, heads, n, hd));
+            return grads(grad.view(b, n, 3 * heads * hd));
+        };
+    }
+
+    /** z = f(x) whose gradient G = dz/dx the forward computed (a fused loss): dx = g G. */
+    static Backward precomputed(Tensor gradient) {
+        return g -> grads(gradient.mul(g));
+    }
+
+    // ------------------------------------------------------------------ reductions
+
+    /** z = sum over dims: dx = g expanded back to x's shape. */
+    static Backward sum(Shape x, int[] dims, boolean keepdim) {
+        return g -> grads(expandBack(g, x, dims, keepdim));
+    }
+
+    /** z = mean over dims (n elements each): dx = g / n expanded back. */
+    static Backward mean(Shape x, int[] dims, boolean keepdim, float n) {
+        return g -> grads(expandBack(g, x, dims, keepdim).div(n));
+    }
+
+    /** z = max along dim: dx = g at the (first) position of the maximum, 0 elsewhere. */
+    static Backward max(Tensor x, int dim, boolean keepdim, Tensor argmax) {
+        return g -> {
+            Tensor gk = keepdim ? g : g.unsqueeze(dim);
+            return grads(Tensor.zeros(x.shape(), x.device()).scatterAddInPlace(dim, argmax, gk.contiguous()));
+        };
+    }
+
+    /** z = ||x||_2 over dims: dx = g x / z, taken as 0 where z is 0. */
+    static Backward norm(Tensor x, Tensor z, int[] dims, boolean keepdim) {
+        return g -> {
+            Tensor zk = expandBack(z, x.shape(), dims, keepdim), gk = expandBack(g, x.shape(), dims, keepdim);
+            Tensor safe = Tensor.where(zk.gt(0f), zk, Tensor.ones(Shape.scalar(), zk.device()));
+            return grads(gk.mul(x).div(safe));
+        };
+    }
+
+    // ------------------------------------------------------------------ views, joins, indexing
+
+    /** Any reshape of x (view, flatten, squeeze, unsqueeze): dx = g reshaped to x's dims. */
+    static Backward reshape(int[] x) {
+        return g -> grads(g.reshape(x));
+    }
+
+    /** z = x permuted by order: dx = g permuted by its inverse. */
+    static Backward permute(int[] inverse) {
+        return g -> grads(g.permute(inverse));
+    }
+
+    /** z = x with d0, d1 swapped: dx = g with them swapped back. */
+    static Backward transpose(int d0, int d1) {
+        return g -> grads(g.transpose(d0, d1));
+    }
+
+    /** z = x broadcast to a larger shape: dx = g summed back. */
+    static Backward expand(Shape x) {
+        return g -> grads(sumTo(g, x));
+    }
+
+    /** z = x[start : start + length] along dim: dx = g there, 0 elsewhere. */
+    static Backward narrow(Shape x, int dim, int start, int length) {
+        return g -> {
+            Tensor gx = Tensor.zeros(x, g.device());
+            gx.narrow(dim, start, length).copyFrom(g);
+            return grads(gx);
+        };
+    }
+
+    /** z = x[index] along dim (dimension removed): dx = g there, 0 elsewhere. */
+    static Backward select(Shape x, int dim, int index) {
+        return g -> {
+            Tensor gx = Tensor.zeros(x, g.device());
+            gx.select(dim, index).copyFrom(g);
+            return grads(gx);
+        };
+    }
+
+    /** z = cat(parts) along dim: each part's gradient is its slice of g. */
+    static Backward cat(int[] sizes, int dim) {
+        return g -> g.split(sizes, dim).toArray(new Tensor[0]);
+    }
+
+    /** z = x.indexSelect(dim, index): dx = g scattered back (added where an index repeats). */
+    static Backward indexSelect(Shape x, int dim, Tensor index) {
+        return g -> {
+            int[] view = new int[x.rank()];
+            Arrays.fill(view, 1);
+            view[dim] = index.size(0);
+            Tensor idx = index.view(view).expand(g.dims()).contiguous();
+            return grads(Tensor.zeros(x, g.device()).scatterAddInPlace(dim, idx, g.contiguous()));
+        };
+    }
+
+    /** z = x.gather(dim, index): dx = g scattered back by index. */
+    static Backward gather(Shape x, int dim, Tensor index) {
+        return g -> grads(Tensor.zeros(x, g.device()).scatterAddInPlace(dim, index, g.contiguous()));
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    /** Sums a broadcast gradient back to the shape of the input it came from. */
+    static Tensor sumTo(Tensor g, Shape target) {
+        if (g.shape().equals(target)) return g;
+        int lead = g.rank() - target.rank();
+        List<Integer> dims = new ArrayList<>();
+        for (int d = 0; d < g.rank(); d++) {
+            if (d < lead || (target.size(d - lead) == 1 && g.size(d) != 1)) dims.add(d);
+        }
+        Tensor s = dims.isEmpty() ? g : g.sum(dims.stream().mapToInt(Integer::intValue).toArray(), true);
+        return s.reshape(target.toArray());
+    }
+
+    /** A reduction's gradient (or output) expanded back to the reduced input's shape. */
+    static Tensor expandBack(Tensor g, Shape x, int[] dims, boolean keepdim) {
+        Tensor k = g;
+        if (!keepdim) {
+            int[] sorted = dims.clone();
+            for (int i = 0; i < sorted.length; i++) sorted[i] = x.normalize(sorted[i], "sum");
+            Arrays.sort(sorted);
+            for (int d : sorted) k = k.unsqueeze(d);
+        }
+        return k.expand(x.toArray()).contiguous();
+    }
+}
