@@ -51,8 +51,6 @@ final class KnnCommand implements Callable<Integer> {
     boolean pixels;
     @Option(names = "--size", description = "image size for --pixels (default: the model's with --checkpoint, else 32)")
     Integer size;
-    @Option(names = "--device", description = "cpu, cuda, cuda:N, or auto (the GPU when one works, else the CPU); the model runs there")
-    String device = "auto";
     @Option(names = "--batch-size", description = "images per forward pass")
     int batchSize = 128;
     @Option(names = "--workers", description = "image decoding threads")
@@ -64,7 +62,7 @@ final class KnnCommand implements Callable<Integer> {
         if (size != null && !pixels) throw new IllegalArgumentException("--size applies to --pixels only (model features use the model's image size)");
         if (k != null && k <= 0) throw new IllegalArgumentException("-k must be positive, got " + k);
         if (!(temperature > 0) || Float.isInfinite(temperature)) throw new IllegalArgumentException("--temperature must be positive, got " + temperature);
-        Device dev = pixels ? Device.CPU : Device.parse(device);
+        Device dev = pixels ? Device.CPU : model.device();
         VisionTransformer vit = pixels ? null : model.load(dev); // first: a missing --checkpoint is reported before any data is read
         ImageDataset bank, queries;
         if (train != null) {
@@ -79,7 +77,7 @@ final class KnnCommand implements Callable<Integer> {
         String what;
         if (pixels) {
             model.applyThreads();
-            int px = size != null ? size : model.checkpoint != null ? model.load().config().imageSize : 32;
+            int px = size != null ? size : model.checkpoint != null ? model.load(Device.CPU).config().imageSize : 32;
             bf = FeatureExtractor.pixels(bank, px, batchSize, workers);
             qf = FeatureExtractor.pixels(queries, px, batchSize, workers);
             what = "raw pixels at " + px + " x " + px + " (evaluation transform)";

@@ -67,9 +67,6 @@ final class LinearCommand implements Callable<Integer> {
     boolean pixels;
     @Option(names = "--size", description = "image size for --pixels (default: the model's with --checkpoint, else 32)")
     Integer size;
-    @Option(names = "--device", description = "cpu, cuda, cuda:N, or auto (the GPU when one works, else the CPU); the backbone runs there, "
-            + "the classifier trains on the CPU")
-    String device = "auto";
     @Option(names = "--extract-batch-size", description = "images per forward pass of the backbone")
     int extractBatchSize = 128;
     @Option(names = "--workers", description = "image decoding threads")
@@ -88,7 +85,7 @@ final class LinearCommand implements Callable<Integer> {
         if (json != null && json.toAbsolutePath().getParent() != null && !java.nio.file.Files.isDirectory(json.toAbsolutePath().getParent())) {
             throw new java.nio.file.NoSuchFileException(json.toAbsolutePath().getParent().toString(), null, "--json: folder not found");
         }
-        Device dev = pixels ? Device.CPU : Device.parse(device);
+        Device dev = pixels ? Device.CPU : model.device();
         VisionTransformer vit = pixels ? null : model.load(dev); // first: a missing --checkpoint is reported before any data is read
         Datasets.LabelledPair pair = Datasets.openLabelledPair(train, val, "--train", "--val");
         ImageDataset trainSet = pair.train(), valSet = pair.val();
@@ -99,7 +96,7 @@ final class LinearCommand implements Callable<Integer> {
         record.put("command", "linear");
         if (pixels) {
             model.applyThreads();
-            int px = size != null ? size : model.checkpoint != null ? model.load().config().imageSize : 32;
+            int px = size != null ? size : model.checkpoint != null ? model.load(Device.CPU).config().imageSize : 32;
             tf = FeatureExtractor.pixels(trainSet, px, extractBatchSize, workers);
             vf = FeatureExtractor.pixels(valSet, px, extractBatchSize, workers);
             what = "raw pixels at " + px + " x " + px + " (evaluation transform)";

@@ -25,6 +25,8 @@ final class ModelOptions {
     int heads;
     @Option(names = "--threads", description = "compute threads (default: all processors)")
     Integer threads;
+    @Option(names = "--device", description = "cpu, cuda, cuda:N, or auto (the GPU when one passes its self-check, else the CPU); the model runs there")
+    String device = "auto";
     @Spec(Spec.Target.MIXEE)
     CommandSpec command;
 
@@ -33,9 +35,14 @@ final class ModelOptions {
         if (threads != null) Parallel.setThreads(threads);
     }
 
-    /** The backbone on the CPU; a usage error (exit code 2) when --checkpoint is missing. */
+    /** The device --device names. */
+    Device device() {
+        return Device.parse(device);
+    }
+
+    /** The backbone on --device; a usage error (exit code 2) when --checkpoint is missing. */
     VisionTransformer load() throws IOException {
-        return load(Device.CPU);
+        return load(device());
     }
 
     /** The backbone, moved to {@code device}. */

@@ -30,7 +30,7 @@ public final class AttentionMaps {
         float[] input = MultiCropAugmentation.evalTransform(image, size);
         Tensor attn;
         try (GradMode.Scope ignored = GradMode.disabled()) {
-            attn = model.lastSelfAttention(Variable.constant(Tensor.fromArray(input, 1, 3, size, size)));
+            attn = model.lastSelfAttention(Variable.constant(Tensor.fromArray(input, 1, 3, size, size).to(model.device()))).to(dev.dinoj.tensor.Device.CPU);
         }
         int heads = attn.size(1);
         Tensor maps = attn.select(0, 0).narrow(1, 0, 1).narrow(2, 1, g * g).reshape(heads, g, g).contiguous();

@@ -168,6 +168,15 @@ public final class DinoTrainer implements AutoCloseable {
 
     /** Continues the run whose checkpoint is in outDir on {@code device} (which may differ from the one it started on). */
     public static DinoTrainer resume(Path outDir, PrintStream log, Device device) throws IOException {
+        return resume(outDir, log, device, saved -> saved);
+    }
+
+    /**
+     * Continues the run in outDir with its saved settings as {@code adjust} returns them (the command
+     * line extends a run by raising its epochs; see TrainCommand).
+     */
+    public static DinoTrainer resume(Path outDir, PrintStream log, Device device, java.util.function.UnaryOperator<TrainConfig> adjust)
+            throws IOException {
         Path ckpt = outDir.resolve(CHECKPOINT);
         if (!Files.exists(ckpt)) {
             throw new IOException("cannot resume: no checkpoint " + ckpt + " (train without --resume to start a new run)");
@@ -177,7 +186,10 @@ public final class DinoTrainer implements AutoCloseable {
             throw new IOException("cannot resume from " + ckpt + ": it is not a dinoj DINO training checkpoint (format "
                     + c.metadata().get("format") + ")");
         }
-        TrainConfig config = TrainConfig.fromJson(c.metadata().get("config"));
+        TrainConfig config = adjust.apply(TrainConfig.fromJson(c.metadata().get("config")));
+        config.validate();
+        int done = Integer.parseInt(c.metadata().get("epoch"));
+        if (done >= config.epochs) throw finished(outDir, done, config.epochs); // before any data is read
         return new DinoTrainer(config, Inputs.open(config), outDir, log, device, c);
     }
 
@@ -217,6 +229,11 @@ public final class DinoTrainer implements AutoCloseable {
         return itersPerEpoch;
     }
 
+    private static IllegalArgumentException finished(Path outDir, int done, int epochs) {
+        return new IllegalArgumentException("the run in " + outDir + " has trained " + done + " epochs" + (done == epochs ? ", all it was set to" : "")
+                + ": resume it with --epochs N, N > " + done + ", to train it further");
+    }
+
     /** Trains from the current epoch to the configured number of epochs. */
     public Result run() throws IOException {
         return run(config.epochs);
@@ -227,6 +244,7 @@ public final class DinoTrainer implements AutoCloseable {
      * epoch; stopping early leaves a run that {@link #resume} continues exactly.
      */
     public Result run(int stopEpoch) throws IOException {
+        if (startEpoch >= config.epochs) throw finished(outDir, startEpoch, config.epochs);
         if (stopEpoch <= startEpoch || stopEpoch > config.epochs) {
             throw new IllegalArgumentException("run: stop epoch " + stopEpoch + " must be in (" + startEpoch + ", " + config.epochs + "]");
         }

@@ -4,64 +4,108 @@ import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import dev.dinoj.dino.DinoLoss;
 import dev.dinoj.dino.VitConfig;
+import picocli.CommandLine.Option;
 
 /**
  * Every setting of a DINO run, with the defaults of the small CPU configuration (a few-minute run on
  * the built-in synthetic data). Values that the reference fixes are the reference's; sizes are
  * scaled down for small images and a CPU. Saved in each checkpoint so that a resumed run continues
- * with exactly the same settings.
+ * with exactly the same settings. Each setting is declared once, here, with its command-line option
+ * ({@code dino train} mixes this class in).
  */
 public final class TrainConfig {
     // data
+    @Option(names = "--data", description = "'synthetic' or a folder of images (class sub-folders optional)")
     public String data = "synthetic";
+    @Option(names = "--synthetic-images", description = "number of synthetic training images")
     public int syntheticImages = 4096;
+    @Option(names = "--synthetic-size", description = "side of the synthetic images in pixels")
     public int syntheticSize = 40;
+    @Option(names = "--eval-images", description = "held-out synthetic images for k-NN during training (0: none)")
     public int evalImages = 600;
     /** Labelled images (folder, IDX or CIFAR files) for k-NN during training: the bank and the queries; null for none. */
+    @Option(names = "--eval-train", description = "labelled images (class sub-folders, IDX or CIFAR files) used as the k-NN bank during training")
     public String evalTrain = null;
+    @Option(names = "--eval-val", description = "labelled held-out images classified by k-NN during training (with --eval-train)")
     public String evalVal = null;
     // model
+    @Option(names = "--arch", description = "custom, vit_tiny, vit_small or vit_base")
     public String arch = "custom";
+    @Option(names = "--width", description = "embedding width of the custom ViT")
     public int width = 96;
+    @Option(names = "--depth", description = "number of blocks of the custom ViT")
     public int depth = 4;
+    @Option(names = "--heads", description = "attention heads of the custom ViT")
     public int heads = 3;
+    @Option(names = "--patch", description = "patch size in pixels (reference: 16 at 224 px)")
     public int patchSize = 8;
+    @Option(names = "--drop-path", description = "stochastic depth rate of the student")
     public float dropPath = 0.1f;
     /** "learned" (the reference: trunc-normal 0.02, trained), "sincos" (MoCo v3: fixed 2-D sine-cosine) or "sincos-learned" (sine-cosine start, trained). */
+    @Option(names = "--pos-embed", description = "position embedding: learned (reference), sincos (fixed 2-D sine-cosine, as MoCo v3) or sincos-learned")
     public String posEmbed = "learned";
+    @Option(names = "--out-dim", description = "DINO head output dimension (reference: 65536)")
     public int outDim = 256;
+    @Option(names = "--head-hidden", description = "DINO head hidden width (reference: 2048)")
     public int headHidden = 512;
+    @Option(names = "--head-bottleneck", description = "DINO head bottleneck width (reference: 256)")
     public int headBottleneck = 128;
+    @Option(names = "--norm-last-layer", arity = "1", description = "freeze the weight-norm gain of the last layer at 1")
     public boolean normLastLayer = true;
+    @Option(names = "--use-bn-in-head", arity = "1", description = "batch norm after the head's hidden layers (reference option use_bn_in_head)")
     public boolean useBnInHead = false;
     // multi-crop
+    @Option(names = "--global-size", description = "global crop size in pixels (reference: 224)")
     public int globalSize = 32;
+    @Option(names = "--local-size", description = "local crop size in pixels (reference: 96)")
     public int localSize = 16;
+    @Option(names = "--local-crops", description = "number of local crops (reference: 8)")
     public int localCrops = 6;
+    @Option(names = "--global-scale", split = ",", description = "global crop area range")
     public double[] globalScale = {0.4, 1.0};
+    @Option(names = "--local-scale", split = ",", description = "local crop area range")
     public double[] localScale = {0.05, 0.4};
     // optimisation
+    @Option(names = "--epochs", description = "training epochs")
     public int epochs = 12;
+    @Option(names = "--batch-size", description = "images per batch")
     public int batchSize = 64;
+    @Option(names = "--lr", description = "peak learning rate for batch 256 (scaled by batch/256)")
     public double lr = 0.0005;
+    @Option(names = "--min-lr", description = "learning rate at the end of the cosine")
     public double minLr = 1e-6;
+    @Option(names = "--warmup-epochs", description = "epochs of linear learning-rate warm-up (reference: 10)")
     public int warmupEpochs = 2;
+    @Option(names = "--weight-decay", description = "weight decay at the start of the cosine")
     public double weightDecay = 0.04;
+    @Option(names = "--weight-decay-end", description = "weight decay at the end of the cosine")
     public double weightDecayEnd = 0.4;
+    @Option(names = "--clip-grad", description = "per-parameter gradient norm clip (0: off)")
     public double clipGrad = 3.0;
+    @Option(names = "--freeze-last-layer", description = "epochs during which the head's last layer is not trained")
     public int freezeLastLayer = 1;
     // DINO
+    @Option(names = "--momentum-teacher", description = "teacher EMA momentum, raised to 1 on a cosine")
     public double momentumTeacher = 0.996;
+    @Option(names = "--teacher-temp", description = "teacher temperature after warm-up (long reference runs warm 0.04 up to 0.07)")
     public double teacherTemp = 0.04;
+    @Option(names = "--warmup-teacher-temp", description = "initial teacher temperature")
     public double warmupTeacherTemp = 0.04;
+    @Option(names = "--warmup-teacher-temp-epochs", description = "epochs of teacher-temperature warm-up (reference: 30)")
     public int warmupTeacherTempEpochs = 0;
+    @Option(names = "--student-temp", description = "student temperature")
     public double studentTemp = 0.1;
+    @Option(names = "--center-momentum", description = "EMA momentum of the teacher centre")
     public double centerMomentum = 0.9;
     /** "ema" (DINO's centre) or "sinkhorn" (DINOv2's Sinkhorn-Knopp normalisation of the teacher). */
+    @Option(names = "--centering", description = "teacher centering: ema (DINO's running centre) or sinkhorn (DINOv2's Sinkhorn-Knopp, 3 iterations)")
     public String centering = "ema";
     // run
+    @Option(names = "--seed", description = "random seed (data order, augmentation, initialisation, drop-path)")
     public long seed = 0;
+    @Option(names = "--workers", description = "data loading threads")
     public int workers = 2;
+    @Option(names = "--knn-every", description = "k-NN evaluation every N epochs (and at the end)")
     public int knnEvery = 4;
 
     private static final Gson GSON = new GsonBuilder().setPrettyPrinting().create();

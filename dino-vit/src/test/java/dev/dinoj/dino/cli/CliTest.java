@@ -56,6 +56,36 @@ class CliTest {
     }
 
     @Test
+    void everyTrainingSettingIsAnOptionDeclaredOnce() {
+        picocli.CommandLine train = new picocli.CommandLine(new Main()).getSubcommands().get("train");
+        java.util.Set<String> declared = new java.util.HashSet<>();
+        for (picocli.CommandLine.Model.OptionSpec o : train.getCommandSpec().options()) {
+            if (o.userObject() instanceof java.lang.reflect.Field) declared.add(((java.lang.reflect.Field) o.userObject()).getName());
+        }
+        for (java.lang.reflect.Field f : dev.dinoj.dino.train.TrainConfig.class.getFields()) {
+            if (!java.lang.reflect.Modifier.isStatic(f.getModifiers())) assertThat(declared).as("TrainConfig.%s has an option", f.getName()).contains(f.getName());
+        }
+    }
+
+    @Test
+    void resumeExtendsARunWithEpochsAndRefusesOtherChangedSettingsByName() throws IOException {
+        Path copy = dir.resolve("resumed");
+        Files.createDirectories(copy);
+        try (java.util.stream.Stream<Path> files = Files.list(run)) {
+            for (Path f : (Iterable<Path>) files::iterator) Files.copy(f, copy.resolve(f.getFileName()));
+        }
+        Object[] finished = cli("train", "--resume", "--out", copy.toString());
+        assertThat((int) finished[0]).isNotZero();
+        assertThat((String) finished[1]).contains("has trained 1 epochs", "--epochs N, N > 1").doesNotContain("Exception");
+        Object[] changed = cli("train", "--resume", "--out", copy.toString(), "--epochs", "2", "--lr", "0.1", "--width", "24");
+        assertThat((int) changed[0]).isNotZero();
+        assertThat((String) changed[1]).contains("--lr (the run has 5.0E-4)").doesNotContain("--width").doesNotContain("--epochs (");
+        Object[] extended = cli("train", "--resume", "--out", copy.toString(), "--epochs", "2", "--workers", "1");
+        assertThat((int) extended[0]).as((String) extended[1]).isZero();
+        assertThat((String) extended[1]).contains("resuming after epoch 1 of 2", "finished 2 epochs");
+    }
+
+    @Test
     void helpListsEverySubcommandAndEveryTrainOptionWithItsDefault() {
         Object[] top = cli("--help");
         assertThat((String) top[1]).contains("train", "knn", "linear", "embed", "attention");
