@@ -96,7 +96,7 @@ extern "C" __global__ void ew_binary(int op, const float* x, Strides8 xs, const 
     }
 }
 
-extern "C" __global__ void ew_lincomb(float alpha, const float* x, Strides8 xs, float beta, const float* y, Strides8 ys,
+extern "C" __global__ void ew_linear_combination(float alpha, const float* x, Strides8 xs, float beta, const float* y, Strides8 ys,
                                       float* o, Strides8 os, Shape8 sh, long long n) {
     DINOJ_FOR(i, n) {
         o[strided_offset(i, sh, os)] = alpha * x[strided_offset(i, sh, xs)] + beta * y[strided_offset(i, sh, ys)];

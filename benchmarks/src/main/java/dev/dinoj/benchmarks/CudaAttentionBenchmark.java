@@ -78,7 +78,7 @@ public class CudaAttentionBenchmark {
     public void fusedForwardBackward(Flops f) {
         CudaSync.repeat(d, () -> {
             CudaKernels.Attention a = k.attention(q, kk, v, scale, false);
-            k.attentionBackward(q, kk, v, a.output, a.logSumExp, gradOut, scale);
+            k.attentionBackward(q, kk, v, a.output(), a.logSumExp(), gradOut, scale);
         });
         f.gflop += REPS * gflop;
     }

@@ -35,7 +35,7 @@ final class CudaAttention implements Attention {
         if (!fused(a)) return ReferenceAttention.INSTANCE.forward(a);
         Tensor q = packed(a.q()), k = packed(a.k()), v = packed(a.v());
         CudaKernels.Attention r = kernels.attention(q, k, v, a.scale(), false);
-        return new Forward(r.output.view(a.q().dims()), new Kept(q, k, v, r.output, r.logSumExp, a.q().shape()));
+        return new Forward(r.output().view(a.q().dims()), new Kept(q, k, v, r.output(), r.logSumExp(), a.q().shape()));
     }
 
     @Override
@@ -44,7 +44,7 @@ final class CudaAttention implements Attention {
         Kept s = (Kept) f.saved();
         CudaKernels.AttentionGrads g = kernels.attentionBackward(s.q, s.k, s.v, s.o, s.lse, packed(gradOut), a.scale());
         int[] dims = s.shape.toArray();
-        return new Grads(g.dq.view(dims), g.dk.view(dims), g.dv.view(dims));
+        return new Grads(g.dq().view(dims), g.dk().view(dims), g.dv().view(dims));
     }
 
     @Override
@@ -52,10 +52,10 @@ final class CudaAttention implements Attention {
         if (!(f.saved() instanceof Kept)) return ReferenceAttention.INSTANCE.probabilities(a, f);
         Kept s = (Kept) f.saved();
         CudaKernels.Attention r = kernels.attention(s.q, s.k, s.v, a.scale(), true);
-        r.output.close();
-        r.logSumExp.close();
+        r.output().close();
+        r.logSumExp().close();
         int[] dims = s.shape.toArray();
         dims[dims.length - 1] = dims[dims.length - 2];
-        return r.probabilities.view(dims);
+        return r.probabilities().view(dims);
     }
 }

@@ -176,7 +176,7 @@ public final class CudaBackend implements Backend {
         synchronized (ctx) {
             ctx.args().f32(alpha).ptr(addr(x)).strides(l.strides[0]).f32(beta).ptr(addr(y)).strides(l.strides[1]).ptr(addr(out))
                     .strides(l.strides[2]).shape(l.sizes).i64(l.numel);
-            ctx.launch(KernelCatalog.EW_LINCOMB, grid(l.numel), 1, THREADS, 0);
+            ctx.launch(KernelCatalog.EW_LINEAR_COMBINATION, grid(l.numel), 1, THREADS, 0);
         }
     }
 

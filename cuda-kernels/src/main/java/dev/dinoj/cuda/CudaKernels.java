@@ -54,15 +54,7 @@ public final class CudaKernels {
     // ------------------------------------------------------------------ attention
 
     /** Output of the fused attention forward: o [BH, N, D], lse [BH, N], probs [BH, N, N] or null. */
-    public static final class Attention implements AutoCloseable {
-        public final Tensor output, logSumExp, probabilities;
-
-        Attention(Tensor output, Tensor logSumExp, Tensor probabilities) {
-            this.output = output;
-            this.logSumExp = logSumExp;
-            this.probabilities = probabilities;
-        }
-
+    public record Attention(Tensor output, Tensor logSumExp, Tensor probabilities) implements AutoCloseable {
         @Override
         public void close() {
             output.close();
@@ -72,15 +64,7 @@ public final class CudaKernels {
     }
 
     /** Gradients of the fused attention. */
-    public static final class AttentionGrads implements AutoCloseable {
-        public final Tensor dq, dk, dv;
-
-        AttentionGrads(Tensor dq, Tensor dk, Tensor dv) {
-            this.dq = dq;
-            this.dk = dk;
-            this.dv = dv;
-        }
-
+    public record AttentionGrads(Tensor dq, Tensor dk, Tensor dv) implements AutoCloseable {
         @Override
         public void close() {
             dq.close();
@@ -186,14 +170,7 @@ public final class CudaKernels {
     // ------------------------------------------------------------------ DINO loss
 
     /** The DINO loss (a 1-element tensor) and its gradient with respect to the student logits. */
-    public static final class DinoLossResult implements AutoCloseable {
-        public final Tensor loss, gradStudent;
-
-        DinoLossResult(Tensor loss, Tensor gradStudent) {
-            this.loss = loss;
-            this.gradStudent = gradStudent;
-        }
-
+    public record DinoLossResult(Tensor loss, Tensor gradStudent) implements AutoCloseable {
         @Override
         public void close() {
             loss.close();

@@ -42,7 +42,7 @@ final class KernelCatalog {
     static final KernelSignature EW_UNARY = new KernelSignature("ew_unary", I32, F32, F32, PTR, STRIDES8, PTR, STRIDES8, SHAPE8, I64);
     static final KernelSignature EW_BINARY = new KernelSignature("ew_binary",
             I32, PTR, STRIDES8, PTR, STRIDES8, PTR, STRIDES8, SHAPE8, I64);
-    static final KernelSignature EW_LINCOMB = new KernelSignature("ew_lincomb",
+    static final KernelSignature EW_LINEAR_COMBINATION = new KernelSignature("ew_linear_combination",
             F32, PTR, STRIDES8, F32, PTR, STRIDES8, PTR, STRIDES8, SHAPE8, I64);
     static final KernelSignature EW_WHERE = new KernelSignature("ew_where",
             PTR, STRIDES8, PTR, STRIDES8, PTR, STRIDES8, PTR, STRIDES8, SHAPE8, I64);

@@ -33,12 +33,12 @@ class CudaKernelsTest {
         Tensor ds = p.mul(dp.sub(dp.mul(p).sum(-1, true)));
         Tensor dq = ds.matmul(kk).mul(scale), dk = ds.transpose(1, 2).matmul(q).mul(scale);
         try (CudaKernels.Attention a = k.attention(q.to(d), kk.to(d), v.to(d), scale, true)) {
-            assertClose(a.output, o, 2e-5);
-            assertClose(a.probabilities, p, 2e-5);
-            try (CudaKernels.AttentionGrads g = k.attentionBackward(q.to(d), kk.to(d), v.to(d), a.output, a.logSumExp, go.to(d), scale)) {
-                assertClose(g.dq, dq, 1e-4);
-                assertClose(g.dk, dk, 1e-4);
-                assertClose(g.dv, dv, 1e-4);
+            assertClose(a.output(), o, 2e-5);
+            assertClose(a.probabilities(), p, 2e-5);
+            try (CudaKernels.AttentionGrads g = k.attentionBackward(q.to(d), kk.to(d), v.to(d), a.output(), a.logSumExp(), go.to(d), scale)) {
+                assertClose(g.dq(), dq, 1e-4);
+                assertClose(g.dk(), dk, 1e-4);
+                assertClose(g.dv(), dv, 1e-4);
             }
         }
     }
@@ -56,12 +56,12 @@ class CudaKernelsTest {
         Tensor dp = go.matmul(v.transpose(1, 2));
         Tensor ds = p.mul(dp.sub(dp.mul(p).sum(-1, true)));
         try (CudaKernels.Attention a = k.attention(q.to(d), kk.to(d), v.to(d), scale, true)) {
-            assertClose(a.output, o, 2e-5);
-            assertClose(a.probabilities, p, 2e-5);
-            try (CudaKernels.AttentionGrads g = k.attentionBackward(q.to(d), kk.to(d), v.to(d), a.output, a.logSumExp, go.to(d), scale)) {
-                assertClose(g.dq, ds.matmul(kk).mul(scale), 1e-4);
-                assertClose(g.dk, ds.transpose(1, 2).matmul(q).mul(scale), 1e-4);
-                assertClose(g.dv, p.transpose(1, 2).matmul(go), 1e-4);
+            assertClose(a.output(), o, 2e-5);
+            assertClose(a.probabilities(), p, 2e-5);
+            try (CudaKernels.AttentionGrads g = k.attentionBackward(q.to(d), kk.to(d), v.to(d), a.output(), a.logSumExp(), go.to(d), scale)) {
+                assertClose(g.dq(), ds.matmul(kk).mul(scale), 1e-4);
+                assertClose(g.dk(), ds.transpose(1, 2).matmul(q).mul(scale), 1e-4);
+                assertClose(g.dv(), p.transpose(1, 2).matmul(go), 1e-4);
             }
         }
     }
@@ -103,8 +103,8 @@ class CudaKernelsTest {
         loss /= pairs;
         grad = grad.div(pairs);
         try (CudaKernels.DinoLossResult r = k.dinoLoss(s.to(d), t.to(d), c.to(d), crops, ts, tt)) {
-            assertThat((double) r.loss.item()).isCloseTo(loss, org.assertj.core.data.Offset.offset(1e-4 * (1 + Math.abs(loss))));
-            assertClose(r.gradStudent, grad, 1e-5);
+            assertThat((double) r.loss().item()).isCloseTo(loss, org.assertj.core.data.Offset.offset(1e-4 * (1 + Math.abs(loss))));
+            assertClose(r.gradStudent(), grad, 1e-5);
         }
         Tensor center = c.to(d);
         k.updateCenter(t.to(d), center, 0.9f);

@@ -37,7 +37,7 @@ public final class CudaDinoLossKernels implements DinoLossKernels {
             return ReferenceDinoLossKernels.INSTANCE.centred(a);
         }
         CudaKernels.DinoLossResult r = kernels.dinoLoss(a.student(), a.teacher(), a.center(), a.crops(), a.studentTemp(), a.teacherTemp());
-        return new Result(r.loss, r.gradStudent);
+        return new Result(r.loss(), r.gradStudent());
     }
 
     @Override

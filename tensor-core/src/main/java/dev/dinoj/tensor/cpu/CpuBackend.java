@@ -141,7 +141,7 @@ public final class CpuBackend implements Backend {
         Tensor xd = dense(x);
         int cols = x.size(-1);
         int rows = (int) (x.numel() / cols);
-        RowKernels.softmax(slice(xd), f(out), rows, cols, temperature, log);
+        SoftmaxKernels.softmax(slice(xd), f(out), rows, cols, temperature, log);
     }
 
     @Override
@@ -150,7 +150,7 @@ public final class CpuBackend implements Backend {
         int cols = x.size(-1);
         int rows = (int) (x.numel() / cols);
         Tensor w = weight == null ? null : dense(weight), b = bias == null ? null : dense(bias);
-        RowKernels.layerNorm(slice(xd), w == null ? null : f(w), w == null ? 0 : w.offset(), b == null ? null : f(b),
+        LayerNormKernels.layerNorm(slice(xd), w == null ? null : f(w), w == null ? 0 : w.offset(), b == null ? null : f(b),
                 b == null ? 0 : b.offset(), eps, f(out), f(mean), f(rstd), rows, cols);
     }
 
@@ -158,7 +158,7 @@ public final class CpuBackend implements Backend {
     public void softmaxBackward(Tensor y, Tensor g, float temperature, boolean log, Tensor out) {
         int cols = y.size(-1);
         int rows = (int) (y.numel() / cols);
-        RowKernels.softmaxBackward(slice(y), slice(g), f(out), rows, cols, temperature, log);
+        SoftmaxKernels.softmaxBackward(slice(y), slice(g), f(out), rows, cols, temperature, log);
     }
 
     @Override
@@ -166,7 +166,7 @@ public final class CpuBackend implements Backend {
                                   Tensor gradBias) {
         int cols = x.size(-1);
         int rows = (int) (x.numel() / cols);
-        RowKernels.layerNormBackward(slice(x), weight == null ? null : slice(weight), slice(mean), slice(rstd), slice(gradOut), f(gradX),
+        LayerNormKernels.layerNormBackward(slice(x), weight == null ? null : slice(weight), slice(mean), slice(rstd), slice(gradOut), f(gradX),
                 gradWeight == null ? null : f(gradWeight), gradBias == null ? null : f(gradBias), rows, cols);
     }
 
