@@ -65,8 +65,19 @@ public final class CudaBackend implements Backend {
 
     @Override
     public Storage allocate(DType dtype, long numel) {
-        return new CudaStorage(device, dtype, numel, ctx.allocator());
+        CudaStorage storage = new CudaStorage(device, dtype, numel, ctx.allocator());
+        if (POISON && numel > 0 && numel <= Integer.MAX_VALUE) {
+            // NaN in every new buffer (reused cache blocks too), so a kernel that leaves an output element unwritten fails a test
+            synchronized (ctx) {
+                ctx.args().ptr(storage.address()).strides(new int[] {1}).shape(new int[] {(int) numel}).i64(numel).f32(Float.NaN);
+                ctx.launch(KernelCatalog.EW_FILL_F32, grid(numel), 1, THREADS, 0);
+            }
+        }
+        return storage;
     }
+
+    /** {@code -Ddinoj.cuda.poison=true}: new device buffers are filled with NaN (as dinoj.cpu.poison on the CPU); for tests. */
+    static final boolean POISON = Boolean.getBoolean("dinoj.cuda.poison");
 
     /** The device address of a tensor's first element. */
     static long addr(Tensor t) {

@@ -116,6 +116,18 @@ class CudaBackendTest {
     }
 
     @Test
+    void newBuffersArePoisonedWhenAskedFor() {
+        Device d = Gpu.device();
+        org.junit.jupiter.api.Assumptions.assumeTrue(CudaBackend.POISON, "run with -Ddinoj.cuda.poison=true (the emulated test run is)");
+        for (int n : new int[] {1, 1000, 70001}) {
+            Tensor t = Tensor.empty(Shape.of(n), dev.dinoj.tensor.DType.FLOAT32, d);
+            float[] v = t.toFloatArray();
+            for (float x : v) assertThat(x).isNaN();
+            t.close();
+        }
+    }
+
+    @Test
     void logSoftmaxAndLayerNormBackwardMatchTheCpu() {
         Device d = Gpu.device();
         for (int cols : new int[] {17, 197, 4099}) {
