@@ -40,12 +40,19 @@ final class TrainCommand implements Callable<Integer> {
             + "--epochs N extends a run to N epochs, other settings cannot change")
     boolean resume;
 
+    @Option(names = "--overwrite", description = "start a new run in --out even if it holds one (its checkpoints, metrics and chart are deleted first)")
+    boolean overwrite;
+
     @Spec
     CommandSpec spec;
 
     @Override
     public Integer call() throws Exception {
         if (threads != null) Parallel.setThreads(threads);
+        if (overwrite && resume) throw new IllegalArgumentException("--overwrite starts a new run and --resume continues one: give one of them");
+        if (overwrite) {
+            for (String f : DinoTrainer.OUTPUTS) java.nio.file.Files.deleteIfExists(output.resolve(f));
+        }
         Device dev = Device.parse(device);
         try (DinoTrainer trainer = resume ? DinoTrainer.resume(output, System.out, dev, this::resumedSettings)
                 : new DinoTrainer(config, output, System.out, dev)) {

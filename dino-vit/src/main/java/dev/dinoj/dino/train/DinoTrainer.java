@@ -92,17 +92,37 @@ public final class DinoTrainer implements AutoCloseable {
 
     /** A new run on the CPU writing into outDir (created if needed); an existing checkpoint there is replaced only at the end of epoch 1. */
     public DinoTrainer(TrainConfig config, Path outDir, PrintStream log) throws IOException {
-        this(config, Inputs.open(config), outDir, log, Device.CPU, null);
+        this(config, Inputs.open(requireNewRun(outDir, config)), outDir, log, Device.CPU, null);
     }
 
     /** A new run on {@code device}. */
     public DinoTrainer(TrainConfig config, Path outDir, PrintStream log, Device device) throws IOException {
-        this(config, Inputs.open(config), outDir, log, device, null);
+        this(config, Inputs.open(requireNewRun(outDir, config)), outDir, log, device, null);
     }
 
     /** A new run on a dataset of the caller's (config.data is then only recorded, not read). */
     public DinoTrainer(TrainConfig config, ImageDataset data, Path outDir, PrintStream log, Device device) throws IOException {
-        this(config, Inputs.of(config, data), outDir, log, device, null);
+        this(config, Inputs.of(requireNewRun(outDir, config), data), outDir, log, device, null);
+    }
+
+    /** The files a run writes into its folder (a new run refuses a folder holding any of them). */
+    public static final java.util.List<String> OUTPUTS = java.util.List.of(CHECKPOINT, TEACHER_BACKBONE, METRICS, CHART);
+
+    /**
+     * Refuses to start a new run where one already is, before any data is read: a new run would
+     * truncate its metrics and overwrite its checkpoints. Returns config.
+     */
+    static TrainConfig requireNewRun(Path outDir, TrainConfig config) {
+        if (Files.exists(outDir) && !Files.isDirectory(outDir)) {
+            throw new IllegalArgumentException("--out " + outDir + " is a file, not a folder");
+        }
+        java.util.List<String> present = new java.util.ArrayList<>();
+        for (String f : OUTPUTS) if (Files.exists(outDir.resolve(f))) present.add(f);
+        if (!present.isEmpty()) {
+            throw new IllegalArgumentException("--out " + outDir + " already holds a DINO run (" + String.join(", ", present)
+                    + "): continue it with --resume, or start a new one in another folder with --out (--overwrite replaces it)");
+        }
+        return config;
     }
 
     /**

@@ -68,6 +68,34 @@ class CliTest {
     }
 
     @Test
+    void aNewRunRefusesAFolderThatHoldsOneAndLeavesItUntouched() throws IOException {
+        byte[] metrics = Files.readAllBytes(run.resolve(DinoTrainer.METRICS)), ckpt = Files.readAllBytes(run.resolve(DinoTrainer.CHECKPOINT));
+        Object[] r = cli("train", "--synthetic-images", "16", "--out", run.toString());
+        assertThat((int) r[0]).isNotZero();
+        assertThat((String) r[1]).contains(run.toString(), "already holds a DINO run", "--resume", "--out").doesNotContain("Exception");
+        assertThat(Files.readAllBytes(run.resolve(DinoTrainer.METRICS))).isEqualTo(metrics);
+        assertThat(Files.readAllBytes(run.resolve(DinoTrainer.CHECKPOINT))).isEqualTo(ckpt);
+        Path file = dir.resolve("a-file");
+        Files.writeString(file, "x");
+        assertThat((String) cli("train", "--out", file.toString())[1]).contains("is a file");
+        assertThat((String) cli("train", "--resume", "--overwrite", "--out", run.toString())[1]).contains("give one of them");
+    }
+
+    @Test
+    void overwriteStartsAFreshRunInPlace() throws IOException {
+        Path again = dir.resolve("again");
+        Files.createDirectories(again);
+        Files.writeString(again.resolve(DinoTrainer.METRICS), "old\n");
+        Files.writeString(again.resolve("notes.txt"), "mine");
+        Object[] r = cli("train", "--synthetic-images", "32", "--synthetic-size", "20", "--eval-images", "0", "--width", "24", "--depth", "1",
+                "--heads", "2", "--patch", "4", "--global-size", "16", "--local-size", "8", "--local-crops", "2", "--out-dim", "64", "--head-hidden", "32",
+                "--head-bottleneck", "16", "--batch-size", "16", "--epochs", "1", "--warmup-epochs", "0", "--out", again.toString(), "--overwrite");
+        assertThat((int) r[0]).as((String) r[1]).isZero();
+        assertThat(Files.readString(again.resolve(DinoTrainer.METRICS))).doesNotContain("old");
+        assertThat(Files.readString(again.resolve("notes.txt"))).isEqualTo("mine");
+    }
+
+    @Test
     void resumeExtendsARunWithEpochsAndRefusesOtherChangedSettingsByName() throws IOException {
         Path copy = dir.resolve("resumed");
         Files.createDirectories(copy);
