@@ -34,9 +34,15 @@ final class EmbedCommand implements Callable<Integer> {
     int batchSize = 64;
     @Option(names = "--workers", description = "image decoding threads")
     int workers = 2;
+    @Option(names = "--overwrite", description = "replace --out if it exists")
+    boolean overwrite;
 
     @Override
     public Integer call() throws Exception {
+        if (Files.isDirectory(out)) throw new IllegalArgumentException("--out " + out + " is a folder; give the .npy file to write");
+        if (Files.exists(out) && !overwrite) {
+            throw new IllegalArgumentException("--out " + out + " already exists: choose another file, or --overwrite to replace it");
+        }
         List<Path> files = sortedImages(images);
         VisionTransformer vit = model.load();
         Tensor features = FeatureExtractor.extract(vit, new FileList(files), batchSize, workers);

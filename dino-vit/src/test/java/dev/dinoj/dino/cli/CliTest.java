@@ -172,6 +172,11 @@ class CliTest {
         Tensor expected = FeatureExtractor.extract(vit, new EmbedCommand.FileList(EmbedCommand.sortedImages(images)), 8, 1);
         float[] e = expected.toFloatArray();
         for (int i = 0; i < rows.length; i++) assertThat(rows[i]).isCloseTo(e[i], org.assertj.core.data.Offset.offset(1e-5f));
+        byte[] written = Files.readAllBytes(npy);
+        Object[] again = cli("embed", "--checkpoint", run.resolve(DinoTrainer.CHECKPOINT).toString(), "--images", images.toString(), "--out", npy.toString());
+        assertThat((int) again[0]).isNotZero();
+        assertThat((String) again[1]).contains("already exists", "--overwrite");
+        assertThat(Files.readAllBytes(npy)).isEqualTo(written);
     }
 
     @Test
@@ -200,6 +205,28 @@ class CliTest {
         assertThat(out.resolve("shape-head0.png")).exists();
         assertThat(out.resolve("shape-head1.png")).exists();
         assertThat(ImageFiles.read(out.resolve("shape-overlay.png")).width).isEqualTo(256);
+        // a second run into the same folder replaces nothing unasked
+        Object[] again = cli("attention", "--checkpoint", run.resolve(DinoTrainer.CHECKPOINT).toString(), "--images", img.toString(), "--out", out.toString());
+        assertThat((int) again[0]).isNotZero();
+        assertThat((String) again[1]).contains("already holds 3 of these maps", "--overwrite");
+        assertThat((int) cli("attention", "--checkpoint", run.resolve(DinoTrainer.CHECKPOINT).toString(), "--images", img.toString(), "--out",
+                out.toString(), "--overwrite")[0]).isZero();
+    }
+
+    @Test
+    void attentionKeepsRelativePathsSoImagesOfTheSameNameDoNotOverwriteEachOther() throws IOException {
+        Path in = dir.resolve("same-names"), out = dir.resolve("same-names-maps");
+        for (String f : new String[] {"a/img00.png", "b/img00.png", "x.png", "x.jpg"}) {
+            Files.createDirectories(in.resolve(f).getParent());
+            ImageFiles.writePng(new SyntheticShapes(1, 16, f.hashCode()).image(0), in.resolve(f));
+        }
+        Object[] r = cli("attention", "--checkpoint", run.resolve(DinoTrainer.CHECKPOINT).toString(), "--images", in.toString(), "--out", out.toString());
+        assertThat((int) r[0]).as((String) r[1]).isZero();
+        assertThat(out.resolve("a/img00-overlay.png")).exists();
+        assertThat(out.resolve("b/img00-overlay.png")).exists();
+        assertThat(out.resolve("x.png-overlay.png")).exists();
+        assertThat(out.resolve("x.jpg-overlay.png")).exists();
+        assertThat(AttentionCommand.outputNames(in, java.util.List.of(in.resolve("x.png"), in.resolve("y.png")))).containsExactly("x", "y");
     }
 
     /** Synthetic shapes written as PNGs into one sub-folder per class: a labelled image folder. */
