@@ -50,6 +50,11 @@ public final class BackboneLoader {
         Tensor fc1 = weights.get("blocks.0.mlp.fc1.weight");
         float mlpRatio = fc1 == null ? 4f : (float) fc1.size(0) / width;
         int h = resolveHeads(file, meta, heads, arch, width);
+        for (Map.Entry<String, Tensor> e : weights.entrySet()) {
+            for (float v : e.getValue().toFloatArray()) {
+                if (!Float.isFinite(v)) throw new IOException(file + ": tensor " + e.getKey() + " holds " + v + " values; the weights are unusable");
+            }
+        }
         VisionTransformer model = new VisionTransformer(new VitConfig(width, depth, h, patch, side * patch, mlpRatio, 0f), new Generator(0));
         try {
             model.loadStateDict(weights, true);
@@ -61,7 +66,34 @@ public final class BackboneLoader {
     }
 
     private static int resolveHeads(Path file, Map<String, String> meta, int heads, String arch, int width) throws IOException {
-        if (heads > 0) return heads;
+        int recorded = recordedHeads(file, meta);
+        if (heads > 0) {
+            if (recorded > 0 && recorded != heads) {
+                throw new IOException(file + ": --heads " + heads + " contradicts the file, whose metadata says " + recorded
+                        + " heads (leave --heads out)");
+            }
+            return heads;
+        }
+        if (recorded > 0) {
+            if (arch != null && VitConfig.preset(arch, 16, 224).heads != recorded) {
+                throw new IOException(file + ": --arch " + arch + " has " + VitConfig.preset(arch, 16, 224).heads + " heads but the file's metadata says "
+                        + recorded + " (leave --arch out)");
+            }
+            return recorded;
+        }
+        if (arch != null) {
+            VitConfig p = VitConfig.preset(arch, 16, 224);
+            if (p.embedDim != width) {
+                throw new IOException(file + ": --arch " + arch + " has width " + p.embedDim + " but the weights have width " + width);
+            }
+            return p.heads;
+        }
+        throw new IOException(file + ": the number of attention heads cannot be inferred from the weights (width " + width
+                + "); pass --heads N or --arch vit_tiny|vit_small|vit_base, or add num_heads to the file's metadata");
+    }
+
+    /** The head count the file's metadata records (num_heads, or a training config), or 0. */
+    private static int recordedHeads(Path file, Map<String, String> meta) throws IOException {
         if (meta.containsKey("num_heads")) {
             try {
                 return Integer.parseInt(meta.get("num_heads").trim());
@@ -73,18 +105,10 @@ public final class BackboneLoader {
             try {
                 return dev.dinoj.dino.train.TrainConfig.fromJson(meta.get("config")).vit().heads;
             } catch (RuntimeException ignored) {
-                // fall through
+                // an unreadable config: as if there were none
             }
         }
-        if (arch != null) {
-            VitConfig p = VitConfig.preset(arch, 16, 224);
-            if (p.embedDim != width) {
-                throw new IOException(file + ": --arch " + arch + " has width " + p.embedDim + " but the weights have width " + width);
-            }
-            return p.heads;
-        }
-        throw new IOException(file + ": the number of attention heads cannot be inferred from the weights (width " + width
-                + "); pass --heads N or --arch vit_tiny|vit_small|vit_base, or add num_heads to the file's metadata");
+        return 0;
     }
 
     private static String sample(Map<String, Tensor> w) {

@@ -197,6 +197,25 @@ class CliTest {
     }
 
     @Test
+    void headsThatContradictTheFileAndNonFiniteWeightsAreRefusedByName() throws IOException {
+        Object[] wrong = cli("embed", "--checkpoint", run.resolve(DinoTrainer.CHECKPOINT).toString(), "--heads", "3", "--images", dir.toString(),
+                "--out", dir.resolve("never.npy").toString());
+        assertThat((int) wrong[0]).isEqualTo(1);
+        assertThat((String) wrong[1]).contains("--heads 3 contradicts", "2 heads");
+        VisionTransformer vit = dev.dinoj.dino.BackboneLoader.load(run.resolve(DinoTrainer.TEACHER_BACKBONE), 0, null);
+        Map<String, Tensor> state = new java.util.LinkedHashMap<>(vit.stateDict());
+        float[] qkv = state.get("blocks.0.attn.qkv.weight").toFloatArray();
+        qkv[7] = Float.NaN;
+        state.put("blocks.0.attn.qkv.weight", Tensor.fromArray(qkv, state.get("blocks.0.attn.qkv.weight").dims()));
+        Path bad = dir.resolve("nan.safetensors");
+        dev.dinoj.tensor.io.SafeTensors.write(bad, state, Map.of("num_heads", "2"));
+        Object[] r = cli("knn", "--checkpoint", bad.toString(), "--synthetic-train", "20", "--synthetic-val", "10", "--synthetic-size", "16");
+        assertThat((int) r[0]).isEqualTo(1);
+        assertThat((String) r[1]).contains("blocks.0.attn.qkv.weight", "NaN").doesNotContain("Exception");
+        assertThat(dir.resolve("never.npy")).doesNotExist();
+    }
+
+    @Test
     void attentionWritesHeatMapsPerHeadAndAnOverlay() throws IOException {
         Path img = dir.resolve("shape.png"), out = dir.resolve("attn");
         ImageFiles.writePng(new SyntheticShapes(1, 16, 4).image(0), img);
