@@ -113,6 +113,7 @@ public final class DinoTrainer implements AutoCloseable {
      * truncate its metrics and overwrite its checkpoints. Returns config.
      */
     static TrainConfig requireNewRun(Path outDir, TrainConfig config) {
+        config.validate(); // a bad option is the first thing to report
         if (Files.exists(outDir) && !Files.isDirectory(outDir)) {
             throw new IllegalArgumentException("--out " + outDir + " is a file, not a folder");
         }

@@ -128,7 +128,24 @@ public final class TrainConfig {
             throw new IllegalArgumentException("--warmup-teacher-temp-epochs must be in [0, --epochs = " + epochs + "], got "
                     + warmupTeacherTempEpochs);
         }
-        if (!(lr > 0)) throw new IllegalArgumentException("--lr must be positive, got " + lr);
+        if (!(lr > 0) || Double.isInfinite(lr)) throw new IllegalArgumentException("--lr must be positive and finite, got " + lr);
+        if (!(minLr >= 0) || Double.isInfinite(minLr)) throw new IllegalArgumentException("--min-lr must be >= 0 and finite, got " + minLr);
+        if (!(weightDecay >= 0) || Double.isInfinite(weightDecay)) throw new IllegalArgumentException("--weight-decay must be >= 0 and finite, got " + weightDecay);
+        if (!(weightDecayEnd >= 0) || Double.isInfinite(weightDecayEnd)) {
+            throw new IllegalArgumentException("--weight-decay-end must be >= 0 and finite, got " + weightDecayEnd);
+        }
+        if (!(clipGrad >= 0) || Double.isInfinite(clipGrad)) throw new IllegalArgumentException("--clip-grad must be >= 0 (0: off) and finite, got " + clipGrad);
+        if (freezeLastLayer < 0) throw new IllegalArgumentException("--freeze-last-layer must be >= 0, got " + freezeLastLayer);
+        if (!(centerMomentum >= 0 && centerMomentum < 1)) throw new IllegalArgumentException("--center-momentum must be in [0, 1), got " + centerMomentum);
+        if (outDim <= 0 || headHidden <= 0 || headBottleneck <= 0) {
+            throw new IllegalArgumentException("--out-dim, --head-hidden and --head-bottleneck must be positive, got " + outDim + ", " + headHidden
+                    + ", " + headBottleneck);
+        }
+        if (syntheticImages <= 0) throw new IllegalArgumentException("--synthetic-images must be positive, got " + syntheticImages);
+        if (syntheticSize <= 0) throw new IllegalArgumentException("--synthetic-size must be positive, got " + syntheticSize);
+        if (evalImages < 0) throw new IllegalArgumentException("--eval-images must be >= 0, got " + evalImages);
+        scaleRange("--global-scale", globalScale);
+        scaleRange("--local-scale", localScale);
         if (!(teacherTemp > 0) || !(warmupTeacherTemp > 0) || !(studentTemp > 0)) {
             throw new IllegalArgumentException("temperatures must be positive");
         }
@@ -156,6 +173,12 @@ public final class TrainConfig {
         if (knnEvery <= 0) throw new IllegalArgumentException("--knn-every must be positive, got " + knnEvery);
         if (workers <= 0) throw new IllegalArgumentException("--workers must be positive, got " + workers);
         vit();
+    }
+
+    private static void scaleRange(String option, double[] r) {
+        if (r == null || r.length != 2 || !(r[0] > 0 && r[0] <= r[1] && r[1] <= 1)) {
+            throw new IllegalArgumentException(option + " must be two numbers lo,hi with 0 < lo <= hi <= 1, got " + java.util.Arrays.toString(r));
+        }
     }
 
     public String toJson() {

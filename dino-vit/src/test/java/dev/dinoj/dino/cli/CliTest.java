@@ -68,6 +68,18 @@ class CliTest {
     }
 
     @Test
+    void badTrainingSettingsAreNamedBeforeAnyWorkEvenWhereARunAlreadyIs() {
+        String[][] cases = {{"--clip-grad", "-1"}, {"--freeze-last-layer", "-1"}, {"--min-lr", "NaN"}, {"--lr", "Infinity"},
+            {"--weight-decay", "-0.1"}, {"--global-scale", "0.5"}, {"--local-scale", "0.5,0.2"}, {"--center-momentum", "1"},
+            {"--out-dim", "0"}, {"--synthetic-images", "0"}, {"--eval-images", "-1"}, {"--knn-every", "0"}, {"--patch", "0"}};
+        for (String[] c : cases) {
+            Object[] r = cli("train", c[0], c[1], "--out", run.toString());
+            assertThat((int) r[0]).as(c[0]).isNotZero();
+            assertThat((String) r[1]).as(c[0]).contains(c[0]).doesNotContain("already holds").doesNotContain("Exception");
+        }
+    }
+
+    @Test
     void aNewRunRefusesAFolderThatHoldsOneAndLeavesItUntouched() throws IOException {
         byte[] metrics = Files.readAllBytes(run.resolve(DinoTrainer.METRICS)), ckpt = Files.readAllBytes(run.resolve(DinoTrainer.CHECKPOINT));
         Object[] r = cli("train", "--synthetic-images", "16", "--out", run.toString());
