@@ -12,7 +12,13 @@ public final class Shape {
     private Shape(int[] dims) {
         this.dims = dims;
         long n = 1;
-        for (int d : dims) n *= d;
+        for (int d : dims) {
+            try {
+                n = Math.multiplyExact(n, d);
+            } catch (ArithmeticException e) {
+                throw new IllegalArgumentException("shape " + Arrays.toString(dims) + " has more than 2^63 elements");
+            }
+        }
         this.numel = n;
     }
 

@@ -177,6 +177,17 @@ public final class SafeTensors {
         if (at != dataLen) throw corrupt(path, "the data section has " + dataLen + " bytes but the tensors describe " + at);
     }
 
+    /** A JSON integer (no fraction, no exponent beyond the integers, within long); anything else is corrupt. */
+    private static long integer(JsonElement e, String what, Path path) throws IOException {
+        if (e == null || !e.isJsonPrimitive() || !e.getAsJsonPrimitive().isNumber()) throw corrupt(path, what + " is not a number: " + e);
+        java.math.BigDecimal v = e.getAsBigDecimal();
+        try {
+            return v.longValueExact();
+        } catch (ArithmeticException x) {
+            throw corrupt(path, what + " is not an integer in range: " + e);
+        }
+    }
+
     private static final class Entry {
         final String name, dtype;
         final int[] shape;
@@ -198,21 +209,25 @@ public final class SafeTensors {
                 int[] shape = new int[s.size()];
                 long numel = 1;
                 for (int i = 0; i < shape.length; i++) {
-                    long d = s.get(i).getAsLong();
+                    long d = integer(s.get(i), "tensor '" + name + "' dimension " + i, path);
                     if (d < 0 || d > Integer.MAX_VALUE) throw corrupt(path, "tensor '" + name + "' has an invalid dimension " + d);
                     shape[i] = (int) d;
-                    numel *= d;
+                    numel = numel > Integer.MAX_VALUE ? numel : numel * d; // stops growing once too large: no overflow
+                }
+                if (numel > Integer.MAX_VALUE - 8) {
+                    throw corrupt(path, "tensor '" + name + "' is too large (shape " + java.util.Arrays.toString(shape) + ", more than 2^31 - 9 elements)");
                 }
                 JsonArray offs = o.getAsJsonArray("data_offsets");
-                long begin = offs.get(0).getAsLong(), end = offs.get(1).getAsLong();
+                if (offs.size() != 2) throw corrupt(path, "tensor '" + name + "': data_offsets must be [begin, end]");
+                long begin = integer(offs.get(0), "tensor '" + name + "' data_offsets", path), end = integer(offs.get(1), "tensor '" + name + "' data_offsets", path);
                 int width = width(dtype, name, path);
                 if (begin < 0 || end < begin || end - begin != numel * width) {
                     throw corrupt(path, "tensor '" + name + "' of dtype " + dtype + " and shape " + Shape.of(shape) + " needs " + numel * width
                             + " bytes but its data_offsets [" + begin + ", " + end + "] give " + (end - begin));
                 }
-                if (numel > Integer.MAX_VALUE - 8) throw corrupt(path, "tensor '" + name + "' is too large (" + numel + " elements)");
                 return new Entry(name, dtype, shape, begin, end);
-            } catch (IllegalStateException | NullPointerException | UnsupportedOperationException | IndexOutOfBoundsException e) {
+            } catch (IllegalStateException | NullPointerException | UnsupportedOperationException | IndexOutOfBoundsException
+                     | ClassCastException | NumberFormatException e) {
                 throw corrupt(path, "the header entry of tensor '" + name + "' is malformed (" + e.getMessage() + ")");
             }
         }

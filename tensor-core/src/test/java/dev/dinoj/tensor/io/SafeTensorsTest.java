@@ -151,4 +151,94 @@ class SafeTensorsTest {
         b.putLong(h.length).put(h).put(data);
         return b.array();
     }
+
+    /**
+     * 10,000 mutations of a valid file (bit flips anywhere, truncations, edits of the header's numbers
+     * and strings): each one loads, or fails with an IOException that names the file. No other
+     * exception, no hang, no out-of-memory from a size the header claims.
+     */
+    @Test
+    void mutatedFilesLoadOrFailWithOneClearError() throws IOException {
+        Map<String, Tensor> tensors = new LinkedHashMap<>();
+        tensors.put("pos_embed", Tensor.randn(new Generator(1), 1, 5, 8));
+        tensors.put("blocks.0.attn.qkv.weight", Tensor.randn(new Generator(2), 24, 8));
+        tensors.put("step", Tensor.fromIndices(new int[] {3}));
+        Path good = dir.resolve("good.safetensors");
+        SafeTensors.write(good, tensors, Map.of("format", "dinoj-dino-checkpoint/1", "epoch", "2"));
+        byte[] original = Files.readAllBytes(good);
+        int headerEnd = 8 + (int) ByteBuffer.wrap(original, 0, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
+        java.util.Random r = new java.util.Random(77);
+        Path f = dir.resolve("mutated.safetensors");
+        int loaded = 0, refused = 0;
+        for (int i = 0; i < 10_000; i++) {
+            byte[] b = original.clone();
+            switch (i % 4) {
+                case 0: // bit flips, mostly in the header where they matter
+                    for (int k = 1 + r.nextInt(3); k > 0; k--) {
+                        int at = r.nextInt(4) == 0 ? r.nextInt(b.length) : r.nextInt(headerEnd);
+                        b[at] ^= (byte) (1 << r.nextInt(8));
+                    }
+                    break;
+                case 1: // truncation
+                    b = Arrays.copyOf(b, r.nextInt(b.length));
+                    break;
+                case 2: { // a digit of the header replaced by another character
+                    int at = 8 + r.nextInt(headerEnd - 8);
+                    byte[] pool = "0123456789-.e,:[]\"aZ ".getBytes(StandardCharsets.US_ASCII);
+                    b[at] = pool[r.nextInt(pool.length)];
+                    break;
+                }
+                default: { // a number of the header made huge or negative
+                    String h = new String(b, 8, headerEnd - 8, StandardCharsets.US_ASCII);
+                    String[] huge = {"2147483648", "-1", "1073741824", "9223372036854775807", "0", "99999999999999999999"};
+                    String m = h.replaceFirst("(?<=[\\[,])\\d+", huge[r.nextInt(huge.length)]);
+                    byte[] hb = m.getBytes(StandardCharsets.US_ASCII);
+                    ByteBuffer nb = ByteBuffer.allocate(8 + hb.length + (b.length - headerEnd)).order(ByteOrder.LITTLE_ENDIAN);
+                    nb.putLong(hb.length).put(hb).put(b, headerEnd, b.length - headerEnd);
+                    b = nb.array();
+                }
+            }
+            Files.write(f, b);
+            try {
+                SafeTensors.read(f);
+                loaded++;
+            } catch (IOException e) {
+                assertThat(e.getMessage()).as("mutation %d", i).contains(f.toString());
+                refused++;
+            } catch (RuntimeException | OutOfMemoryError e) {
+                throw new AssertionError("mutation " + i + " (kind " + i % 4 + ") escaped as " + e, e);
+            }
+        }
+        assertThat(refused).isGreaterThan(5_000);
+        assertThat(loaded).isPositive(); // flips inside tensor data load (as different numbers)
+    }
+
+    @Test
+    void elementCountsThatOverflowAreRefused() throws IOException {
+        assertThatThrownBy(() -> Tensor.zeros(1 << 30, 1 << 30, 16)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("2^63");
+        assertThatThrownBy(() -> Tensor.zeros(1 << 30, 1 << 30)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("more than the supported");
+        // a header entry whose shape multiplies out past 2^64 (0 modulo 2^64) with no bytes
+        String json = "{\"x\":{\"dtype\":\"F32\",\"shape\":[1073741824,1073741824,16],\"data_offsets\":[0,0]}}";
+        byte[] h = json.getBytes(StandardCharsets.US_ASCII);
+        ByteBuffer b = ByteBuffer.allocate(8 + h.length).order(ByteOrder.LITTLE_ENDIAN);
+        b.putLong(h.length).put(h);
+        Path f = dir.resolve("overflow.safetensors");
+        Files.write(f, b.array());
+        assertThatThrownBy(() -> SafeTensors.read(f)).isInstanceOf(IOException.class).hasMessageContaining(f.toString()).hasMessageContaining("'x'");
+    }
+
+    @Test
+    void headerEntriesOfTheWrongJsonTypeAreRefusedNamingTheTensor() throws IOException {
+        String[] entries = {"{\"dtype\":\"F32\",\"shape\":\"abc\",\"data_offsets\":[0,4]}", "{\"dtype\":\"F32\",\"shape\":[\"a\"],\"data_offsets\":[0,4]}",
+            "{\"dtype\":7,\"shape\":[1],\"data_offsets\":[0,4]}", "{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":{\"a\":1}}",
+            "{\"dtype\":\"F32\",\"shape\":[1.5],\"data_offsets\":[0,4]}", "[1,2]", "{\"shape\":[1],\"data_offsets\":[0,4]}"};
+        for (String entry : entries) {
+            byte[] h = ("{\"x\":" + entry + "}").getBytes(StandardCharsets.US_ASCII);
+            ByteBuffer b = ByteBuffer.allocate(8 + h.length + 4).order(ByteOrder.LITTLE_ENDIAN);
+            b.putLong(h.length).put(h).putFloat(1f);
+            Path f = dir.resolve("wrong-type.safetensors");
+            Files.write(f, b.array());
+            assertThatThrownBy(() -> SafeTensors.read(f)).as(entry).isInstanceOf(IOException.class).hasMessageContaining(f.toString());
+        }
+    }
 }
