@@ -207,11 +207,46 @@ public final class DinoTrainer implements AutoCloseable {
             throw new IOException("cannot resume from " + ckpt + ": it is not a dinoj DINO training checkpoint (format "
                     + c.metadata().get("format") + ")");
         }
-        TrainConfig config = adjust.apply(TrainConfig.fromJson(c.metadata().get("config")));
+        TrainConfig saved;
+        try {
+            saved = TrainConfig.fromJson(metadata(c, "config", ckpt));
+            saved.validate();
+        } catch (IllegalArgumentException e) {
+            throw new IOException("cannot resume from " + ckpt + ": its saved settings are unusable (" + e.getMessage() + ")", e);
+        }
+        int done = intMetadata(c, "epoch", ckpt);
+        String gen = metadata(c, "drop_path_generator", ckpt);
+        if (!gen.matches("-?\\d+:-?\\d+")) throw new IOException("cannot resume from " + ckpt + ": metadata drop_path_generator '" + gen + "' is not seed:offset");
+        try {
+            Long.parseLong(gen.split(":")[0]);
+            Long.parseLong(gen.split(":")[1]);
+        } catch (NumberFormatException e) {
+            throw new IOException("cannot resume from " + ckpt + ": metadata drop_path_generator '" + gen + "' is out of range");
+        }
+        TrainConfig config = adjust.apply(saved);
         config.validate();
-        int done = Integer.parseInt(c.metadata().get("epoch"));
+        if (done < 0) throw new IOException("cannot resume from " + ckpt + ": metadata epoch " + done + " is negative");
         if (done >= config.epochs) throw finished(outDir, done, config.epochs); // before any data is read
-        return new DinoTrainer(config, Inputs.open(config), outDir, log, device, c);
+        try {
+            return new DinoTrainer(config, Inputs.open(config), outDir, log, device, c);
+        } catch (IllegalArgumentException e) {
+            throw new IOException("cannot resume from " + ckpt + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static String metadata(SafeTensors.Contents c, String key, Path ckpt) throws IOException {
+        String v = c.metadata().get(key);
+        if (v == null) throw new IOException("cannot resume from " + ckpt + ": its metadata has no " + key + " (not written by dinoj, or edited)");
+        return v;
+    }
+
+    private static int intMetadata(SafeTensors.Contents c, String key, Path ckpt) throws IOException {
+        String v = metadata(c, key, ckpt);
+        try {
+            return Integer.parseInt(v.trim());
+        } catch (NumberFormatException e) {
+            throw new IOException("cannot resume from " + ckpt + ": metadata " + key + " '" + v + "' is not a whole number");
+        }
     }
 
     /**

@@ -119,6 +119,9 @@ public final class TrainConfig {
 
     /** Rejects inconsistent settings with one message naming the option. */
     public void validate() {
+        if (data == null || arch == null || posEmbed == null || centering == null) {
+            throw new IllegalArgumentException("--data, --arch, --pos-embed and --centering must be given (a saved configuration lacks one)");
+        }
         if (epochs <= 0) throw new IllegalArgumentException("--epochs must be positive, got " + epochs);
         if (batchSize <= 0) throw new IllegalArgumentException("--batch-size must be positive, got " + batchSize);
         if (warmupEpochs < 0 || warmupEpochs > epochs) {
@@ -185,8 +188,17 @@ public final class TrainConfig {
         return GSON.toJson(this);
     }
 
+    /** Parses a saved configuration; malformed JSON or a value of the wrong type is one IllegalArgumentException. */
     public static TrainConfig fromJson(String json) {
-        TrainConfig c = GSON.fromJson(json, TrainConfig.class);
+        TrainConfig c;
+        try {
+            c = GSON.fromJson(json, TrainConfig.class);
+        } catch (com.google.gson.JsonParseException | IllegalStateException | NumberFormatException e) {
+            // Gson's messages suggest reader settings; say what is wrong with the settings instead
+            String why = e.getMessage() == null ? "" : e.getMessage().replaceAll("\\s*See https?://\\S+", "").replaceAll("\\s*Use JsonReader\\S* .*", "")
+                    .replaceAll("([a-z]\\w*\\.)+\\w*(Exception|Error): ", "");
+            throw new IllegalArgumentException("the training configuration is not valid JSON of dinoj's settings: " + why.trim());
+        }
         if (c == null) throw new IllegalArgumentException("empty training configuration");
         return c;
     }

@@ -262,4 +262,52 @@ class TrainingTest {
         g.patchSize = 0;
         assertThatThrownBy(() -> new DinoTrainer(g, dir.resolve("e"), quiet())).hasMessageContaining("--patch must be positive");
     }
+
+    /**
+     * A checkpoint whose metadata was edited or damaged (each key missing, not a number, out of range;
+     * the saved settings truncated, of the wrong types, invalid): resuming either works or fails with
+     * one IOException naming the checkpoint, never a NullPointerException, a NumberFormatException or
+     * a JSON library's message.
+     */
+    @Test
+    void resumingFromTamperedMetadataFailsWithOneClearError() throws IOException {
+        Path run = dir.resolve("tampered-base");
+        TrainConfig c = tiny();
+        c.epochs = 2;
+        try (DinoTrainer t = new DinoTrainer(c, run, quiet())) {
+            t.run(1);
+        }
+        dev.dinoj.tensor.io.SafeTensors.Contents good = dev.dinoj.tensor.io.SafeTensors.read(run.resolve(DinoTrainer.CHECKPOINT));
+        String config = good.metadata().get("config");
+        java.util.List<java.util.Map<String, String>> variants = new java.util.ArrayList<>();
+        for (String key : good.metadata().keySet()) {
+            for (String value : new String[] {null, "abc", "", "-1", "99999999999", "1:2:3", "{"}) {
+                java.util.Map<String, String> m = new java.util.LinkedHashMap<>(good.metadata());
+                if (value == null) m.remove(key);
+                else m.put(key, value);
+                variants.add(m);
+            }
+        }
+        for (String bad : new String[] {config.substring(0, config.length() / 2), "[]", "null", "{\"epochs\": \"x\"}", "{\"width\": -5}",
+            config.replace("\"globalScale\"", "\"globalScale\": null, \"x\""), "{\"data\": null}", config.replaceFirst("\"lr\": [0-9.eE-]+", "\"lr\": -1")}) {
+            java.util.Map<String, String> m = new java.util.LinkedHashMap<>(good.metadata());
+            m.put("config", bad);
+            variants.add(m);
+        }
+        int refused = 0;
+        for (int i = 0; i < variants.size(); i++) {
+            Path copy = dir.resolve("tampered-" + i);
+            Files.createDirectories(copy);
+            dev.dinoj.tensor.io.SafeTensors.write(copy.resolve(DinoTrainer.CHECKPOINT), good.tensors(), variants.get(i));
+            try (DinoTrainer t = DinoTrainer.resume(copy, quiet())) {
+                assertThat(t).isNotNull();
+            } catch (IOException e) {
+                assertThat(e.getMessage()).as("variant %d", i).contains(copy.toString()).doesNotContain("JsonReader").doesNotContain("Exception");
+                refused++;
+            } catch (RuntimeException e) {
+                throw new AssertionError("variant " + i + " " + variants.get(i) + " escaped as " + e, e);
+            }
+        }
+        assertThat(refused).isGreaterThan(variants.size() / 2);
+    }
 }
