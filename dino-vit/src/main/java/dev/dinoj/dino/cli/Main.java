@@ -29,7 +29,14 @@ public final class Main implements Runnable {
             if (System.getenv("DINOJ_DEBUG") != null) ex.printStackTrace(cmd.getErr());
             return 1;
         });
-        return cl.execute(args);
+        try {
+            return cl.execute(args);
+        } catch (OutOfMemoryError e) {
+            // the last resort (settings are checked against the heap before training): one line, not a trace
+            System.err.println("error: out of memory (" + e.getMessage() + "): lower --batch-size, the model or image sizes, "
+                    + "or give the JVM more with DINOJ_JAVA_OPTS=-Xmx<size>");
+            return 1;
+        }
     }
 
     private static String describe(Throwable ex) {

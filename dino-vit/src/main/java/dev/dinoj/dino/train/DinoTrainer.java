@@ -114,6 +114,7 @@ public final class DinoTrainer implements AutoCloseable {
      */
     static TrainConfig requireNewRun(Path outDir, TrainConfig config) {
         config.validate(); // a bad option is the first thing to report
+        config.checkResources(Runtime.getRuntime().maxMemory());
         if (Files.exists(outDir) && !Files.isDirectory(outDir)) {
             throw new IllegalArgumentException("--out " + outDir + " is a file, not a folder");
         }
@@ -225,6 +226,7 @@ public final class DinoTrainer implements AutoCloseable {
         }
         TrainConfig config = adjust.apply(saved);
         config.validate();
+        config.checkResources(Runtime.getRuntime().maxMemory());
         if (done < 0) throw new IOException("cannot resume from " + ckpt + ": metadata epoch " + done + " is negative");
         if (done >= config.epochs) throw finished(outDir, done, config.epochs); // before any data is read
         try {

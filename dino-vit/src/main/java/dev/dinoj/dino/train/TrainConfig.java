@@ -156,6 +156,12 @@ public final class TrainConfig {
             throw new IllegalArgumentException("--momentum-teacher must be in [0, 1], got " + momentumTeacher);
         }
         if (patchSize <= 0) throw new IllegalArgumentException("--patch must be positive, got " + patchSize);
+        if (arch.equals("custom")) {
+            if (width <= 0 || depth <= 0 || heads <= 0) {
+                throw new IllegalArgumentException("--width, --depth and --heads must be positive, got " + width + ", " + depth + ", " + heads);
+            }
+            if (width % heads != 0) throw new IllegalArgumentException("--width " + width + " is not divisible by --heads " + heads);
+        }
         if (globalSize <= 0 || localSize <= 0) {
             throw new IllegalArgumentException("--global-size and --local-size must be positive, got " + globalSize + " and " + localSize);
         }
@@ -176,6 +182,43 @@ public final class TrainConfig {
         if (knnEvery <= 0) throw new IllegalArgumentException("--knn-every must be positive, got " + knnEvery);
         if (workers <= 0) throw new IllegalArgumentException("--workers must be positive, got " + workers);
         vit();
+    }
+
+    /** Parameters of the student (backbone and DINO head): its weights are held 5 times (student, teacher, gradients, two AdamW moments). */
+    public long parameterEstimate() {
+        VitConfig v = vit();
+        long w = v.embedDim, tokens = (long) v.gridSize() * v.gridSize() + 1, hidden = (long) (w * v.mlpRatio);
+        long backbone = 3L * v.patchSize * v.patchSize * w + w + tokens * w + w
+                + (long) v.depth * (4 * w + 3 * w * w + 3 * w + w * w + w + 2 * w * hidden + hidden + w) + 2 * w;
+        long head = w * headHidden + headHidden + (long) headHidden * headHidden + headHidden + (long) headHidden * headBottleneck + headBottleneck
+                + (long) headBottleneck * outDim + outDim;
+        return backbone + head;
+    }
+
+    /**
+     * Refuses settings whose memory cannot fit in {@code maxBytes} (the JVM's heap) before anything is
+     * allocated, naming the options: the weights five times over, the per-iteration schedules, the
+     * synthetic dataset's bookkeeping.
+     */
+    public void checkResources(long maxBytes) {
+        long images = data.equals("synthetic") ? syntheticImages : 0;
+        long iterations = (long) epochs * Math.max(1, (images > 0 ? images : 1) / Math.max(1, batchSize));
+        if (iterations > 50_000_000L) {
+            throw new IllegalArgumentException(String.format(java.util.Locale.ROOT, "--epochs %d%s gives %,d iterations; the schedules hold one value "
+                    + "per iteration, so at most 50,000,000 are supported", epochs,
+                    images > 0 ? " of --synthetic-images " + syntheticImages + " in batches of --batch-size " + batchSize : "", iterations));
+        }
+        long weights = 5L * 4 * parameterEstimate();
+        if (weights > maxBytes) {
+            throw new IllegalArgumentException(String.format(java.util.Locale.ROOT,
+                    "--width %d, --depth %d, --patch %d and the head (--head-hidden %d, --head-bottleneck %d, --out-dim %d) give %,d parameters: "
+                            + "%.1f GB for the student, teacher, gradients and AdamW state, more than the %.1f GB the JVM may use (-Xmx)",
+                    vit().embedDim, vit().depth, patchSize, headHidden, headBottleneck, outDim, parameterEstimate(), weights / 1e9, maxBytes / 1e9));
+        }
+        if (images * 64 > maxBytes) {
+            throw new IllegalArgumentException(String.format(java.util.Locale.ROOT, "--synthetic-images %d needs more bookkeeping memory than the %.1f GB "
+                    + "the JVM may use", syntheticImages, maxBytes / 1e9));
+        }
     }
 
     private static void scaleRange(String option, double[] r) {

@@ -71,12 +71,26 @@ class CliTest {
     void badTrainingSettingsAreNamedBeforeAnyWorkEvenWhereARunAlreadyIs() {
         String[][] cases = {{"--clip-grad", "-1"}, {"--freeze-last-layer", "-1"}, {"--min-lr", "NaN"}, {"--lr", "Infinity"},
             {"--weight-decay", "-0.1"}, {"--global-scale", "0.5"}, {"--local-scale", "0.5,0.2"}, {"--center-momentum", "1"},
-            {"--out-dim", "0"}, {"--synthetic-images", "0"}, {"--eval-images", "-1"}, {"--knn-every", "0"}, {"--patch", "0"}};
+            {"--out-dim", "0"}, {"--synthetic-images", "0"}, {"--eval-images", "-1"}, {"--knn-every", "0"}, {"--patch", "0"}, {"--width", "100"},
+            {"--heads", "0"}, {"--depth", "0"}};
         for (String[] c : cases) {
             Object[] r = cli("train", c[0], c[1], "--out", run.toString());
             assertThat((int) r[0]).as(c[0]).isNotZero();
             assertThat((String) r[1]).as(c[0]).contains(c[0]).doesNotContain("already holds").doesNotContain("Exception");
         }
+    }
+
+    @Test
+    void settingsThatCannotFitInMemoryAreRefusedByNameBeforeAnythingIsAllocated() {
+        String[][] cases = {{"--width", "30000"}, {"--epochs", "2147483647"}, {"--synthetic-images", "2000000000"}, {"--out-dim", "2000000000"}};
+        for (String[] c : cases) {
+            long t0 = System.nanoTime();
+            Object[] r = cli("train", c[0], c[1], "--out", dir.resolve("never").toString());
+            assertThat((int) r[0]).as(c[0]).isEqualTo(1);
+            assertThat((String) r[1]).as(c[0]).contains(c[0]).doesNotContain("Exception").doesNotContain("\tat ");
+            assertThat((System.nanoTime() - t0) / 1e9).as(c[0] + " is refused before any work").isLessThan(10);
+        }
+        assertThat(dir.resolve("never")).doesNotExist();
     }
 
     @Test

@@ -310,4 +310,15 @@ class TrainingTest {
         }
         assertThat(refused).isGreaterThan(variants.size() / 2);
     }
+
+    @Test
+    void theParameterEstimateMatchesTheModel() throws IOException {
+        for (TrainConfig c : new TrainConfig[] {tiny(), new TrainConfig()}) {
+            c.syntheticImages = 64;
+            c.evalImages = 0;
+            try (DinoTrainer t = new DinoTrainer(c, dir.resolve("estimate-" + c.width), quiet())) {
+                assertThat((double) c.parameterEstimate()).isCloseTo(t.student().parameterCount(), org.assertj.core.data.Percentage.withPercentage(5));
+            }
+        }
+    }
 }
