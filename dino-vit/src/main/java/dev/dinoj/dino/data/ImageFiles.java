@@ -103,6 +103,37 @@ public final class ImageFiles {
         }
     }
 
+    /**
+     * Checks what a file's header says (a decodable format, a size within the pixel limit) without
+     * decoding its pixels; the same IOException as {@link #read} where the header is the problem.
+     */
+    public static void checkHeader(Path file) throws IOException {
+        long maxPixels = maxPixels();
+        if (!Files.isRegularFile(file)) throw new IOException("cannot decode image " + file + ": not a regular file");
+        try (ImageInputStream in = open(file)) {
+            Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
+            if (!readers.hasNext()) throw new IOException("cannot decode image " + file + ": not a JPEG, PNG or other supported image (or corrupt)");
+            ImageReader reader = readers.next();
+            try {
+                long w, h;
+                try {
+                    reader.setInput(in, true, true);
+                    w = reader.getWidth(0);
+                    h = reader.getHeight(0);
+                } catch (IOException | RuntimeException e) {
+                    throw new IOException("cannot decode image " + file + ": " + e.getMessage(), e);
+                }
+                if (w <= 0 || h <= 0) throw new IOException("image " + file + " is empty (" + w + " x " + h + ")");
+                if (w * h > maxPixels) {
+                    throw new IOException("image " + file + " is " + w + " x " + h + " = " + w * h + " pixels, more than the limit of " + maxPixels
+                            + " (a decompression bomb?); raise it with -D" + MAX_PIXELS_PROPERTY + "=N");
+                }
+            } finally {
+                reader.dispose();
+            }
+        }
+    }
+
     private static ImageInputStream open(Path file) throws IOException {
         if (file.getFileSystem() == FileSystems.getDefault()) {
             try {

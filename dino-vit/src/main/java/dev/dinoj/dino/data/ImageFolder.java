@@ -56,6 +56,39 @@ public final class ImageFolder implements ImageDataset {
         if (classes.isEmpty()) for (int i = 0; i < labels.size(); i++) labels.set(i, -1);
     }
 
+    private ImageFolder(Path root, List<Path> files, List<Integer> labels, List<String> classes) {
+        this.root = root;
+        this.files.addAll(files);
+        this.labels.addAll(labels);
+        this.classes.addAll(classes);
+    }
+
+    /** What is wrong with each image whose header cannot be read (format, size, pixel limit), by index; cheap: no pixels are decoded. */
+    public java.util.Map<Integer, String> unreadable() {
+        java.util.Map<Integer, String> bad = new java.util.TreeMap<>();
+        for (int i = 0; i < files.size(); i++) {
+            try {
+                ImageFiles.checkHeader(files.get(i));
+            } catch (IOException e) {
+                bad.put(i, e.getMessage());
+            }
+        }
+        return bad;
+    }
+
+    /** The same folder without the images at {@code indices} (the classes stay). */
+    public ImageFolder without(java.util.Set<Integer> indices) {
+        List<Path> f = new ArrayList<>();
+        List<Integer> l = new ArrayList<>();
+        for (int i = 0; i < files.size(); i++) {
+            if (indices.contains(i)) continue;
+            f.add(files.get(i));
+            l.add(labels.get(i));
+        }
+        if (f.isEmpty()) throw new IllegalArgumentException("no readable images left in " + root);
+        return new ImageFolder(root, f, l, classes);
+    }
+
     public Path root() {
         return root;
     }

@@ -138,6 +138,7 @@ public final class DinoTrainer implements AutoCloseable {
         this.outDir = outDir;
         this.log = log;
         trainData = inputs.train();
+        if (inputs.skipped() > 0) log.printf(Locale.ROOT, "left out %d unreadable image(s) of --data (--skip-bad-images)%n", inputs.skipped());
         evaluation = inputs.evaluation();
         Files.createDirectories(outDir);
         MultiCropAugmentation aug = new MultiCropAugmentation(config.globalSize, config.localSize, config.localCrops,
@@ -255,13 +256,41 @@ public final class DinoTrainer implements AutoCloseable {
      * The checked settings' data: the evaluation images are opened before the training images, so a bad
      * option or evaluation path is reported before a large dataset is read, and nothing is written yet.
      */
-    private record Inputs(ImageDataset train, TrainingEvaluation evaluation) {
+    /** The training images, the evaluation, and how many unreadable images --skip-bad-images left out. */
+    private record Inputs(ImageDataset train, TrainingEvaluation evaluation, int skipped) {
+        Inputs(ImageDataset train, TrainingEvaluation evaluation) {
+            this(train, evaluation, 0);
+        }
+
         static Inputs open(TrainConfig c) throws IOException {
             c.validate();
             TrainingEvaluation flags = TrainingEvaluation.fromFlags(c);
             ImageDataset train = c.data.equals("synthetic") ? new SyntheticShapes(c.syntheticImages, c.syntheticSize, c.seed)
                     : Datasets.open(Path.of(c.data), "train");
-            return new Inputs(train, TrainingEvaluation.create(c, train, flags));
+            int before = train.size();
+            if (train instanceof dev.dinoj.dino.data.ImageFolder) train = readable((dev.dinoj.dino.data.ImageFolder) train, c.skipBadImages);
+            return new Inputs(train, TrainingEvaluation.create(c, train, flags), before - train.size());
+        }
+
+        /**
+         * The folder's images whose headers read, checked before training so that one bad file does not
+         * stop a run mid-epoch: all unreadable ones are listed, then refused, or left out with --skip-bad-images.
+         */
+        private static ImageDataset readable(dev.dinoj.dino.data.ImageFolder folder, boolean skip) {
+            Map<Integer, String> bad = folder.unreadable();
+            if (bad.isEmpty()) return folder;
+            if (skip) return folder.without(bad.keySet());
+            StringBuilder list = new StringBuilder();
+            int shown = 0;
+            for (String why : bad.values()) {
+                if (shown++ == 10) {
+                    list.append("; ...");
+                    break;
+                }
+                list.append(shown > 1 ? "; " : "").append(why);
+            }
+            throw new IllegalArgumentException(bad.size() + " of the " + folder.size() + " images in --data " + folder.root() + " cannot be read: "
+                    + list + ". Fix or remove them, or train without them with --skip-bad-images");
         }
 
         /** With a dataset of the caller's. */

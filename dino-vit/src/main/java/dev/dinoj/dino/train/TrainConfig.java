@@ -28,6 +28,8 @@ public final class TrainConfig {
     public String evalTrain = null;
     @Option(names = "--eval-val", description = "labelled held-out images classified by k-NN during training (with --eval-train)")
     public String evalVal = null;
+    @Option(names = "--skip-bad-images", description = "leave out training images whose header cannot be read (they are counted) instead of refusing to start")
+    public boolean skipBadImages = false;
     // model
     @Option(names = "--arch", description = "custom, vit_tiny, vit_small or vit_base")
     public String arch = "custom";

@@ -94,6 +94,33 @@ class CliTest {
     }
 
     @Test
+    void unreadableTrainingImagesAreAllListedBeforeTrainingOrLeftOutOnRequest() throws IOException {
+        Path data = dir.resolve("with-bad-images");
+        for (int i = 0; i < 40; i++) {
+            Files.createDirectories(data.resolve("c" + i % 2));
+            ImageFiles.writePng(new SyntheticShapes(1, 20, i).image(0), data.resolve("c" + i % 2 + "/" + i + ".png"));
+        }
+        Files.write(data.resolve("c0/broken.png"), new byte[] {1, 2, 3, 4});
+        Files.write(data.resolve("c1/empty.jpg"), new byte[0]);
+        String[] tiny = {"train", "--data", data.toString(), "--eval-images", "0", "--width", "24", "--depth", "1", "--heads", "2", "--patch", "4",
+            "--global-size", "16", "--local-size", "8", "--local-crops", "2", "--out-dim", "64", "--head-hidden", "32", "--head-bottleneck", "16",
+            "--batch-size", "16", "--epochs", "1", "--warmup-epochs", "0"};
+        Object[] refused = cli(concat(tiny, "--out", dir.resolve("bad-run").toString()));
+        assertThat((int) refused[0]).isEqualTo(1);
+        assertThat((String) refused[1]).contains("2 of the 42 images", "broken.png", "empty.jpg", "--skip-bad-images");
+        assertThat(dir.resolve("bad-run")).doesNotExist();
+        Object[] skipped = cli(concat(tiny, "--out", dir.resolve("skip-run").toString(), "--skip-bad-images"));
+        assertThat((int) skipped[0]).as((String) skipped[1]).isZero();
+        assertThat((String) skipped[1]).contains("left out 2 unreadable image(s)", "40 images");
+    }
+
+    private static String[] concat(String[] a, String... b) {
+        String[] r = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, r, a.length, b.length);
+        return r;
+    }
+
+    @Test
     void aNewRunRefusesAFolderThatHoldsOneAndLeavesItUntouched() throws IOException {
         byte[] metrics = Files.readAllBytes(run.resolve(DinoTrainer.METRICS)), ckpt = Files.readAllBytes(run.resolve(DinoTrainer.CHECKPOINT));
         Object[] r = cli("train", "--synthetic-images", "16", "--out", run.toString());
