@@ -54,8 +54,14 @@ final class TrainCommand implements Callable<Integer> {
             for (String f : DinoTrainer.OUTPUTS) java.nio.file.Files.deleteIfExists(output.resolve(f));
         }
         Device dev = Device.parse(device);
-        try (DinoTrainer trainer = resume ? DinoTrainer.resume(output, System.out, dev, this::resumedSettings)
-                : new DinoTrainer(config, output, System.out, dev)) {
+        DinoTrainer opened;
+        try {
+            opened = resume ? DinoTrainer.resume(output, System.out, dev, this::resumedSettings) : new DinoTrainer(config, output, System.out, dev);
+        } catch (DinoTrainer.RunFinished done) { // a finished run whose final outputs were missing: they are written again
+            System.out.println(done.getMessage());
+            return 0;
+        }
+        try (DinoTrainer trainer = opened) {
             DinoTrainer.Result r = trainer.run();
             System.out.printf(Locale.ROOT, "finished %d epochs; final loss %.4f%n", r.epochs, r.finalLoss);
             if (r.knnFinal != null) {

@@ -141,6 +141,9 @@ public final class DinoTrainer implements AutoCloseable {
         if (inputs.skipped() > 0) log.printf(Locale.ROOT, "left out %d unreadable image(s) of --data (--skip-bad-images)%n", inputs.skipped());
         evaluation = inputs.evaluation();
         Files.createDirectories(outDir);
+        int stale = 0;
+        for (String f : OUTPUTS) stale += dev.dinoj.tensor.io.AtomicFiles.removeStaleTemporaries(outDir, f);
+        if (stale > 0) log.printf(Locale.ROOT, "removed %d temporary file(s) that interrupted writes left in %s%n", stale, outDir);
         MultiCropAugmentation aug = new MultiCropAugmentation(config.globalSize, config.localSize, config.localCrops,
                 config.globalScale, config.localScale);
         loader = new MultiCropLoader(trainData, aug, config.batchSize, config.workers, 2, config.seed);
@@ -229,7 +232,11 @@ public final class DinoTrainer implements AutoCloseable {
         config.validate();
         config.checkResources(Runtime.getRuntime().maxMemory());
         if (done < 0) throw new IOException("cannot resume from " + ckpt + ": metadata epoch " + done + " is negative");
-        if (done >= config.epochs) throw finished(outDir, done, config.epochs); // before any data is read
+        if (done >= config.epochs) { // before any data is read
+            List<String> rewritten = rewriteFinalOutputs(c, outDir, saved);
+            if (!rewritten.isEmpty()) throw new RunFinished(outDir, done, rewritten);
+            throw finished(outDir, done, config.epochs);
+        }
         try {
             return new DinoTrainer(config, Inputs.open(config), outDir, log, device, c);
         } catch (IllegalArgumentException e) {
@@ -314,6 +321,38 @@ public final class DinoTrainer implements AutoCloseable {
 
     public int iterationsPerEpoch() {
         return itersPerEpoch;
+    }
+
+    /** Resuming a run that has trained all its epochs, after rewriting the final outputs an interruption left missing. */
+    public static final class RunFinished extends IllegalArgumentException {
+        public final List<String> rewritten;
+
+        RunFinished(Path outDir, int done, List<String> rewritten) {
+            super("the run in " + outDir + " has trained all its " + done + " epochs; rewrote its missing " + String.join(" and ", rewritten)
+                    + " (--epochs N, N > " + done + ", trains it further)");
+            this.rewritten = rewritten;
+        }
+    }
+
+    /** The teacher backbone and the chart of a finished run, written again where missing (a kill during the final writes). */
+    private static List<String> rewriteFinalOutputs(SafeTensors.Contents c, Path outDir, TrainConfig saved) throws IOException {
+        List<String> rewritten = new ArrayList<>();
+        if (!Files.exists(outDir.resolve(TEACHER_BACKBONE))) {
+            Map<String, Tensor> backbone = new LinkedHashMap<>();
+            c.tensors().forEach((k, v) -> {
+                if (k.startsWith("teacher.backbone.")) backbone.put(k.substring("teacher.backbone.".length()), v);
+            });
+            Map<String, String> meta = new LinkedHashMap<>();
+            meta.put("num_heads", Integer.toString(saved.vit().heads));
+            meta.put("source", "dinoj DINO teacher backbone");
+            SafeTensors.write(outDir.resolve(TEACHER_BACKBONE), backbone, meta);
+            rewritten.add(TEACHER_BACKBONE);
+        }
+        if (!Files.exists(outDir.resolve(CHART)) && Files.exists(outDir.resolve(METRICS))) {
+            TrainingCharts.write(outDir.resolve(METRICS), outDir.resolve(CHART));
+            rewritten.add(CHART);
+        }
+        return rewritten;
     }
 
     private static IllegalArgumentException finished(Path outDir, int done, int epochs) {

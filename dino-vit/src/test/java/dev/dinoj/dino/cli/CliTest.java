@@ -155,6 +155,15 @@ class CliTest {
         try (java.util.stream.Stream<Path> files = Files.list(run)) {
             for (Path f : (Iterable<Path>) files::iterator) Files.copy(f, copy.resolve(f.getFileName()));
         }
+        // a kill during the final writes: the backbone is missing, and a temporary file of the checkpoint was left behind
+        Files.delete(copy.resolve(DinoTrainer.TEACHER_BACKBONE));
+        Files.delete(copy.resolve(DinoTrainer.CHART));
+        Files.writeString(copy.resolve("." + DinoTrainer.CHECKPOINT + ".5f3a.tmp"), "half");
+        Object[] repaired = cli("train", "--resume", "--out", copy.toString());
+        assertThat((int) repaired[0]).as((String) repaired[1]).isZero();
+        assertThat((String) repaired[1]).contains("rewrote its missing " + DinoTrainer.TEACHER_BACKBONE + " and " + DinoTrainer.CHART);
+        assertThat(dev.dinoj.dino.BackboneLoader.load(copy.resolve(DinoTrainer.TEACHER_BACKBONE), 0, null).config().heads).isEqualTo(2);
+        assertThat(copy.resolve(DinoTrainer.CHART)).exists();
         Object[] finished = cli("train", "--resume", "--out", copy.toString());
         assertThat((int) finished[0]).isNotZero();
         assertThat((String) finished[1]).contains("has trained 1 epochs", "--epochs N, N > 1").doesNotContain("Exception");
@@ -163,7 +172,8 @@ class CliTest {
         assertThat((String) changed[1]).contains("--lr (the run has 5.0E-4)").doesNotContain("--width").doesNotContain("--epochs (");
         Object[] extended = cli("train", "--resume", "--out", copy.toString(), "--epochs", "2", "--workers", "1");
         assertThat((int) extended[0]).as((String) extended[1]).isZero();
-        assertThat((String) extended[1]).contains("resuming after epoch 1 of 2", "finished 2 epochs");
+        assertThat((String) extended[1]).contains("resuming after epoch 1 of 2", "finished 2 epochs", "removed 1 temporary file(s)");
+        assertThat(copy.resolve("." + DinoTrainer.CHECKPOINT + ".5f3a.tmp")).doesNotExist();
     }
 
     @Test

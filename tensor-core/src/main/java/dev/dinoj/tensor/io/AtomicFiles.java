@@ -11,7 +11,9 @@ import java.nio.file.StandardOpenOption;
 
 /**
  * Writes files so that a crash never leaves a half-written one: the bytes go to a temporary file in
- * the same directory, are forced to disk, and the temporary file is renamed over the target.
+ * the same directory ({@code .NAME.<random>.tmp}, created with the permissions the umask gives, or
+ * those of the file it replaces), are forced to disk, and the temporary file is renamed over the target.
+ * A write killed before the rename leaves its temporary file behind: {@link #removeStaleTemporaries}.
  */
 public final class AtomicFiles {
     private AtomicFiles() {}
@@ -27,9 +29,11 @@ public final class AtomicFiles {
         if (dir == null || !Files.isDirectory(dir)) {
             throw new IOException("cannot write " + target + ": directory " + dir + " does not exist");
         }
-        Path tmp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".tmp");
+        Path tmp = dir.resolve("." + target.getFileName() + "." + Long.toHexString(RANDOM.nextLong() >>> 1) + TMP_SUFFIX);
         try {
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+            // CREATE_NEW without attributes: the mode the umask gives (createTempFile would make it 0600)
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+                keepPermissions(target, tmp);
                 writer.write(ch);
                 ch.force(true);
             }
@@ -42,6 +46,39 @@ public final class AtomicFiles {
         } finally {
             Files.deleteIfExists(tmp);
         }
+    }
+
+    private static final String TMP_SUFFIX = ".tmp";
+    private static final java.security.SecureRandom RANDOM = new java.security.SecureRandom();
+
+    /** A replaced file keeps its permissions (POSIX file systems; elsewhere nothing to do). */
+    private static void keepPermissions(Path target, Path tmp) {
+        try {
+            if (Files.exists(target)) Files.setPosixFilePermissions(tmp, Files.getPosixFilePermissions(target));
+        } catch (UnsupportedOperationException | IOException ignored) {
+            // not a POSIX file system, or not ours to read: the umask's mode stays
+        }
+    }
+
+    /**
+     * Deletes the temporary files that interrupted writes of {@code dir/fileName} left behind
+     * ({@code .fileName.<hex>.tmp}); returns how many. Call where no other writer of that file runs.
+     */
+    public static int removeStaleTemporaries(Path dir, String fileName) throws IOException {
+        if (!Files.isDirectory(dir)) return 0;
+        String prefix = "." + fileName + ".";
+        int removed = 0;
+        try (java.util.stream.Stream<Path> s = Files.list(dir)) {
+            for (Path p : (Iterable<Path>) s::iterator) {
+                String n = p.getFileName().toString();
+                if (n.startsWith(prefix) && n.endsWith(TMP_SUFFIX) && n.substring(prefix.length(), n.length() - TMP_SUFFIX.length()).matches("[0-9a-f]+")
+                        && Files.isRegularFile(p)) {
+                    Files.deleteIfExists(p);
+                    removed++;
+                }
+            }
+        }
+        return removed;
     }
 
     public static void write(Path target, byte[] content) throws IOException {

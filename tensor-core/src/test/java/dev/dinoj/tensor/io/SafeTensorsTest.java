@@ -241,4 +241,21 @@ class SafeTensorsTest {
             assertThatThrownBy(() -> SafeTensors.read(f)).as(entry).isInstanceOf(IOException.class).hasMessageContaining(f.toString());
         }
     }
+
+    @Test
+    void writtenFilesGetTheUmasksPermissionsOrThoseOfTheFileTheyReplace() throws IOException {
+        org.junit.jupiter.api.Assumptions.assumeTrue(dir.getFileSystem().supportedFileAttributeViews().contains("posix"));
+        Path plain = Files.createFile(dir.resolve("plain")); // what the umask gives a new file
+        Path f = dir.resolve("perm.safetensors");
+        SafeTensors.write(f, Map.of("x", Tensor.zeros(2)), Map.of());
+        assertThat(Files.getPosixFilePermissions(f)).isEqualTo(Files.getPosixFilePermissions(plain));
+        java.util.Set<java.nio.file.attribute.PosixFilePermission> custom = java.nio.file.attribute.PosixFilePermissions.fromString("rw-r-----");
+        Files.setPosixFilePermissions(f, custom);
+        SafeTensors.write(f, Map.of("x", Tensor.ones(2)), Map.of());
+        assertThat(Files.getPosixFilePermissions(f)).isEqualTo(custom);
+        Files.writeString(dir.resolve(".perm.safetensors.00ff.tmp"), "left by a killed write");
+        Files.writeString(dir.resolve(".perm.safetensors.notours.tmp"), "someone else's");
+        assertThat(AtomicFiles.removeStaleTemporaries(dir, "perm.safetensors")).isEqualTo(1);
+        assertThat(dir.resolve(".perm.safetensors.notours.tmp")).exists();
+    }
 }
