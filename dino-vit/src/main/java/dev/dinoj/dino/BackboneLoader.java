@@ -41,6 +41,10 @@ public final class BackboneLoader {
             throw new IOException(file + " does not hold a ViT backbone: pos_embed or patch_embed.proj.weight is missing (found "
                     + sample(weights) + ")");
         }
+        if (pos.rank() != 3 || pos.size(0) != 1 || pos.size(1) < 2) throw new IOException(file + ": pos_embed has shape " + pos.shape() + ", not [1, 1 + patches, width]");
+        if (proj.rank() != 4 || proj.size(1) != 3 || proj.size(2) != proj.size(3) || proj.size(0) != pos.size(2)) {
+            throw new IOException(file + ": patch_embed.proj.weight has shape " + proj.shape() + ", not [width " + pos.size(2) + ", 3, patch, patch]");
+        }
         int width = pos.size(2), patch = proj.size(2), n = pos.size(1) - 1;
         int side = (int) Math.round(Math.sqrt(n));
         if (side * side != n) throw new IOException(file + ": pos_embed has " + n + " patch positions, not a square grid");

@@ -1,0 +1,78 @@
+package dev.dinoj.dino.train;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.dinoj.tensor.io.SafeTensors;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Training JVMs killed (SIGKILL) again and again, as soon as a checkpoint write is seen in progress or
+ * at a random moment: after every kill the last checkpoint loads, and --resume continues the run.
+ */
+class CrashSafetyTest {
+    @TempDir
+    Path dir;
+
+    private static boolean writing(Path out) throws IOException {
+        if (!Files.isDirectory(out)) return false;
+        try (Stream<Path> s = Files.list(out)) {
+            return s.anyMatch(p -> p.getFileName().toString().startsWith("." + DinoTrainer.CHECKPOINT + "."));
+        }
+    }
+
+    @Test
+    void killedRunsLeaveALoadableCheckpointAndResume() throws Exception {
+        Path out = dir.resolve("run");
+        String javaCommand = ProcessHandle.current().info().command().orElse("java");
+        List<String> base = new ArrayList<>(List.of(javaCommand, "-Xmx1g", "-cp", System.getProperty("java.class.path"), "dev.dinoj.dino.cli.Main", "train",
+                "--synthetic-images", "64", "--synthetic-size", "20", "--eval-images", "0", "--width", "64", "--depth", "2", "--heads", "2",
+                "--patch", "4", "--global-size", "16", "--local-size", "8", "--local-crops", "2", "--out-dim", "256", "--head-hidden", "128",
+                "--head-bottleneck", "64", "--batch-size", "16", "--epochs", "500", "--warmup-epochs", "0", "--out", out.toString()));
+        Random r = new Random(5);
+        int kills = 0, duringWrites = 0;
+        for (int round = 0; round < 5; round++) {
+            List<String> cmd = new ArrayList<>(base);
+            if (Files.exists(out.resolve(DinoTrainer.CHECKPOINT))) cmd.add("--resume");
+            else if (round > 0) cmd.add("--overwrite"); // killed before its first checkpoint: start again
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve("log" + round).toFile()).start();
+            long killAt = System.nanoTime() + (long) ((2 + 3 * r.nextDouble()) * 1e9), giveUp = System.nanoTime() + (long) 60e9;
+            boolean sawWrite = false;
+            while (p.isAlive() && System.nanoTime() < giveUp) {
+                if (writing(out)) {
+                    sawWrite = true;
+                    break;
+                }
+                if (System.nanoTime() > killAt && Files.exists(out.resolve(DinoTrainer.CHECKPOINT))) break;
+                Thread.sleep(0, 200_000);
+            }
+            assertThat(p.isAlive()).as("round %d: the run ended by itself; log: %s", round, Files.readString(dir.resolve("log" + round))).isTrue();
+            p.destroyForcibly().waitFor();
+            kills++;
+            if (sawWrite) duringWrites++;
+            if (Files.exists(out.resolve(DinoTrainer.CHECKPOINT))) {
+                SafeTensors.Contents c = SafeTensors.read(out.resolve(DinoTrainer.CHECKPOINT)); // loads, whatever the moment of the kill
+                assertThat(c.metadata()).containsKey("epoch");
+            }
+        }
+        assertThat(kills).isEqualTo(5);
+        // and the run continues: one more epoch from wherever the last kill left it
+        SafeTensors.Contents last = SafeTensors.read(out.resolve(DinoTrainer.CHECKPOINT));
+        int done = Integer.parseInt(last.metadata().get("epoch"));
+        try (DinoTrainer t = DinoTrainer.resume(out, new java.io.PrintStream(java.io.OutputStream.nullOutputStream()), dev.dinoj.tensor.Device.CPU,
+                saved -> {
+                    saved.epochs = done + 1;
+                    return saved;
+                })) {
+            assertThat(t.run().epochs).isEqualTo(done + 1);
+        }
+        System.out.printf("crash safety: %d kills (%d while a checkpoint was being written), resumed after epoch %d%n", kills, duringWrites, done);
+    }
+}
