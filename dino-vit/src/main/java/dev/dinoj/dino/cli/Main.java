@@ -39,10 +39,17 @@ public final class Main implements Runnable {
         }
     }
 
-    private static String describe(Throwable ex) {
+    static String describe(Throwable ex) {
         if (ex instanceof java.nio.file.NoSuchFileException) {
             java.nio.file.NoSuchFileException e = (java.nio.file.NoSuchFileException) ex;
             return (e.getReason() != null ? e.getReason() : "file not found") + ": " + e.getFile();
+        }
+        if (ex instanceof java.nio.file.AccessDeniedException) return "permission denied: " + ((java.nio.file.FileSystemException) ex).getFile();
+        if (ex instanceof java.nio.file.FileAlreadyExistsException) return "already exists: " + ((java.nio.file.FileSystemException) ex).getFile();
+        if (ex instanceof java.nio.file.NotDirectoryException) return "not a folder: " + ((java.nio.file.FileSystemException) ex).getFile();
+        if (ex instanceof java.nio.file.FileSystemException) {
+            java.nio.file.FileSystemException e = (java.nio.file.FileSystemException) ex;
+            return (e.getReason() != null ? e.getReason() : "cannot access the file") + ": " + e.getFile();
         }
         String m = ex.getMessage();
         return m == null ? ex.getClass().getSimpleName() : m;

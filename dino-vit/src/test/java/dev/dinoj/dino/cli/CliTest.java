@@ -121,6 +121,14 @@ class CliTest {
     }
 
     @Test
+    void fileSystemErrorsSayWhatIsWrongWithWhichPath() {
+        assertThat(Main.describe(new java.nio.file.AccessDeniedException("/data/out"))).isEqualTo("permission denied: /data/out");
+        assertThat(Main.describe(new java.nio.file.NotDirectoryException("/data/f"))).isEqualTo("not a folder: /data/f");
+        assertThat(Main.describe(new java.nio.file.FileSystemException("/data/x", null, "No space left on device"))).isEqualTo("No space left on device: /data/x");
+        assertThat(Main.describe(new java.nio.file.NoSuchFileException("/data/y", null, "image folder not found"))).isEqualTo("image folder not found: /data/y");
+    }
+
+    @Test
     void aNewRunRefusesAFolderThatHoldsOneAndLeavesItUntouched() throws IOException {
         byte[] metrics = Files.readAllBytes(run.resolve(DinoTrainer.METRICS)), ckpt = Files.readAllBytes(run.resolve(DinoTrainer.CHECKPOINT));
         Object[] r = cli("train", "--synthetic-images", "16", "--out", run.toString());
