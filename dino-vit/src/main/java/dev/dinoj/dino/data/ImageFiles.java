@@ -72,20 +72,8 @@ public final class ImageFiles {
             if (!readers.hasNext()) throw new IOException("cannot decode image " + file + ": not a JPEG, PNG or other supported image (or corrupt)");
             ImageReader reader = readers.next();
             try {
-                long w, h;
                 BufferedImage img;
-                try {
-                    reader.setInput(in, true, true);
-                    w = reader.getWidth(0);
-                    h = reader.getHeight(0);
-                } catch (IOException | RuntimeException e) {
-                    throw new IOException("cannot decode image " + file + ": " + e.getMessage(), e);
-                }
-                if (w <= 0 || h <= 0) throw new IOException("image " + file + " is empty (" + w + " x " + h + ")");
-                if (w * h > maxPixels) {
-                    throw new IOException("image " + file + " is " + w + " x " + h + " = " + w * h + " pixels, more than the limit of " + maxPixels
-                            + " (a decompression bomb?); raise it with -D" + MAX_PIXELS_PROPERTY + "=N");
-                }
+                checkSize(reader, in, file, maxPixels);
                 // the JPEG reader reports a truncated or corrupt stream only as a warning and fills the rest
                 // with grey; PIL refuses such a file ("image file is truncated"), and so do we
                 java.util.List<String> warnings = new java.util.ArrayList<>();
@@ -115,22 +103,27 @@ public final class ImageFiles {
             if (!readers.hasNext()) throw new IOException("cannot decode image " + file + ": not a JPEG, PNG or other supported image (or corrupt)");
             ImageReader reader = readers.next();
             try {
-                long w, h;
-                try {
-                    reader.setInput(in, true, true);
-                    w = reader.getWidth(0);
-                    h = reader.getHeight(0);
-                } catch (IOException | RuntimeException e) {
-                    throw new IOException("cannot decode image " + file + ": " + e.getMessage(), e);
-                }
-                if (w <= 0 || h <= 0) throw new IOException("image " + file + " is empty (" + w + " x " + h + ")");
-                if (w * h > maxPixels) {
-                    throw new IOException("image " + file + " is " + w + " x " + h + " = " + w * h + " pixels, more than the limit of " + maxPixels
-                            + " (a decompression bomb?); raise it with -D" + MAX_PIXELS_PROPERTY + "=N");
-                }
+                checkSize(reader, in, file, maxPixels);
             } finally {
                 reader.dispose();
             }
+        }
+    }
+
+    /** Reads the header's size into the reader's input and refuses an empty image or one over the pixel limit. */
+    private static void checkSize(ImageReader reader, ImageInputStream in, Path file, long maxPixels) throws IOException {
+        long w, h;
+        try {
+            reader.setInput(in, true, true);
+            w = reader.getWidth(0);
+            h = reader.getHeight(0);
+        } catch (IOException | RuntimeException e) {
+            throw new IOException("cannot decode image " + file + ": " + e.getMessage(), e);
+        }
+        if (w <= 0 || h <= 0) throw new IOException("image " + file + " is empty (" + w + " x " + h + ")");
+        if (w * h > maxPixels) {
+            throw new IOException("image " + file + " is " + w + " x " + h + " = " + w * h + " pixels, more than the limit of " + maxPixels
+                    + " (a decompression bomb?); raise it with -D" + MAX_PIXELS_PROPERTY + "=N");
         }
     }
 
