@@ -21,7 +21,7 @@ final class CudaMultiTensorOps implements MultiTensorOps {
     }
 
     private static void sameLength(String op, List<Tensor> a, List<Tensor> b) {
-        if (a.size() != b.size()) throw new IllegalArgumentException(op + ": lists of " + a.size() + " and " + b.size() + " tensors");
+        ReferenceMultiTensorOps.sameLength(op, a, b);
     }
 
     @SafeVarargs

@@ -12,7 +12,8 @@ public final class ReferenceMultiTensorOps implements MultiTensorOps {
 
     private ReferenceMultiTensorOps() {}
 
-    static void sameLength(String op, List<Tensor> a, List<Tensor> b) {
+    /** Refuses parallel lists of different lengths, naming the op. */
+    public static void sameLength(String op, List<Tensor> a, List<Tensor> b) {
         if (a.size() != b.size()) throw new IllegalArgumentException(op + ": lists of " + a.size() + " and " + b.size() + " tensors");
     }
 
