@@ -165,7 +165,7 @@ final class Derivatives {
      */
     static Backward packedAttention(Attention attention, Attention.Args args, Attention.Forward forward, int b, int n, int heads, int hd) {
         return g -> {
-            Tensor go = g.view(b, n, heads, hd).permute(0, 2, 1, 3); // [B, H, N, d], a view
+            Tensor go = g.reshape(b, n, heads, hd).permute(0, 2, 1, 3); // [B, H, N, d]
             Attention.Grads d = attention.backward(args, forward, go);
             Tensor grad = Tensor.empty(Shape.of(b, n, 3, heads, hd), DType.FLOAT32, g.device());
             Tensor gp = grad.permute(2, 0, 3, 1, 4);

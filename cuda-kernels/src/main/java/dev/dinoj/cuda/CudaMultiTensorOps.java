@@ -35,7 +35,7 @@ final class CudaMultiTensorOps implements MultiTensorOps {
     }
 
     @Override
-    public void ema(List<Tensor> teacher, List<Tensor> student, float momentum) {
+    public void ema(List<Tensor> teacher, List<Tensor> student, double momentum) {
         sameLength("ema", teacher, student);
         if (teacher.isEmpty()) return;
         if (!contiguous(teacher, student)) {
@@ -43,7 +43,7 @@ final class CudaMultiTensorOps implements MultiTensorOps {
             return;
         }
         try (MultiTensorTable t = kernels.table(teacher); MultiTensorTable s = kernels.table(student)) {
-            kernels.ema(t, s, momentum);
+            kernels.ema(t, s, (float) momentum);
         }
     }
 

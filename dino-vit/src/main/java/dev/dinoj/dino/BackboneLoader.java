@@ -100,7 +100,9 @@ public final class BackboneLoader {
     private static int recordedHeads(Path file, Map<String, String> meta) throws IOException {
         if (meta.containsKey("num_heads")) {
             try {
-                return Integer.parseInt(meta.get("num_heads").trim());
+                int h = Integer.parseInt(meta.get("num_heads").trim());
+                if (h <= 0) throw new IOException(file + ": metadata num_heads " + h + " is not a positive head count");
+                return h;
             } catch (NumberFormatException e) {
                 throw new IOException(file + ": metadata num_heads '" + meta.get("num_heads") + "' is not a number");
             }

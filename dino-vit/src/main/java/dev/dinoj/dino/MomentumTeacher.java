@@ -46,6 +46,6 @@ public final class MomentumTeacher {
         }
         List<Tensor> both = new ArrayList<>(t);
         both.addAll(s);
-        MultiTensorOps.of(both).ema(t, s, (float) m); // on CUDA every parameter in one launch
+        MultiTensorOps.of(both).ema(t, s, m); // on CUDA every parameter in one launch
     }
 }

@@ -23,7 +23,7 @@ public interface MultiTensorOps {
     }
 
     /** teacher_i = m * teacher_i + (1 - m) * student_i for every pair (the momentum teacher's EMA). */
-    void ema(List<Tensor> teacher, List<Tensor> student, float momentum);
+    void ema(List<Tensor> teacher, List<Tensor> student, double momentum);
 
     /**
      * Scales each gradient whose L2 norm exceeds {@code maxNorm} by maxNorm / (norm + 1e-6) (the

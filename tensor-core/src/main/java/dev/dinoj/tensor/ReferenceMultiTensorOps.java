@@ -18,9 +18,10 @@ public final class ReferenceMultiTensorOps implements MultiTensorOps {
     }
 
     @Override
-    public void ema(List<Tensor> teacher, List<Tensor> student, float momentum) {
+    public void ema(List<Tensor> teacher, List<Tensor> student, double momentum) {
         sameLength("ema", teacher, student);
-        for (int i = 0; i < teacher.size(); i++) teacher.get(i).lerpInPlace(student.get(i), 1f - momentum);
+        float w = (float) (1 - momentum); // in double, then rounded once
+        for (int i = 0; i < teacher.size(); i++) teacher.get(i).lerpInPlace(student.get(i), w);
     }
 
     @Override

@@ -79,6 +79,15 @@ final class AttentionCommand implements Callable<Integer> {
             names.add(count.get(stem) > 1 ? root.toAbsolutePath().relativize(files.get(i).toAbsolutePath()).toString()
                     .replace(java.io.File.separatorChar, '/') : stem);
         }
+        // x.png, x.jpg and x.png.jpg: the third's stem is the first's full name
+        Map<String, Integer> seen = new HashMap<>();
+        for (int i = 0; i < names.size(); i++) {
+            Integer before = seen.put(names.get(i), i);
+            if (before != null) {
+                throw new IllegalArgumentException("--images: " + files.get(before) + " and " + files.get(i) + " would get the same map names ("
+                        + names.get(i) + "-*.png); rename one");
+            }
+        }
         return names;
     }
 }

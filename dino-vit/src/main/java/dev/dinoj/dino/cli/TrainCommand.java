@@ -37,7 +37,7 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = {"--out", "-o", "--output"}, description = "folder for checkpoints, metrics and charts")
     Path output = Path.of("runs", "dino");
     @Option(names = "--resume", description = "continue the run in --out from its last checkpoint, with its saved settings; "
-            + "--epochs N extends a run to N epochs, other settings cannot change")
+            + "--epochs N (more than the epochs trained) sets its length, the cosine schedules following the new length; other settings cannot change")
     boolean resume;
 
     @Option(names = "--overwrite", description = "start a new run in --out even if it holds one (its checkpoints, metrics and chart are deleted first)")
@@ -50,10 +50,11 @@ final class TrainCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         if (threads != null) Parallel.setThreads(threads);
         if (overwrite && resume) throw new IllegalArgumentException("--overwrite starts a new run and --resume continues one: give one of them");
+        Device dev = Device.parse(device);
         if (overwrite) {
+            DinoTrainer.checkNewRunSettings(output, config, dev); // nothing is deleted for a run that would be refused
             for (String f : DinoTrainer.OUTPUTS) java.nio.file.Files.deleteIfExists(output.resolve(f));
         }
-        Device dev = Device.parse(device);
         DinoTrainer opened;
         try {
             opened = resume ? DinoTrainer.resume(output, System.out, dev, this::resumedSettings) : new DinoTrainer(config, output, System.out, dev);

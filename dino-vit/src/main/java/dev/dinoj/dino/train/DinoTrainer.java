@@ -92,17 +92,29 @@ public final class DinoTrainer implements AutoCloseable {
 
     /** A new run on the CPU writing into outDir (created if needed); an existing checkpoint there is replaced only at the end of epoch 1. */
     public DinoTrainer(TrainConfig config, Path outDir, PrintStream log) throws IOException {
-        this(config, Inputs.open(requireNewRun(outDir, config)), outDir, log, Device.CPU, null);
+        this(config, Inputs.open(requireNewRun(outDir, config, Device.CPU)), outDir, log, Device.CPU, null);
     }
 
     /** A new run on {@code device}. */
     public DinoTrainer(TrainConfig config, Path outDir, PrintStream log, Device device) throws IOException {
-        this(config, Inputs.open(requireNewRun(outDir, config)), outDir, log, device, null);
+        this(config, Inputs.open(requireNewRun(outDir, config, device)), outDir, log, device, null);
     }
 
     /** A new run on a dataset of the caller's (config.data is then only recorded, not read). */
     public DinoTrainer(TrainConfig config, ImageDataset data, Path outDir, PrintStream log, Device device) throws IOException {
-        this(config, Inputs.of(requireNewRun(outDir, config), data), outDir, log, device, null);
+        this(config, Inputs.of(requireNewRun(outDir, config, device), data), outDir, log, device, null);
+    }
+
+    /**
+     * What a new run checks before it touches its folder: every setting (by option name), that they fit
+     * in memory, and that --out is not a file. The CLI calls it before --overwrite deletes anything.
+     */
+    public static void checkNewRunSettings(Path outDir, TrainConfig config, Device device) {
+        config.validate(); // a bad option is the first thing to report
+        config.checkResources(Runtime.getRuntime().maxMemory(), device.isCpu());
+        if (Files.exists(outDir) && !Files.isDirectory(outDir)) {
+            throw new IllegalArgumentException("--out " + outDir + " is a file, not a folder");
+        }
     }
 
     /** The files a run writes into its folder (a new run refuses a folder holding any of them). */
@@ -112,12 +124,8 @@ public final class DinoTrainer implements AutoCloseable {
      * Refuses to start a new run where one already is, before any data is read: a new run would
      * truncate its metrics and overwrite its checkpoints. Returns config.
      */
-    static TrainConfig requireNewRun(Path outDir, TrainConfig config) {
-        config.validate(); // a bad option is the first thing to report
-        config.checkResources(Runtime.getRuntime().maxMemory());
-        if (Files.exists(outDir) && !Files.isDirectory(outDir)) {
-            throw new IllegalArgumentException("--out " + outDir + " is a file, not a folder");
-        }
+    static TrainConfig requireNewRun(Path outDir, TrainConfig config, Device device) {
+        checkNewRunSettings(outDir, config, device);
         java.util.List<String> present = new java.util.ArrayList<>();
         for (String f : OUTPUTS) if (Files.exists(outDir.resolve(f))) present.add(f);
         if (!present.isEmpty()) {
@@ -230,7 +238,7 @@ public final class DinoTrainer implements AutoCloseable {
         }
         TrainConfig config = adjust.apply(saved);
         config.validate();
-        config.checkResources(Runtime.getRuntime().maxMemory());
+        config.checkResources(Runtime.getRuntime().maxMemory(), device.isCpu());
         if (done < 0) throw new IOException("cannot resume from " + ckpt + ": metadata epoch " + done + " is negative");
         if (done >= config.epochs) { // before any data is read
             List<String> rewritten = rewriteFinalOutputs(c, outDir, saved);

@@ -189,12 +189,12 @@ public final class TrainConfig {
     /** Parameters of the student (backbone and DINO head): its weights are held 5 times (student, teacher, gradients, two AdamW moments). */
     public long parameterEstimate() {
         VitConfig v = vit();
-        long w = v.embedDim, tokens = (long) v.gridSize() * v.gridSize() + 1, hidden = (long) (w * v.mlpRatio);
-        long backbone = 3L * v.patchSize * v.patchSize * w + w + tokens * w + w
-                + (long) v.depth * (4 * w + 3 * w * w + 3 * w + w * w + w + 2 * w * hidden + hidden + w) + 2 * w;
-        long head = w * headHidden + headHidden + (long) headHidden * headHidden + headHidden + (long) headHidden * headBottleneck + headBottleneck
-                + (long) headBottleneck * outDim + outDim;
-        return backbone + head;
+        // in double: a mistyped size must read as huge, not wrap around
+        double w = v.embedDim, tokens = (double) v.gridSize() * v.gridSize() + 1, hidden = w * v.mlpRatio, p = v.patchSize;
+        double backbone = 3 * p * p * w + w + tokens * w + w + v.depth * (4 * w + 3 * w * w + 3 * w + w * w + w + 2 * w * hidden + hidden + w) + 2 * w;
+        double hh = headHidden, hb = headBottleneck, k = outDim;
+        double head = w * hh + hh + hh * hh + hh + hh * hb + hb + hb * k + k;
+        return (long) Math.min(Long.MAX_VALUE / 64.0, backbone + head);
     }
 
     /**
@@ -203,6 +203,15 @@ public final class TrainConfig {
      * synthetic dataset's bookkeeping.
      */
     public void checkResources(long maxBytes) {
+        checkResources(maxBytes, true);
+    }
+
+    /**
+     * As {@link #checkResources(long)}; on a GPU ({@code onCpu} false) only the student and the teacher
+     * are built in the heap before they move (the gradients and AdamW state live in device memory,
+     * which is not checked here).
+     */
+    public void checkResources(long maxBytes, boolean onCpu) {
         long images = data.equals("synthetic") ? syntheticImages : 0;
         long iterations = (long) epochs * Math.max(1, (images > 0 ? images : 1) / Math.max(1, batchSize));
         if (iterations > 50_000_000L) {
@@ -210,12 +219,13 @@ public final class TrainConfig {
                     + "per iteration, so at most 50,000,000 are supported", epochs,
                     images > 0 ? " of --synthetic-images " + syntheticImages + " in batches of --batch-size " + batchSize : "", iterations));
         }
-        long weights = 5L * 4 * parameterEstimate();
+        long weights = (onCpu ? 5L : 2L) * 4 * parameterEstimate();
         if (weights > maxBytes) {
             throw new IllegalArgumentException(String.format(java.util.Locale.ROOT,
                     "--width %d, --depth %d, --patch %d and the head (--head-hidden %d, --head-bottleneck %d, --out-dim %d) give %,d parameters: "
-                            + "%.1f GB for the student, teacher, gradients and AdamW state, more than the %.1f GB the JVM may use (-Xmx)",
-                    vit().embedDim, vit().depth, patchSize, headHidden, headBottleneck, outDim, parameterEstimate(), weights / 1e9, maxBytes / 1e9));
+                            + "%.1f GB for the %s, more than the %.1f GB the JVM may use (-Xmx)",
+                    vit().embedDim, vit().depth, patchSize, headHidden, headBottleneck, outDim, parameterEstimate(), weights / 1e9,
+                    onCpu ? "student, teacher, gradients and AdamW state" : "student and teacher built before they move to the GPU", maxBytes / 1e9));
         }
         if (images * 64 > maxBytes) {
             throw new IllegalArgumentException(String.format(java.util.Locale.ROOT, "--synthetic-images %d needs more bookkeeping memory than the %.1f GB "

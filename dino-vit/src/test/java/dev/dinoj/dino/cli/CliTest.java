@@ -140,6 +140,10 @@ class CliTest {
         Files.writeString(file, "x");
         assertThat((String) cli("train", "--out", file.toString())[1]).contains("is a file");
         assertThat((String) cli("train", "--resume", "--overwrite", "--out", run.toString())[1]).contains("give one of them");
+        // --overwrite with a setting that would be refused deletes nothing
+        Object[] bad = cli("train", "--overwrite", "--epochs", "0", "--out", run.toString());
+        assertThat((String) bad[1]).contains("--epochs");
+        assertThat(Files.readAllBytes(run.resolve(DinoTrainer.CHECKPOINT))).isEqualTo(ckpt);
     }
 
     @Test
@@ -317,6 +321,8 @@ class CliTest {
         assertThat(out.resolve("x.png-overlay.png")).exists();
         assertThat(out.resolve("x.jpg-overlay.png")).exists();
         assertThat(AttentionCommand.outputNames(in, java.util.List.of(in.resolve("x.png"), in.resolve("y.png")))).containsExactly("x", "y");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> AttentionCommand.outputNames(in,
+                java.util.List.of(in.resolve("x.png"), in.resolve("x.jpg"), in.resolve("x.png.jpg")))).hasMessageContaining("same map names");
     }
 
     /** Synthetic shapes written as PNGs into one sub-folder per class: a labelled image folder. */

@@ -214,6 +214,7 @@ public final class SafeTensors {
                     shape[i] = (int) d;
                     numel = numel > Integer.MAX_VALUE ? numel : numel * d; // stops growing once too large: no overflow
                 }
+                for (int d : shape) if (d == 0) numel = 0; // an empty tensor, whatever its other dimensions
                 if (numel > Integer.MAX_VALUE - 8) {
                     throw corrupt(path, "tensor '" + name + "' is too large (shape " + java.util.Arrays.toString(shape) + ", more than 2^31 - 9 elements)");
                 }

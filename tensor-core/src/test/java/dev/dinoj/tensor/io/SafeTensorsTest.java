@@ -225,6 +225,12 @@ class SafeTensorsTest {
         Path f = dir.resolve("overflow.safetensors");
         Files.write(f, b.array());
         assertThatThrownBy(() -> SafeTensors.read(f)).isInstanceOf(IOException.class).hasMessageContaining(f.toString()).hasMessageContaining("'x'");
+        // an empty tensor is valid whatever its other dimensions
+        byte[] e = "{\"x\":{\"dtype\":\"F32\",\"shape\":[2147483647,2,0],\"data_offsets\":[0,0]}}".getBytes(StandardCharsets.US_ASCII);
+        ByteBuffer eb = ByteBuffer.allocate(8 + e.length).order(ByteOrder.LITTLE_ENDIAN);
+        eb.putLong(e.length).put(e);
+        Files.write(f, eb.array());
+        assertThat(SafeTensors.read(f).tensors().get("x").numel()).isZero();
     }
 
     @Test
