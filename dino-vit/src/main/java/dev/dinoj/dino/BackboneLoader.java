@@ -15,8 +15,9 @@ import java.util.TreeSet;
  * or a backbone-only safetensors file under the reference names (e.g. converted from the PyTorch
  * DINO weights; "module." and "backbone." prefixes are stripped as the reference's evaluation does).
  * The architecture is inferred from tensor shapes: width from pos_embed, depth from the block count,
- * patch size from patch_embed.proj.weight, the image size from the position grid, the MLP ratio from
- * fc1; the head count comes from the file's num_heads metadata, else from --heads or --arch.
+ * patch size from patch_embed.proj.weight (or, for a {@link ConvStem}, found by its
+ * patch_embed.stem.0.conv.weight, 2 to the number of stem layers, and batch norm in it by a running_mean),
+ * the image size from the position grid, the MLP ratio from fc1; the head count comes from the file's num_heads metadata, else from --heads or --arch.
  */
 public final class BackboneLoader {
     private BackboneLoader() {}
@@ -41,7 +42,15 @@ public final class BackboneLoader {
             throw new IOException(file + " does not hold a ViT backbone: pos_embed or patch_embed.proj.weight is missing (found "
                     + sample(weights) + ")");
         }
-        int width = pos.size(2), patch = proj.size(2), n = pos.size(1) - 1;
+        VitConfig.Stem stem = VitConfig.Stem.PATCH;
+        int patch = proj.size(2);
+        if (weights.containsKey("patch_embed.stem.0.conv.weight")) {
+            int layers = 0;
+            while (weights.containsKey("patch_embed.stem." + layers + ".conv.weight")) layers++;
+            patch = 1 << layers;
+            stem = weights.containsKey("patch_embed.stem.0.norm.running_mean") ? VitConfig.Stem.CONV : VitConfig.Stem.CONV_LN;
+        }
+        int width = pos.size(2), n = pos.size(1) - 1;
         int side = (int) Math.round(Math.sqrt(n));
         if (side * side != n) throw new IOException(file + ": pos_embed has " + n + " patch positions, not a square grid");
         int depth = 0;
@@ -50,7 +59,7 @@ public final class BackboneLoader {
         Tensor fc1 = weights.get("blocks.0.mlp.fc1.weight");
         float mlpRatio = fc1 == null ? 4f : (float) fc1.size(0) / width;
         int h = resolveHeads(file, meta, heads, arch, width);
-        VisionTransformer model = new VisionTransformer(new VitConfig(width, depth, h, patch, side * patch, mlpRatio, 0f), new Generator(0));
+        VisionTransformer model = new VisionTransformer(new VitConfig(width, depth, h, patch, side * patch, mlpRatio, 0f, stem), new Generator(0));
         try {
             model.loadStateDict(weights, true);
         } catch (IllegalArgumentException e) {

@@ -41,6 +41,9 @@ final class TrainCommand implements Callable<Integer> {
     int patch = d.patchSize;
     @Option(names = "--pos-embed", description = "position embedding: learned (reference), sincos (fixed 2-D sine-cosine, as MoCo v3) or sincos-learned")
     String posEmbed = d.posEmbed;
+    @Option(names = "--stem", description = "how images become tokens: patch (the reference's patchify layer), conv (3x3 stride-2 convs"
+            + " with batch norm, then 1x1: Xiao et al. 2021; patch must be a power of two) or conv-ln (the same with LayerNorm)")
+    String stem = d.stem;
     @Option(names = "--drop-path", description = "stochastic depth rate of the student")
     float dropPath = d.dropPath;
     @Option(names = "--out-dim", description = "DINO head output dimension (reference: 65536)")
@@ -146,6 +149,7 @@ final class TrainCommand implements Callable<Integer> {
         c.patchSize = patch;
         c.dropPath = dropPath;
         c.posEmbed = posEmbed;
+        c.stem = stem;
         c.outDim = outDim;
         c.headHidden = headHidden;
         c.headBottleneck = headBottleneck;

@@ -29,6 +29,8 @@ public final class TrainConfig {
     public float dropPath = 0.1f;
     /** "learned" (the reference: trunc-normal 0.02, trained), "sincos" (MoCo v3: fixed 2-D sine-cosine) or "sincos-learned" (sine-cosine start, trained). */
     public String posEmbed = "learned";
+    /** "patch" (the reference's patchify layer), "conv" (a convolutional stem with batch norm) or "conv-ln" (with LayerNorm): {@link VitConfig.Stem}. */
+    public String stem = "patch";
     public int outDim = 256;
     public int headHidden = 512;
     public int headBottleneck = 128;
@@ -70,7 +72,7 @@ public final class TrainConfig {
         VitConfig base = arch.equals("custom")
                 ? new VitConfig(width, depth, heads, patchSize, globalSize, 4f, 0f)
                 : VitConfig.preset(arch, patchSize, globalSize);
-        return base.withDropPath(dropPath);
+        return base.withDropPath(dropPath).withStem(VitConfig.Stem.parse(stem == null ? "patch" : stem));
     }
 
     /** Rejects inconsistent settings with one message naming the option. */
