@@ -52,16 +52,16 @@ public final class ConvStem extends Module {
     @Override
     public Variable forward(Variable images) {
         int b = images.size(0), h = images.size(2), w = images.size(3), c = images.size(1);
-        Variable x = images.permute(2, 3, 0, 1).reshape(h * w, b, c);
+        Variable x = images.permute(0, 2, 3, 1).reshape(b, h * w, c);
         for (Layer l : layers.list) {
             x = l.forward(x, h, w);
             h = l.conv.outputSize(h);
             w = l.conv.outputSize(w);
         }
-        return proj.forwardPositions(x, h, w).permute(1, 0, 2).contiguous();
+        return proj.forwardTokens(x, h, w);
     }
 
-    /** conv 3x3 stride 2 (padding 1, no bias) -> norm -> ReLU, on position-major activations [H*W, B, C]. */
+    /** conv 3x3 stride 2 (padding 1, no bias) -> norm -> ReLU, on channels-last tokens [B, H*W, C]. */
     static final class Layer extends Module {
         final Conv2d conv;
         private final Module norm;
@@ -74,9 +74,9 @@ public final class ConvStem extends Module {
         }
 
         Variable forward(Variable x, int h, int w) {
-            Variable y = conv.forwardPositions(x, h, w);
-            int p = y.size(0), b = y.size(1), c = y.size(2);
-            Variable n = batchNorm ? norm.forward(y.reshape(p * b, c)).reshape(p, b, c) : norm.forward(y);
+            Variable y = conv.forwardTokens(x, h, w);
+            int b = y.size(0), p = y.size(1), c = y.size(2);
+            Variable n = batchNorm ? norm.forward(y.reshape(b * p, c)).reshape(b, p, c) : norm.forward(y);
             return n.relu();
         }
     }

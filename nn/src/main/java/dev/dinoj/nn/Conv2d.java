@@ -15,9 +15,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * (the pad positions pick the zero row), and one matmul applies the weight. The gather's backward is a
  * scatter-add, so the gradient needs no rule of its own, and the op runs on every backend.
  *
- * <p>The work is done in a position-major layout, {@code [H*W, B, C]} (row-major positions), so that
- * each gathered tap is one contiguous block of B*C values and a normalisation over channels or over
- * (batch, positions) applies to the output directly; {@link #forward} takes and returns torch's
+ * <p>The work is done on channels-last tokens, {@code [B, H*W, C]} (row-major positions, as a ViT's
+ * patch tokens), where the gathered taps of a position are already the row of the im2col matrix (no
+ * copy between the gather and the matmul), and a normalisation over channels or over (batch,
+ * positions) applies to the output directly; {@link #forward} takes and returns torch's
  * {@code [B, C, H, W]}.
  */
 public final class Conv2d extends Module {
@@ -61,31 +62,30 @@ public final class Conv2d extends Module {
             throw new IllegalArgumentException("Conv2d: input must be [B, " + in + ", H, W], got " + x.shape());
         }
         int b = x.size(0), h = x.size(2), w = x.size(3);
-        Variable pm = x.permute(2, 3, 0, 1).reshape(h * w, b, in);
-        int oh = outputSize(h), ow = outputSize(w);
-        return forwardPositions(pm, h, w).reshape(oh, ow, b, out).permute(2, 3, 0, 1).contiguous();
+        Variable tokens = x.permute(0, 2, 3, 1).reshape(b, h * w, in);
+        return forwardTokens(tokens, h, w).reshape(b, outputSize(h), outputSize(w), out).permute(0, 3, 1, 2).contiguous();
     }
 
-    /** x: [H*W, B, in] (positions row-major); returns [OH*OW, B, out]. */
-    public Variable forwardPositions(Variable x, int h, int w) {
-        if (x.rank() != 3 || x.size(0) != h * w || x.size(2) != in) {
-            throw new IllegalArgumentException("Conv2d: input must be [" + h + "*" + w + ", B, " + in + "], got " + x.shape());
+    /** x: [B, H*W, in] (positions row-major); returns [B, OH*OW, out]. */
+    public Variable forwardTokens(Variable x, int h, int w) {
+        if (x.rank() != 3 || x.size(1) != h * w || x.size(2) != in) {
+            throw new IllegalArgumentException("Conv2d: input must be [B, " + h + "*" + w + ", " + in + "], got " + x.shape());
         }
-        int b = x.size(1), oh = outputSize(h), ow = outputSize(w), kk = kernel * kernel, positions = oh * ow;
+        int b = x.size(0), oh = outputSize(h), ow = outputSize(w), kk = kernel * kernel, positions = oh * ow;
         Variable cols;
         if (kernel == 1 && stride == 1 && padding == 0) {
-            cols = x.reshape(positions * b, in);
+            cols = x.reshape(b * positions, in);
         } else {
-            Variable padded = Variable.cat(0, x, Variable.constant(Tensor.zeros(Shape.of(1, b, in), x.data().device())));
+            Variable padded = Variable.cat(1, x, Variable.constant(Tensor.zeros(Shape.of(b, 1, in), x.data().device())));
             int[] idx = taps.computeIfAbsent(h * 65536 + w, key -> taps(h, w, oh, ow));
             Tensor index = Tensor.fromIndices(idx).to(x.data().device());
-            // [OH*OW*kk, B, in] -> rows (position, batch), columns (tap, channel)
-            cols = padded.indexSelect(0, index).reshape(positions, kk, b, in).permute(0, 2, 1, 3).reshape(positions * b, kk * in);
+            // [B, OH*OW*kk, in] is already rows (batch, position) by columns (tap, channel)
+            cols = padded.indexSelect(1, index).reshape(b * positions, kk * in);
         }
         Variable wm = weight.permute(2, 3, 1, 0).reshape(kk * in, out);
         Variable y = cols.matmul(wm);
         if (bias != null) y = y.add(bias);
-        return y.reshape(positions, b, out);
+        return y.reshape(b, positions, out);
     }
 
     /** For each output position (row-major) and tap (ky, kx): the input position read, or h*w (the zero row) in the padding. */

@@ -63,13 +63,13 @@ class Conv2dTest {
     }
 
     @Test
-    void positionMajorForwardIsTheSameConvolution() {
+    void tokenForwardIsTheSameConvolution() {
         Conv2d conv = new Conv2d(3, 4, 3, 2, 1, true, gen);
         Tensor x = Tensor.randn(gen, 2, 3, 7, 6);
         float[] nchw = conv.forward(Variable.constant(x)).data().toFloatArray();
-        Variable pm = conv.forwardPositions(Variable.constant(x.permute(2, 3, 0, 1).reshape(42, 2, 3)), 7, 6);
-        assertThat(pm.dims()).containsExactly(4 * 3, 2, 4);
-        float[] back = pm.data().reshape(4, 3, 2, 4).permute(2, 3, 0, 1).contiguous().toFloatArray();
+        Variable t = conv.forwardTokens(Variable.constant(x.permute(0, 2, 3, 1).reshape(2, 42, 3)), 7, 6);
+        assertThat(t.dims()).containsExactly(2, 4 * 3, 4);
+        float[] back = t.data().reshape(2, 4, 3, 4).permute(0, 3, 1, 2).contiguous().toFloatArray();
         assertThat(back).containsExactly(nchw);
     }
 
@@ -81,13 +81,14 @@ class Conv2dTest {
         Conv2d one = new Conv2d(5, 3, 1, 1, 0, false, gen);
         check.check(one, one::forward, Tensor.randn(gen, 2, 5, 3, 3));
         Conv2d wide = new Conv2d(2, 3, 3, 1, 1, false, gen);
-        check.check(wide, x -> wide.forwardPositions(x, 4, 5), Tensor.randn(gen, 20, 3, 2));
+        check.check(wide, x -> wide.forwardTokens(x, 4, 5), Tensor.randn(gen, 3, 20, 2));
     }
 
     @Test
     void rejectsWrongChannelsAndTooSmallInputs() {
         Conv2d conv = new Conv2d(3, 4, 3, 2, 0, true, gen);
         assertThatThrownBy(() -> conv.forward(Variable.constant(Tensor.randn(gen, 1, 2, 8, 8)))).hasMessageContaining("[B, 3, H, W]");
+        assertThatThrownBy(() -> conv.forwardTokens(Variable.constant(Tensor.randn(gen, 1, 10, 3)), 3, 4)).hasMessageContaining("[B, 3*4, 3]");
         assertThatThrownBy(() -> conv.forward(Variable.constant(Tensor.randn(gen, 1, 3, 2, 8)))).hasMessageContaining("smaller than the kernel");
         assertThatThrownBy(() -> new Conv2d(3, 4, 0, 1, 0, true, gen)).hasMessageContaining("kernel");
     }
