@@ -98,6 +98,9 @@ final class TrainCommand implements Callable<Integer> {
     double centerMomentum = d.centerMomentum;
     @Option(names = "--centering", description = "teacher centering: ema (DINO's running centre) or sinkhorn (DINOv2's Sinkhorn-Knopp, 3 iterations)")
     String centering = d.centering;
+    @Option(names = "--koleo-weight", description = "weight of DINOv2's KoLeo regulariser, which spreads the student's cls features"
+            + " of each global crop's batch (0: off, as DINO; DINOv2: 0.1); the logged loss is the DINO loss alone")
+    double koleoWeight = d.koleoWeight;
     @Option(names = "--seed", description = "random seed (data order, augmentation, initialisation, drop-path)")
     long seed = d.seed;
     @Option(names = "--workers", description = "data loading threads")
@@ -176,6 +179,7 @@ final class TrainCommand implements Callable<Integer> {
         c.studentTemp = studentTemp;
         c.centerMomentum = centerMomentum;
         c.centering = centering;
+        c.koleoWeight = koleoWeight;
         c.seed = seed;
         c.workers = workers;
         c.knnEvery = knnEvery;

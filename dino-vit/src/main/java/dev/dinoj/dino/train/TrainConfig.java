@@ -61,6 +61,8 @@ public final class TrainConfig {
     public double centerMomentum = 0.9;
     /** "ema" (DINO's centre) or "sinkhorn" (DINOv2's Sinkhorn-Knopp normalisation of the teacher). */
     public String centering = "ema";
+    /** Weight of DINOv2's KoLeo regulariser on the student's global-crop cls features (0: off, the DINO reference; DINOv2: 0.1). */
+    public double koleoWeight = 0;
     // run
     public long seed = 0;
     public int workers = 2;
@@ -105,6 +107,7 @@ public final class TrainConfig {
             throw new IllegalArgumentException("give both --eval-train and --eval-val (labelled images), or neither");
         }
         DinoLoss.Centering.parse(centering);
+        if (!(koleoWeight >= 0)) throw new IllegalArgumentException("--koleo-weight must be >= 0, got " + koleoWeight);
         if (!posEmbed.equals("learned") && !posEmbed.equals("sincos") && !posEmbed.equals("sincos-learned")) {
             throw new IllegalArgumentException("--pos-embed must be learned, sincos or sincos-learned, got '" + posEmbed + "'");
         }

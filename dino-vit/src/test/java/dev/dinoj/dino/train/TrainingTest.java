@@ -148,6 +148,33 @@ class TrainingTest {
         }
     }
 
+    @Test
+    void theKoLeoRegulariserChangesTheStepButNotTheLoggedDinoLossOfTheFirstStep() throws IOException {
+        TrainConfig plain = tiny(), koleo = tiny();
+        plain.epochs = koleo.epochs = 1;
+        plain.warmupEpochs = koleo.warmupEpochs = 0;
+        plain.warmupTeacherTempEpochs = koleo.warmupTeacherTempEpochs = 0;
+        koleo.koleoWeight = 0.5;
+        assertThat(TrainConfig.fromJson(koleo.toJson()).koleoWeight).isEqualTo(0.5);
+        Path a = dir.resolve("plain"), b = dir.resolve("koleo");
+        try (DinoTrainer t = new DinoTrainer(plain, a, quiet())) {
+            t.run();
+        }
+        try (DinoTrainer t = new DinoTrainer(koleo, b, quiet())) {
+            t.run();
+        }
+        List<com.google.gson.JsonObject> sa = MetricsLog.read(a.resolve(DinoTrainer.METRICS)), sb = MetricsLog.read(b.resolve(DinoTrainer.METRICS));
+        com.google.gson.JsonObject fa = sa.stream().filter(o -> o.get("type").getAsString().equals("step")).findFirst().orElseThrow();
+        com.google.gson.JsonObject fb = sb.stream().filter(o -> o.get("type").getAsString().equals("step")).findFirst().orElseThrow();
+        assertThat(fb.get("loss").getAsDouble()).isEqualTo(fa.get("loss").getAsDouble()); // same weights before the first update
+        float[] wa = SafeTensors.read(a.resolve(DinoTrainer.CHECKPOINT)).tensors().get("student.backbone.cls_token").toFloatArray();
+        float[] wb = SafeTensors.read(b.resolve(DinoTrainer.CHECKPOINT)).tensors().get("student.backbone.cls_token").toFloatArray();
+        assertThat(wb).isNotEqualTo(wa);
+        TrainConfig bad = tiny();
+        bad.koleoWeight = -1;
+        assertThatThrownBy(bad::validate).hasMessageContaining("--koleo-weight");
+    }
+
     private static int[] bits(float[] v) {
         int[] o = new int[v.length];
         for (int i = 0; i < v.length; i++) o[i] = Float.floatToRawIntBits(v[i]);
