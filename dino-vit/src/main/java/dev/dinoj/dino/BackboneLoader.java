@@ -15,8 +15,9 @@ import java.util.TreeSet;
  * or a backbone-only safetensors file under the reference names (e.g. converted from the PyTorch
  * DINO weights; "module." and "backbone." prefixes are stripped as the reference's evaluation does).
  * The architecture is inferred from tensor shapes: width from pos_embed, depth from the block count,
- * patch size from patch_embed.proj.weight, the image size from the position grid, the MLP ratio from
- * fc1; the head count comes from the file's num_heads metadata, else from --heads or --arch.
+ * patch size from patch_embed.proj.weight (or, for a {@link ConvStem}, found by its
+ * patch_embed.stem.0.conv.weight, 2 to the number of stem layers, and batch norm in it by a running_mean),
+ * the image size from the position grid, the MLP ratio from fc1; the head count comes from the file's num_heads metadata, else from --heads or --arch.
  */
 public final class BackboneLoader {
     private BackboneLoader() {}
@@ -42,10 +43,20 @@ public final class BackboneLoader {
                     + sample(weights) + ")");
         }
         if (pos.rank() != 3 || pos.size(0) != 1 || pos.size(1) < 2) throw new IOException(file + ": pos_embed has shape " + pos.shape() + ", not [1, 1 + patches, width]");
-        if (proj.rank() != 4 || proj.size(1) != 3 || proj.size(2) != proj.size(3) || proj.size(0) != pos.size(2)) {
-            throw new IOException(file + ": patch_embed.proj.weight has shape " + proj.shape() + ", not [width " + pos.size(2) + ", 3, patch, patch]");
+        VitConfig.Stem stem = VitConfig.Stem.PATCH;
+        int patch;
+        if (weights.containsKey("patch_embed.stem.0.conv.weight")) {
+            int layers = 0;
+            while (weights.containsKey("patch_embed.stem." + layers + ".conv.weight")) layers++;
+            patch = 1 << layers;
+            stem = weights.containsKey("patch_embed.stem.0.norm.running_mean") ? VitConfig.Stem.CONV : VitConfig.Stem.CONV_LN;
+        } else {
+            if (proj.rank() != 4 || proj.size(1) != 3 || proj.size(2) != proj.size(3) || proj.size(0) != pos.size(2)) {
+                throw new IOException(file + ": patch_embed.proj.weight has shape " + proj.shape() + ", not [width " + pos.size(2) + ", 3, patch, patch]");
+            }
+            patch = proj.size(2);
         }
-        int width = pos.size(2), patch = proj.size(2), n = pos.size(1) - 1;
+        int width = pos.size(2), n = pos.size(1) - 1;
         int side = (int) Math.round(Math.sqrt(n));
         if (side * side != n) throw new IOException(file + ": pos_embed has " + n + " patch positions, not a square grid");
         int depth = 0;
@@ -59,7 +70,7 @@ public final class BackboneLoader {
                 if (!Float.isFinite(v)) throw new IOException(file + ": tensor " + e.getKey() + " holds " + v + " values; the weights are unusable");
             }
         }
-        VisionTransformer model = new VisionTransformer(new VitConfig(width, depth, h, patch, side * patch, mlpRatio, 0f), new Generator(0));
+        VisionTransformer model = new VisionTransformer(new VitConfig(width, depth, h, patch, side * patch, mlpRatio, 0f, stem), new Generator(0));
         try {
             model.loadStateDict(weights, true);
         } catch (IllegalArgumentException e) {

@@ -29,8 +29,16 @@ public final class DinoModel extends Module {
         return head;
     }
 
+    /** The backbone's cls features [crops * B, D] and the head's output [crops * B, out_dim] of one forward. */
+    public record Output(Variable features, Variable logits) {}
+
     /** crops: each [B, 3, h_i, w_i]; returns [crops * B, out_dim]. */
     public Variable forward(List<Tensor> crops) {
+        return forwardWithFeatures(crops).logits();
+    }
+
+    /** As {@link #forward}, keeping the backbone features (for a regulariser on them). */
+    public Output forwardWithFeatures(List<Tensor> crops) {
         if (crops.isEmpty()) throw new IllegalArgumentException("DinoModel: no crops given");
         List<Variable> features = new ArrayList<>();
         int start = 0;
@@ -45,6 +53,6 @@ public final class DinoModel extends Module {
             start = end;
         }
         Variable all = features.size() == 1 ? features.get(0) : Variable.cat(0, features);
-        return head.forward(all);
+        return new Output(all, head.forward(all));
     }
 }

@@ -14,7 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The DINO Vision Transformer backbone: patch embedding, cls token, learned position embedding
+ * The DINO Vision Transformer backbone: patch embedding (or a {@link ConvStem}, {@link VitConfig.Stem}), cls token, learned position embedding
  * (bicubically interpolated for other image sizes, as the reference's interpolate_pos_encoding),
  * pre-norm blocks with drop-path rising linearly with depth, a final LayerNorm; the output is the cls
  * token. Parameter names are the reference's (cls_token, pos_embed, patch_embed.proj.weight,
@@ -24,7 +24,7 @@ public final class VisionTransformer extends Module {
     private static final float NORM_EPS = 1e-6f;
 
     private final VitConfig config;
-    private final PatchEmbed patchEmbed;
+    private final Module patchEmbed;
     private final Variable clsToken, posEmbed;
     private final List<TransformerBlock> blocks = new ArrayList<>();
     private final LayerNorm norm;
@@ -32,7 +32,8 @@ public final class VisionTransformer extends Module {
     public VisionTransformer(VitConfig c, Generator g) {
         this.config = c;
         int d = c.embedDim, n = c.gridSize() * c.gridSize();
-        patchEmbed = registerModule("patch_embed", new PatchEmbed(3, d, c.patchSize, g));
+        patchEmbed = registerModule("patch_embed", c.stem == VitConfig.Stem.PATCH ? new PatchEmbed(3, d, c.patchSize, g)
+                : new ConvStem(3, d, c.patchSize, c.stem == VitConfig.Stem.CONV, g));
         clsToken = registerParameter("cls_token", Init.truncNormal(Tensor.empty(1, 1, d), 0.02f, g));
         posEmbed = registerParameter("pos_embed", Init.truncNormal(Tensor.empty(1, n + 1, d), 0.02f, g));
         BlockList list = registerModule("blocks", new BlockList());

@@ -8,10 +8,37 @@ import java.util.Locale;
  * (vit_tiny 192/12/3, vit_small 384/12/6, vit_base 768/12/12, MLP ratio 4, qkv bias, LayerNorm eps 1e-6).
  */
 public final class VitConfig {
+    /** How images become tokens. */
+    public enum Stem {
+        /** The reference's patchify layer: one conv with kernel = stride = patch. */
+        PATCH("patch"),
+        /** {@link ConvStem}: 3x3 stride-2 convs with batch norm and ReLU, then a 1x1 conv (Xiao et al. 2021). */
+        CONV("conv"),
+        /** {@link ConvStem} with LayerNorm over channels in place of batch norm (no coupling between the images of a batch). */
+        CONV_LN("conv-ln");
+
+        public final String option;
+
+        Stem(String option) {
+            this.option = option;
+        }
+
+        /** patch, conv or conv-ln. */
+        public static Stem parse(String s) {
+            for (Stem v : values()) if (v.option.equals(s)) return v;
+            throw new IllegalArgumentException("--stem must be patch, conv or conv-ln, got '" + s + "'");
+        }
+    }
+
     public final int embedDim, depth, heads, patchSize, imageSize;
     public final float mlpRatio, dropPathRate;
+    public final Stem stem;
 
     public VitConfig(int embedDim, int depth, int heads, int patchSize, int imageSize, float mlpRatio, float dropPathRate) {
+        this(embedDim, depth, heads, patchSize, imageSize, mlpRatio, dropPathRate, Stem.PATCH);
+    }
+
+    public VitConfig(int embedDim, int depth, int heads, int patchSize, int imageSize, float mlpRatio, float dropPathRate, Stem stem) {
         if (embedDim <= 0 || depth <= 0 || heads <= 0 || patchSize <= 0 || imageSize <= 0) {
             throw new IllegalArgumentException("vit: width, depth, heads, patch and image size must be positive, got width " + embedDim
                     + ", depth " + depth + ", heads " + heads + ", patch " + patchSize + ", image " + imageSize);
@@ -28,6 +55,13 @@ public final class VitConfig {
         this.imageSize = imageSize;
         this.mlpRatio = mlpRatio;
         this.dropPathRate = dropPathRate;
+        this.stem = stem;
+        if (stem != Stem.PATCH) {
+            ConvStem.layerCount(patchSize);
+            if (embedDim % (patchSize / 2) != 0) {
+                throw new IllegalArgumentException("vit: a conv stem at patch " + patchSize + " needs a width divisible by " + patchSize / 2 + ", got " + embedDim);
+            }
+        }
     }
 
     /** vit_tiny, vit_small or vit_base at the given patch and image size. */
@@ -41,7 +75,11 @@ public final class VitConfig {
     }
 
     public VitConfig withDropPath(float rate) {
-        return new VitConfig(embedDim, depth, heads, patchSize, imageSize, mlpRatio, rate);
+        return new VitConfig(embedDim, depth, heads, patchSize, imageSize, mlpRatio, rate, stem);
+    }
+
+    public VitConfig withStem(Stem s) {
+        return new VitConfig(embedDim, depth, heads, patchSize, imageSize, mlpRatio, dropPathRate, s);
     }
 
     public int gridSize() {
@@ -50,7 +88,7 @@ public final class VitConfig {
 
     @Override
     public String toString() {
-        return String.format(Locale.ROOT, "ViT(width %d, depth %d, heads %d, patch %d, image %d, mlp %.1f, drop-path %.2f)",
-                embedDim, depth, heads, patchSize, imageSize, mlpRatio, dropPathRate);
+        return String.format(Locale.ROOT, "ViT(width %d, depth %d, heads %d, patch %d, image %d, mlp %.1f, drop-path %.2f%s)",
+                embedDim, depth, heads, patchSize, imageSize, mlpRatio, dropPathRate, stem == Stem.PATCH ? "" : ", stem " + stem.option);
     }
 }

@@ -5,6 +5,7 @@ import dev.dinoj.autograd.Variable;
 import dev.dinoj.dino.DinoHead;
 import dev.dinoj.dino.DinoLoss;
 import dev.dinoj.dino.DinoModel;
+import dev.dinoj.dino.KoLeoLoss;
 import dev.dinoj.dino.TeacherHealth;
 import dev.dinoj.dino.MomentumTeacher;
 import dev.dinoj.dino.VisionTransformer;
@@ -524,10 +525,16 @@ public final class DinoTrainer implements AutoCloseable {
             teacherOut = teacher.forward(crops.subList(0, 2)).data();
             if (teacherPass.owns(teacherOut)) teacherPass.keep(teacherOut);
         }
-        Variable studentOut = student.forward(crops);
-        Variable l = loss.forward(studentOut, teacherOut, epoch);
+        DinoModel.Output studentOut = student.forwardWithFeatures(crops);
+        Variable l = loss.forward(studentOut.logits(), teacherOut, epoch);
         double value = l.item();
-        if (!Double.isFinite(value)) return new StepResult(value, null);
+        if (config.koleoWeight > 0) {
+            // DINOv2: the weighted sum of KoLeo over the global crops' cls features, each crop's batch on its own
+            int b = crops.get(0).size(0);
+            Variable k = KoLeoLoss.of(studentOut.features().narrow(0, 0, b)).add(KoLeoLoss.of(studentOut.features().narrow(0, b, b)));
+            l = l.add(k.mul((float) config.koleoWeight));
+        }
+        if (!Double.isFinite(value) || !Double.isFinite(l.item())) return new StepResult(value, null);
         TeacherHealth health = loss.health(teacherOut, epoch, value);
         optimizer.zeroGrad();
         l.backward();

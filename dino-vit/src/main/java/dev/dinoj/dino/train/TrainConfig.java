@@ -46,6 +46,10 @@ public final class TrainConfig {
     /** "learned" (the reference: trunc-normal 0.02, trained), "sincos" (MoCo v3: fixed 2-D sine-cosine) or "sincos-learned" (sine-cosine start, trained). */
     @Option(names = "--pos-embed", description = "position embedding: learned (reference), sincos (fixed 2-D sine-cosine, as MoCo v3) or sincos-learned")
     public String posEmbed = "learned";
+    /** "patch" (the reference's patchify layer), "conv" (a convolutional stem with batch norm) or "conv-ln" (with LayerNorm): {@link VitConfig.Stem}. */
+    @Option(names = "--stem", description = "how images become tokens: patch (the reference's patchify layer), conv (3x3 stride-2 convs"
+            + " with batch norm, then 1x1: Xiao et al. 2021; patch must be a power of two) or conv-ln (the same with LayerNorm)")
+    public String stem = "patch";
     @Option(names = "--out-dim", description = "DINO head output dimension (reference: 65536)")
     public int outDim = 256;
     @Option(names = "--head-hidden", description = "DINO head hidden width (reference: 2048)")
@@ -102,6 +106,10 @@ public final class TrainConfig {
     /** "ema" (DINO's centre) or "sinkhorn" (DINOv2's Sinkhorn-Knopp normalisation of the teacher). */
     @Option(names = "--centering", description = "teacher centering: ema (DINO's running centre) or sinkhorn (DINOv2's Sinkhorn-Knopp, 3 iterations)")
     public String centering = "ema";
+    /** Weight of DINOv2's KoLeo regulariser on the student's global-crop cls features (0: off, the DINO reference; DINOv2: 0.1). */
+    @Option(names = "--koleo-weight", description = "weight of DINOv2's KoLeo regulariser, which spreads the student's cls features"
+            + " of each global crop's batch (0: off, as DINO; DINOv2: 0.1); the logged loss is the DINO loss alone")
+    public double koleoWeight = 0;
     // run
     @Option(names = "--seed", description = "random seed (data order, augmentation, initialisation, drop-path)")
     public long seed = 0;
@@ -116,7 +124,7 @@ public final class TrainConfig {
         VitConfig base = arch.equals("custom")
                 ? new VitConfig(width, depth, heads, patchSize, globalSize, 4f, 0f)
                 : VitConfig.preset(arch, patchSize, globalSize);
-        return base.withDropPath(dropPath);
+        return base.withDropPath(dropPath).withStem(VitConfig.Stem.parse(stem == null ? "patch" : stem));
     }
 
     /** Rejects inconsistent settings with one message naming the option. */
@@ -175,6 +183,7 @@ public final class TrainConfig {
             throw new IllegalArgumentException("give both --eval-train and --eval-val (labelled images), or neither");
         }
         DinoLoss.Centering.parse(centering);
+        if (!(koleoWeight >= 0)) throw new IllegalArgumentException("--koleo-weight must be >= 0, got " + koleoWeight);
         if (!posEmbed.equals("learned") && !posEmbed.equals("sincos") && !posEmbed.equals("sincos-learned")) {
             throw new IllegalArgumentException("--pos-embed must be learned, sincos or sincos-learned, got '" + posEmbed + "'");
         }

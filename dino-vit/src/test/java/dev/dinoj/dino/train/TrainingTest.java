@@ -116,6 +116,65 @@ class TrainingTest {
         assertThat(ca.tensors().get("teacher.head.mlp.1.running_var").toFloatArray()).isNotEqualTo(Tensor.ones(32).toFloatArray());
     }
 
+    @Test
+    void aConvStemRunResumesBitForBitAndItsBackboneLoadsForEvaluation() throws IOException {
+        TrainConfig c = tiny();
+        c.stem = "conv";
+        c.patchSize = 4;
+        c.epochs = 2;
+        Path a = dir.resolve("stem-a"), b = dir.resolve("stem-b");
+        try (DinoTrainer t = new DinoTrainer(c, a, quiet())) {
+            assertThat(t.student().backbone().config().stem).isEqualTo(dev.dinoj.dino.VitConfig.Stem.CONV);
+            t.run();
+        }
+        try (DinoTrainer t = new DinoTrainer(c, b, quiet())) {
+            t.run(1);
+        }
+        try (DinoTrainer t = DinoTrainer.resume(b, quiet())) {
+            t.run();
+        }
+        SafeTensors.Contents ca = SafeTensors.read(a.resolve(DinoTrainer.CHECKPOINT)), cb = SafeTensors.read(b.resolve(DinoTrainer.CHECKPOINT));
+        assertThat(ca.tensors()).containsKeys("teacher.backbone.patch_embed.stem.1.conv.weight", "teacher.backbone.patch_embed.stem.0.norm.running_mean");
+        assertThat(cb.tensors().keySet()).containsExactlyElementsOf(ca.tensors().keySet());
+        for (Map.Entry<String, Tensor> e : ca.tensors().entrySet()) {
+            if (e.getValue().dtype() == dev.dinoj.tensor.DType.INT32) continue;
+            assertThat(bits(cb.tensors().get(e.getKey()).toFloatArray())).as(e.getKey()).containsExactly(bits(e.getValue().toFloatArray()));
+        }
+        for (Path f : new Path[] {a.resolve(DinoTrainer.CHECKPOINT), a.resolve(DinoTrainer.TEACHER_BACKBONE)}) {
+            dev.dinoj.dino.VisionTransformer vit = dev.dinoj.dino.BackboneLoader.load(f, 0, null);
+            assertThat(vit.config().stem).as(f.toString()).isEqualTo(dev.dinoj.dino.VitConfig.Stem.CONV);
+            assertThat(bits(vit.stateDict().get("patch_embed.stem.0.norm.running_var").toFloatArray()))
+                    .containsExactly(bits(ca.tensors().get("teacher.backbone.patch_embed.stem.0.norm.running_var").toFloatArray()));
+        }
+    }
+
+    @Test
+    void theKoLeoRegulariserChangesTheStepButNotTheLoggedDinoLossOfTheFirstStep() throws IOException {
+        TrainConfig plain = tiny(), koleo = tiny();
+        plain.epochs = koleo.epochs = 1;
+        plain.warmupEpochs = koleo.warmupEpochs = 0;
+        plain.warmupTeacherTempEpochs = koleo.warmupTeacherTempEpochs = 0;
+        koleo.koleoWeight = 0.5;
+        assertThat(TrainConfig.fromJson(koleo.toJson()).koleoWeight).isEqualTo(0.5);
+        Path a = dir.resolve("plain"), b = dir.resolve("koleo");
+        try (DinoTrainer t = new DinoTrainer(plain, a, quiet())) {
+            t.run();
+        }
+        try (DinoTrainer t = new DinoTrainer(koleo, b, quiet())) {
+            t.run();
+        }
+        List<com.google.gson.JsonObject> sa = MetricsLog.read(a.resolve(DinoTrainer.METRICS)), sb = MetricsLog.read(b.resolve(DinoTrainer.METRICS));
+        com.google.gson.JsonObject fa = sa.stream().filter(o -> o.get("type").getAsString().equals("step")).findFirst().orElseThrow();
+        com.google.gson.JsonObject fb = sb.stream().filter(o -> o.get("type").getAsString().equals("step")).findFirst().orElseThrow();
+        assertThat(fb.get("loss").getAsDouble()).isEqualTo(fa.get("loss").getAsDouble()); // same weights before the first update
+        float[] wa = SafeTensors.read(a.resolve(DinoTrainer.CHECKPOINT)).tensors().get("student.backbone.cls_token").toFloatArray();
+        float[] wb = SafeTensors.read(b.resolve(DinoTrainer.CHECKPOINT)).tensors().get("student.backbone.cls_token").toFloatArray();
+        assertThat(wb).isNotEqualTo(wa);
+        TrainConfig bad = tiny();
+        bad.koleoWeight = -1;
+        assertThatThrownBy(bad::validate).hasMessageContaining("--koleo-weight");
+    }
+
     private static int[] bits(float[] v) {
         int[] o = new int[v.length];
         for (int i = 0; i < v.length; i++) o[i] = Float.floatToRawIntBits(v[i]);
