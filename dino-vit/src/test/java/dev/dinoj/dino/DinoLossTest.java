@@ -1,5 +1,7 @@
 package dev.dinoj.dino;
 
+import dev.dinoj.autograd.DoubleArray;
+import dev.dinoj.autograd.DoubleGradCheck;
 import dev.dinoj.autograd.GradCheck;
 import dev.dinoj.autograd.Variable;
 import dev.dinoj.nn.Schedule;
@@ -85,6 +87,21 @@ class DinoLossTest {
     }
 
     @Test
+    void theFusedGradientIsTheReferenceFormulasInDoublePrecision() {
+        // the loss's gradient is computed by the device's DINO loss kernels, not by autograd: checked at 1e-5
+        Generator g = new Generator(6);
+        int b = 3, crops = 4, k = 9;
+        Tensor t = Tensor.randn(g, 2 * b, k), c = Tensor.randn(g, 1, k).mul(0.3f);
+        DinoLoss loss = new DinoLoss(k, crops, 0.1f, Schedule.constant(0.04, 1), 0.9f);
+        loss.setCenter(c);
+        double[][] tv = rows(t);
+        double[] cv = rows(c)[0];
+        DoubleGradCheck.defaults().check(v -> loss.forward(v[0], t, 0),
+                x -> DoubleArray.scalar(referenceLoss(rows(x[0]), tv, cv, b, crops, 0.1f, loss.teacherTemperature(0))).reshape(),
+                Tensor.randn(g, crops * b, k).mul(0.1f));
+    }
+
+    @Test
     void centerIsAnEmaOfTheTeacherBatchMean() {
         DinoLoss loss = new DinoLoss(3, 2, 0.1f, Schedule.constant(0.04, 1), 0.9f);
         loss.setCenter(Tensor.fromArray(new float[] {1, 2, 3}, 1, 3));
@@ -101,6 +118,14 @@ class DinoLossTest {
                 .hasMessageContaining("[3 * B, 4]");
         assertThatThrownBy(() -> loss.forward(Variable.constant(Tensor.zeros(6, 4)), Tensor.zeros(3, 4), 0))
                 .hasMessageContaining("[2 * 2, 4]");
+    }
+
+    private static double[][] rows(DoubleArray a) {
+        double[] f = a.values();
+        int r = a.size(0), c = a.size(1);
+        double[][] out = new double[r][c];
+        for (int i = 0; i < r; i++) System.arraycopy(f, i * c, out[i], 0, c);
+        return out;
     }
 
     private static double[][] rows(Tensor t) {
