@@ -51,13 +51,10 @@ final class TrainCommand implements Callable<Integer> {
         if (threads != null) Parallel.setThreads(threads);
         if (overwrite && resume) throw new IllegalArgumentException("--overwrite starts a new run and --resume continues one: give one of them");
         Device dev = Device.parse(device);
-        if (overwrite) {
-            DinoTrainer.checkNewRunSettings(output, config, dev); // nothing is deleted for a run that would be refused
-            for (String f : DinoTrainer.OUTPUTS) java.nio.file.Files.deleteIfExists(output.resolve(f));
-        }
         DinoTrainer opened;
         try {
-            opened = resume ? DinoTrainer.resume(output, System.out, dev, this::resumedSettings) : new DinoTrainer(config, output, System.out, dev);
+            opened = resume ? DinoTrainer.resume(output, System.out, dev, this::resumedSettings)
+                    : overwrite ? DinoTrainer.replacing(config, output, System.out, dev) : new DinoTrainer(config, output, System.out, dev);
         } catch (DinoTrainer.RunFinished done) { // a finished run whose final outputs were missing: they are written again
             System.out.println(done.getMessage());
             return 0;

@@ -67,6 +67,7 @@ public final class DinoTrainer implements AutoCloseable {
     private final Device device;
     private final int itersPerEpoch;
     private final TrainingEvaluation evaluation;
+    private final RunFolderLock folderLock;
     private int startEpoch;
 
     /**
@@ -93,17 +94,17 @@ public final class DinoTrainer implements AutoCloseable {
 
     /** A new run on the CPU writing into outDir (created if needed); an existing checkpoint there is replaced only at the end of epoch 1. */
     public DinoTrainer(TrainConfig config, Path outDir, PrintStream log) throws IOException {
-        this(config, Inputs.open(requireNewRun(outDir, config, Device.CPU)), outDir, log, Device.CPU, null);
+        this(config, Inputs.open(requireNewRun(outDir, config, Device.CPU)), outDir, log, Device.CPU, null, null);
     }
 
     /** A new run on {@code device}. */
     public DinoTrainer(TrainConfig config, Path outDir, PrintStream log, Device device) throws IOException {
-        this(config, Inputs.open(requireNewRun(outDir, config, device)), outDir, log, device, null);
+        this(config, Inputs.open(requireNewRun(outDir, config, device)), outDir, log, device, null, null);
     }
 
     /** A new run on a dataset of the caller's (config.data is then only recorded, not read). */
     public DinoTrainer(TrainConfig config, ImageDataset data, Path outDir, PrintStream log, Device device) throws IOException {
-        this(config, Inputs.of(requireNewRun(outDir, config, device), data), outDir, log, device, null);
+        this(config, Inputs.of(requireNewRun(outDir, config, device), data), outDir, log, device, null, null);
     }
 
     /**
@@ -137,62 +138,85 @@ public final class DinoTrainer implements AutoCloseable {
     }
 
     /**
+     * A new run in outDir replacing the run there (--overwrite): every setting is checked first, then the
+     * folder is locked, and only then are the old run's own files deleted.
+     */
+    public static DinoTrainer replacing(TrainConfig config, Path outDir, PrintStream log, Device device) throws IOException {
+        checkNewRunSettings(outDir, config, device); // nothing is deleted for a run that would be refused
+        RunFolderLock lock = RunFolderLock.acquire(outDir);
+        try {
+            for (String f : OUTPUTS) Files.deleteIfExists(outDir.resolve(f));
+            return new DinoTrainer(config, Inputs.open(requireNewRun(outDir, config, device)), outDir, log, device, null, lock);
+        } catch (IOException | RuntimeException | Error e) {
+            lock.close();
+            throw e;
+        }
+    }
+
+    /**
      * Models are initialised on the CPU from the seed and then moved, so that a run starts from the
      * same weights on every device.
      */
     private DinoTrainer(TrainConfig config, Inputs inputs, Path outDir, PrintStream log, Device device,
-                        SafeTensors.Contents resume) throws IOException {
-        this.config = config;
-        this.device = device;
-        this.outDir = outDir;
-        this.log = log;
-        trainData = inputs.train();
-        if (inputs.skipped() > 0) log.printf(Locale.ROOT, "left out %d unreadable image(s) of --data (--skip-bad-images)%n", inputs.skipped());
-        evaluation = inputs.evaluation();
-        Files.createDirectories(outDir);
-        int stale = 0;
-        for (String f : OUTPUTS) stale += dev.dinoj.tensor.io.AtomicFiles.removeStaleTemporaries(outDir, f);
-        if (stale > 0) log.printf(Locale.ROOT, "removed %d temporary file(s) that interrupted writes left in %s%n", stale, outDir);
-        MultiCropAugmentation aug = new MultiCropAugmentation(config.globalSize, config.localSize, config.localCrops,
-                config.globalScale, config.localScale);
-        loader = new MultiCropLoader(trainData, aug, config.batchSize, config.workers, 2, config.seed);
-        itersPerEpoch = loader.batchesPerEpoch();
+                        SafeTensors.Contents resume, RunFolderLock lock) throws IOException {
+        // the folder is ours from here until close(); released again if the run cannot be set up
+        this.folderLock = lock != null ? lock : RunFolderLock.acquire(outDir);
+        try {
+            this.config = config;
+            this.device = device;
+            this.outDir = outDir;
+            this.log = log;
+            trainData = inputs.train();
+            if (inputs.skipped() > 0) log.printf(Locale.ROOT, "left out %d unreadable image(s) of --data (--skip-bad-images)%n", inputs.skipped());
+            evaluation = inputs.evaluation();
+            Files.createDirectories(outDir);
+            int stale = 0;
+            for (String f : OUTPUTS) stale += dev.dinoj.tensor.io.AtomicFiles.removeStaleTemporaries(outDir, f);
+            if (stale > 0) log.printf(Locale.ROOT, "removed %d temporary file(s) that interrupted writes left in %s%n", stale, outDir);
+            MultiCropAugmentation aug = new MultiCropAugmentation(config.globalSize, config.localSize, config.localCrops,
+                    config.globalScale, config.localScale);
+            loader = new MultiCropLoader(trainData, aug, config.batchSize, config.workers, 2, config.seed);
+            itersPerEpoch = loader.batchesPerEpoch();
 
-        VitConfig vit = config.vit();
-        Generator init = new Generator(config.seed);
-        student = new DinoModel(new VisionTransformer(vit, init),
-                new DinoHead(vit.embedDim, config.outDim, config.headHidden, config.headBottleneck, config.normLastLayer, config.useBnInHead, init));
-        teacher = new DinoModel(new VisionTransformer(vit.withDropPath(0f), init),
-                new DinoHead(vit.embedDim, config.outDim, config.headHidden, config.headBottleneck, config.normLastLayer, config.useBnInHead, init));
-        if (config.posEmbed.startsWith("sincos")) student.backbone().useSinCosPosEmbed(config.posEmbed.equals("sincos"));
-        dropPathGenerator = new Generator(config.seed ^ 0x5DEECE66DL);
-        student.setGenerator(dropPathGenerator);
-        ema = new MomentumTeacher(student, teacher);
-        // the teacher runs in training mode, as the reference's: it has no dropout or drop-path, and a head
-        // with batch norm normalises with the batch's statistics, as the student's does
-        teacher.train(true);
-        student.to(device);
-        teacher.to(device);
+            VitConfig vit = config.vit();
+            Generator init = new Generator(config.seed);
+            student = new DinoModel(new VisionTransformer(vit, init),
+                    new DinoHead(vit.embedDim, config.outDim, config.headHidden, config.headBottleneck, config.normLastLayer, config.useBnInHead, init));
+            teacher = new DinoModel(new VisionTransformer(vit.withDropPath(0f), init),
+                    new DinoHead(vit.embedDim, config.outDim, config.headHidden, config.headBottleneck, config.normLastLayer, config.useBnInHead, init));
+            if (config.posEmbed.startsWith("sincos")) student.backbone().useSinCosPosEmbed(config.posEmbed.equals("sincos"));
+            dropPathGenerator = new Generator(config.seed ^ 0x5DEECE66DL);
+            student.setGenerator(dropPathGenerator);
+            ema = new MomentumTeacher(student, teacher);
+            // the teacher runs in training mode, as the reference's: it has no dropout or drop-path, and a head
+            // with batch norm normalises with the batch's statistics, as the student's does
+            teacher.train(true);
+            student.to(device);
+            teacher.to(device);
 
-        int crops = 2 + config.localCrops;
-        loss = new DinoLoss(config.outDim, crops, (float) config.studentTemp,
-                Schedule.warmupCosine(config.teacherTemp, config.teacherTemp, config.epochs, 1, config.warmupTeacherTempEpochs,
-                        config.warmupTeacherTemp),
-                (float) config.centerMomentum, DinoLoss.Centering.parse(config.centering));
+            int crops = 2 + config.localCrops;
+            loss = new DinoLoss(config.outDim, crops, (float) config.studentTemp,
+                    Schedule.warmupCosine(config.teacherTemp, config.teacherTemp, config.epochs, 1, config.warmupTeacherTempEpochs,
+                            config.warmupTeacherTemp),
+                    (float) config.centerMomentum, DinoLoss.Centering.parse(config.centering));
 
-        ParamGroup[] groups = ParamGroup.decayAndNoDecay(student.namedParameters(), 0, config.weightDecay);
-        regularized = groups[0];
-        unregularized = groups[1];
-        optimizer = new AdamW(List.of(regularized, unregularized), 0.9f, 0.999f, 1e-8f);
-        double scaledLr = config.lr * config.batchSize / 256.0;
-        lrSchedule = Schedule.warmupCosine(scaledLr, config.minLr, config.epochs, itersPerEpoch, config.warmupEpochs, 0);
-        wdSchedule = Schedule.warmupCosine(config.weightDecay, config.weightDecayEnd, config.epochs, itersPerEpoch, 0, 0);
-        momentumSchedule = Schedule.warmupCosine(config.momentumTeacher, 1.0, config.epochs, itersPerEpoch, 0, 0);
+            ParamGroup[] groups = ParamGroup.decayAndNoDecay(student.namedParameters(), 0, config.weightDecay);
+            regularized = groups[0];
+            unregularized = groups[1];
+            optimizer = new AdamW(List.of(regularized, unregularized), 0.9f, 0.999f, 1e-8f);
+            double scaledLr = config.lr * config.batchSize / 256.0;
+            lrSchedule = Schedule.warmupCosine(scaledLr, config.minLr, config.epochs, itersPerEpoch, config.warmupEpochs, 0);
+            wdSchedule = Schedule.warmupCosine(config.weightDecay, config.weightDecayEnd, config.epochs, itersPerEpoch, 0, 0);
+            momentumSchedule = Schedule.warmupCosine(config.momentumTeacher, 1.0, config.epochs, itersPerEpoch, 0, 0);
 
-        if (resume != null) {
-            try (TensorScope loading = TensorScope.open()) {
-                restore(resume);
+            if (resume != null) {
+                try (TensorScope loading = TensorScope.open()) {
+                    restore(resume);
+                }
             }
+            } catch (IOException | RuntimeException | Error e) {
+            folderLock.close();
+            throw e;
         }
     }
 
@@ -216,40 +240,46 @@ public final class DinoTrainer implements AutoCloseable {
         if (!Files.exists(ckpt)) {
             throw new IOException("cannot resume: no checkpoint " + ckpt + " (train without --resume to start a new run)");
         }
-        SafeTensors.Contents c = SafeTensors.read(ckpt);
-        if (!FORMAT.equals(c.metadata().get("format"))) {
-            throw new IOException("cannot resume from " + ckpt + ": it is not a dinoj DINO training checkpoint (format "
-                    + c.metadata().get("format") + ")");
-        }
-        TrainConfig saved;
+        RunFolderLock lock = RunFolderLock.acquire(outDir); // before the finished-run repair writes anything
         try {
-            saved = TrainConfig.fromJson(metadata(c, "config", ckpt));
-            saved.validate();
-        } catch (IllegalArgumentException e) {
-            throw new IOException("cannot resume from " + ckpt + ": its saved settings are unusable (" + e.getMessage() + ")", e);
-        }
-        int done = intMetadata(c, "epoch", ckpt);
-        String gen = metadata(c, "drop_path_generator", ckpt);
-        if (!gen.matches("-?\\d+:-?\\d+")) throw new IOException("cannot resume from " + ckpt + ": metadata drop_path_generator '" + gen + "' is not seed:offset");
-        try {
-            Long.parseLong(gen.split(":")[0]);
-            Long.parseLong(gen.split(":")[1]);
-        } catch (NumberFormatException e) {
-            throw new IOException("cannot resume from " + ckpt + ": metadata drop_path_generator '" + gen + "' is out of range");
-        }
-        TrainConfig config = adjust.apply(saved);
-        config.validate();
-        config.checkResources(Runtime.getRuntime().maxMemory(), device.isCpu());
-        if (done < 0) throw new IOException("cannot resume from " + ckpt + ": metadata epoch " + done + " is negative");
-        if (done >= config.epochs) { // before any data is read
-            List<String> rewritten = rewriteFinalOutputs(c, outDir, saved);
-            if (!rewritten.isEmpty()) throw new RunFinished(outDir, done, rewritten);
-            throw finished(outDir, done, config.epochs);
-        }
-        try {
-            return new DinoTrainer(config, Inputs.open(config), outDir, log, device, c);
-        } catch (IllegalArgumentException e) {
-            throw new IOException("cannot resume from " + ckpt + ": " + e.getMessage(), e);
+            SafeTensors.Contents c = SafeTensors.read(ckpt);
+            if (!FORMAT.equals(c.metadata().get("format"))) {
+                throw new IOException("cannot resume from " + ckpt + ": it is not a dinoj DINO training checkpoint (format "
+                        + c.metadata().get("format") + ")");
+            }
+            TrainConfig saved;
+            try {
+                saved = TrainConfig.fromJson(metadata(c, "config", ckpt));
+                saved.validate();
+            } catch (IllegalArgumentException e) {
+                throw new IOException("cannot resume from " + ckpt + ": its saved settings are unusable (" + e.getMessage() + ")", e);
+            }
+            int done = intMetadata(c, "epoch", ckpt);
+            String gen = metadata(c, "drop_path_generator", ckpt);
+            if (!gen.matches("-?\\d+:-?\\d+")) throw new IOException("cannot resume from " + ckpt + ": metadata drop_path_generator '" + gen + "' is not seed:offset");
+            try {
+                Long.parseLong(gen.split(":")[0]);
+                Long.parseLong(gen.split(":")[1]);
+            } catch (NumberFormatException e) {
+                throw new IOException("cannot resume from " + ckpt + ": metadata drop_path_generator '" + gen + "' is out of range");
+            }
+            TrainConfig config = adjust.apply(saved);
+            config.validate();
+            config.checkResources(Runtime.getRuntime().maxMemory(), device.isCpu());
+            if (done < 0) throw new IOException("cannot resume from " + ckpt + ": metadata epoch " + done + " is negative");
+            if (done >= config.epochs) { // before any data is read
+                List<String> rewritten = rewriteFinalOutputs(c, outDir, saved);
+                if (!rewritten.isEmpty()) throw new RunFinished(outDir, done, rewritten);
+                throw finished(outDir, done, config.epochs);
+            }
+            try {
+                return new DinoTrainer(config, Inputs.open(config), outDir, log, device, c, lock);
+            } catch (IllegalArgumentException e) {
+                throw new IOException("cannot resume from " + ckpt + ": " + e.getMessage(), e);
+            }
+            } catch (IOException | RuntimeException | Error e) {
+            lock.close();
+            throw e;
         }
     }
 
@@ -599,13 +629,17 @@ public final class DinoTrainer implements AutoCloseable {
     /** Stops the data loader; on a GPU also releases the models, the optimizer state and the centre (none can be used afterwards). */
     @Override
     public void close() {
-        loader.close();
-        if (!device.isCpu()) {
-            // device memory is never left to the garbage collector: the models, the optimizer state and
-            // the centre go back to the allocator now (the models cannot be used after close)
-            for (DinoModel m : List.of(student, teacher)) m.stateDict().values().forEach(Tensor::close);
-            optimizer.clearState();
-            loss.release();
+        try {
+            loader.close();
+            if (!device.isCpu()) {
+                // device memory is never left to the garbage collector: the models, the optimizer state and
+                // the centre go back to the allocator now (the models cannot be used after close)
+                for (DinoModel m : List.of(student, teacher)) m.stateDict().values().forEach(Tensor::close);
+                optimizer.clearState();
+                loss.release();
+            }
+        } finally {
+            folderLock.close();
         }
     }
 

@@ -1,6 +1,7 @@
 package dev.dinoj.dino.train;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.dinoj.tensor.io.SafeTensors;
 import java.io.IOException;
@@ -57,6 +58,9 @@ class CrashSafetyTest {
                 Thread.sleep(0, 200_000);
             }
             assertThat(p.isAlive()).as("round %d: the run ended by itself; log: %s", round, Files.readString(dir.resolve("log" + round))).isTrue();
+            // while it runs, the folder is its own: a second --resume is refused (it would delete the live temporary files)
+            assertThatThrownBy(() -> DinoTrainer.resume(out, new java.io.PrintStream(java.io.OutputStream.nullOutputStream())))
+                    .hasMessageContaining("in use by another dino process (pid " + p.pid() + ")");
             p.destroyForcibly().waitFor();
             kills++;
             if (sawWrite) duringWrites++;

@@ -52,6 +52,31 @@ class TrainingTest {
     }
 
     @Test
+    void aRunHoldsItsFolderUntilClosedAndReleasesItWhenSetUpFails() throws IOException {
+        Path out = dir.resolve("locked");
+        try (DinoTrainer first = new DinoTrainer(tiny(), out, quiet())) {
+            assertThat(out.resolve(RunFolderLock.FILE)).exists();
+            assertThatThrownBy(() -> new DinoTrainer(tiny(), out, quiet())).hasMessageContaining("--out " + out + " is in use by another run");
+            first.run(1);
+            assertThatThrownBy(() -> DinoTrainer.resume(out, quiet())).hasMessageContaining("is in use by another run");
+            assertThatThrownBy(() -> DinoTrainer.replacing(tiny(), out, quiet(), dev.dinoj.tensor.Device.CPU))
+                    .hasMessageContaining("is in use by another run");
+            assertThat(out.resolve(DinoTrainer.CHECKPOINT)).as("the refused --overwrite deleted nothing").exists();
+        }
+        try (DinoTrainer again = DinoTrainer.resume(out, quiet())) { // released by close()
+            again.run();
+        }
+        // a resume refused after the folder was locked (not a training checkpoint) gives the folder back
+        Path other = dir.resolve("other");
+        Files.createDirectories(other);
+        SafeTensors.write(other.resolve(DinoTrainer.CHECKPOINT), Map.of("x", Tensor.zeros(2)), Map.of("format", "something else"));
+        assertThatThrownBy(() -> DinoTrainer.resume(other, quiet())).hasMessageContaining("not a dinoj DINO training checkpoint");
+        try (RunFolderLock lock = RunFolderLock.acquire(other)) {
+            assertThat(other.resolve(RunFolderLock.FILE)).exists();
+        }
+    }
+
+    @Test
     void resumingEqualsUninterruptedTrainingBitForBit() throws IOException {
         Path a = dir.resolve("a"), b = dir.resolve("b");
         try (DinoTrainer t = new DinoTrainer(tiny(), a, quiet())) {
