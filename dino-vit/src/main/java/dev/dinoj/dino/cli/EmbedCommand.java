@@ -39,6 +39,8 @@ final class EmbedCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        OptionChecks.positive("--batch-size", batchSize);
+        OptionChecks.positive("--workers", workers);
         if (Files.isDirectory(out)) throw new IllegalArgumentException("--out " + out + " is a folder; give the .npy file to write");
         if (Files.exists(out) && !overwrite) {
             throw new IllegalArgumentException("--out " + out + " already exists: choose another file, or --overwrite to replace it");

@@ -61,6 +61,13 @@ final class KnnCommand implements Callable<Integer> {
         if ((train == null) != (val == null)) throw new IllegalArgumentException("give both --train and --val, or neither (synthetic data)");
         if (size != null && !pixels) throw new IllegalArgumentException("--size applies to --pixels only (model features use the model's image size)");
         if (k != null && k <= 0) throw new IllegalArgumentException("-k must be positive, got " + k);
+        OptionChecks.positive("--batch-size", batchSize);
+        OptionChecks.positive("--workers", workers);
+        if (train == null) {
+            OptionChecks.positive("--synthetic-train", syntheticTrain);
+            OptionChecks.positive("--synthetic-val", syntheticVal);
+            OptionChecks.positive("--synthetic-size", syntheticSize);
+        }
         if (!(temperature > 0) || Float.isInfinite(temperature)) throw new IllegalArgumentException("--temperature must be positive, got " + temperature);
         Device dev = pixels ? Device.CPU : model.device();
         VisionTransformer vit = pixels ? null : model.load(dev); // first: a missing --checkpoint is reported before any data is read

@@ -78,6 +78,9 @@ final class LinearCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         if (size != null && !pixels) throw new IllegalArgumentException("--size applies to --pixels only (model features use the model's image size)");
         if (nLastBlocks < 1) throw new IllegalArgumentException("--n-last-blocks must be at least 1, got " + nLastBlocks);
+        OptionChecks.positive("--extract-batch-size", extractBatchSize);
+        OptionChecks.positive("--workers", workers);
+        if (valFreq < 0) throw new IllegalArgumentException("--val-freq must be >= 0 (0: the last epoch only), got " + valFreq);
         if (pixels && avgpool) throw new IllegalArgumentException("--avgpool-patchtokens needs model features, not --pixels");
         if (lrs.length == 0) throw new IllegalArgumentException("--lr needs at least one learning rate");
         List<LinearProbe.Options> sweepOptions = new ArrayList<>(); // built (and so checked) before any model or data is loaded

@@ -447,5 +447,23 @@ class CliTest {
         Object[] zeroEpochs = cli("linear", "--pixels", "--train", t, "--val", v, "--epochs", "0");
         assertThat((int) zeroEpochs[0]).isEqualTo(1);
         assertThat((String) zeroEpochs[1]).contains("epochs must be positive");
+        // loader and batch options, by name, before any data is read (the folders here would load)
+        String ckpt = run.resolve(DinoTrainer.CHECKPOINT).toString(), npy = dir.resolve("z.npy").toString();
+        String[][] bad = {
+            {"--workers must be positive, got 0", "knn", "--pixels", "--train", t, "--val", v, "--workers", "0"},
+            {"--workers must be positive, got -1", "linear", "--pixels", "--train", t, "--val", v, "--workers", "-1"},
+            {"--batch-size must be positive, got 0", "knn", "--pixels", "--train", t, "--val", v, "--batch-size", "0"},
+            {"--extract-batch-size must be positive, got 0", "linear", "--pixels", "--train", t, "--val", v, "--extract-batch-size", "0"},
+            {"--val-freq must be >= 0", "linear", "--pixels", "--train", t, "--val", v, "--val-freq", "-2"},
+            {"--synthetic-size must be positive", "knn", "--pixels", "--synthetic-size", "0"},
+            {"--batch-size must be positive, got -4", "embed", "--checkpoint", ckpt, "--images", t, "--out", npy, "--batch-size", "-4"},
+            {"--workers must be positive, got 0", "embed", "--checkpoint", ckpt, "--images", t, "--out", npy, "--workers", "0"},
+        };
+        for (String[] c : bad) {
+            Object[] r = cli(java.util.Arrays.copyOfRange(c, 1, c.length));
+            assertThat((int) r[0]).as(String.join(" ", c)).isEqualTo(1);
+            assertThat((String) r[1]).as(String.join(" ", c)).contains(c[0]).doesNotContain("\tat ").doesNotContain("k-NN (");
+        }
+        assertThat(dir.resolve("z.npy")).doesNotExist();
     }
 }
