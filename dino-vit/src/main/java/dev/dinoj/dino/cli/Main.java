@@ -1,5 +1,6 @@
 package dev.dinoj.dino.cli;
 
+import dev.dinoj.dino.data.ImageFiles;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -10,6 +11,15 @@ import picocli.CommandLine.Command;
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
+
+    /** The decompression-bomb guard, given on any subcommand; it sets the limit {@link ImageFiles} reads. */
+    @CommandLine.Option(names = "--max-pixels", scope = CommandLine.ScopeType.INHERIT, paramLabel = "N",
+            description = "largest image (width x height) decoded; larger files are refused before decoding, as possible decompression bombs "
+                    + "(default: " + ImageFiles.DEFAULT_MAX_PIXELS + ", PIL's limit)")
+    void maxPixels(long n) {
+        if (n <= 0) throw new CommandLine.ParameterException(spec.commandLine(), "--max-pixels must be positive, got " + n);
+        System.setProperty(ImageFiles.MAX_PIXELS_PROPERTY, Long.toString(n));
+    }
 
     @Override
     public void run() {

@@ -123,7 +123,7 @@ public final class ImageFiles {
         if (w <= 0 || h <= 0) throw new IOException("image " + file + " is empty (" + w + " x " + h + ")");
         if (w * h > maxPixels) {
             throw new IOException("image " + file + " is " + w + " x " + h + " = " + w * h + " pixels, more than the limit of " + maxPixels
-                    + " (a decompression bomb?); raise it with -D" + MAX_PIXELS_PROPERTY + "=N");
+                    + " (a decompression bomb?); raise it with --max-pixels N");
         }
     }
 

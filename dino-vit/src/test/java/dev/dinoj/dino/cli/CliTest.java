@@ -112,6 +112,17 @@ class CliTest {
         Object[] skipped = cli(concat(tiny, "--out", dir.resolve("skip-run").toString(), "--skip-bad-images"));
         assertThat((int) skipped[0]).as((String) skipped[1]).isZero();
         assertThat((String) skipped[1]).contains("left out 2 unreadable image(s)", "40 images");
+        // the decompression-bomb limit is an option of every command: 20 x 20 images over a limit of 399 pixels
+        try {
+            Object[] limited = cli(concat(tiny, "--out", dir.resolve("limit-run").toString(), "--max-pixels", "399"));
+            assertThat((int) limited[0]).isEqualTo(1);
+            assertThat((String) limited[1]).contains("42 of the 42 images", "20 x 20 = 400 pixels, more than the limit of 399", "--max-pixels");
+            Object[] zero = cli("knn", "--pixels", "--max-pixels", "0");
+            assertThat((int) zero[0]).isEqualTo(2);
+            assertThat((String) zero[1]).contains("--max-pixels must be positive, got 0");
+        } finally {
+            System.clearProperty(ImageFiles.MAX_PIXELS_PROPERTY);
+        }
     }
 
     private static String[] concat(String[] a, String... b) {
