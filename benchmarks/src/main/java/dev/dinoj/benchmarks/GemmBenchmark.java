@@ -18,9 +18,12 @@ import org.openjdk.jmh.annotations.Warmup;
 import java.util.concurrent.TimeUnit;
 
 /**
- * CPU SGEMM through Tensor.matmul, on all threads. Shapes "MxKxN": square sizes and the two products
- * of a ViT-tiny block on a batch of 64 images of 65 tokens (qkv: 4096x192x576, fc2: 4096x768x192).
- * The fork enables the Vector API; add -jvmArgsAppend -Ddinoj.gemm=portable to measure the portable kernel.
+ * CPU SGEMM through Tensor.matmul, on all threads. Shapes "MxKxN": square sizes, the two products
+ * of a ViT-tiny block on a batch of 64 images of 65 tokens (qkv: 4096x192x576, fc2: 4096x768x192), and
+ * the first two im2col products of the conv stem on 128 crops of 32 px (32768x27x24, 8192x216x48: B
+ * is narrow). Layout "nn" is A x B; "tn" reads A transposed (the weight gradient X^T dY) and "nt" B
+ * transposed (the input gradient dY W^T): {@code -p layout=nn,tn,nt}. The fork enables the Vector API;
+ * add -jvmArgsAppend -Ddinoj.gemm=portable to measure the portable kernel.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
@@ -29,8 +32,11 @@ import java.util.concurrent.TimeUnit;
 @Measurement(iterations = 5, time = 2)
 @Fork(value = 1, jvmArgsAppend = {"--add-modules=jdk.incubator.vector", "-Xmx4g"})
 public class GemmBenchmark {
-    @Param({"256x256x256", "512x512x512", "1024x1024x1024", "4096x192x576", "4096x768x192"})
+    @Param({"256x256x256", "512x512x512", "1024x1024x1024", "4096x192x576", "4096x768x192", "32768x27x24", "8192x216x48"})
     public String shape;
+
+    @Param({"nn"})
+    public String layout;
 
     private Tensor a, b;
     private double gflop;
@@ -40,8 +46,10 @@ public class GemmBenchmark {
         String[] p = shape.split("x");
         int m = Integer.parseInt(p[0]), k = Integer.parseInt(p[1]), n = Integer.parseInt(p[2]);
         Generator g = new Generator(1);
-        a = Tensor.randn(g, m, k);
-        b = Tensor.randn(g, k, n);
+        // stored so that the product reads the operand through a transposed view, as the backward does
+        a = layout.charAt(0) == 't' ? Tensor.randn(g, k, m).t() : Tensor.randn(g, m, k);
+        b = layout.charAt(1) == 't' ? Tensor.randn(g, n, k).t() : Tensor.randn(g, k, n);
+        if (!layout.matches("[nt][nt]")) throw new IllegalArgumentException("layout must be nn, tn, nt or tt, got " + layout);
         gflop = 2.0 * m * n * k / 1e9;
         System.out.println("\n# GEMM kernel: " + Gemm.kernelName());
     }

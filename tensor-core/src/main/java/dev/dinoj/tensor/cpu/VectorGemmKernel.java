@@ -109,17 +109,39 @@ final class VectorGemmKernel implements GemmKernel {
         }
     }
 
-    /** ap[iPanel*kc*MR + p*MR + r] = A[iPanel*MR + r, p], zero past mc. */
+    /**
+     * ap[iPanel*kc*MR + p*MR + r] = A[iPanel*MR + r, p], zero past mc. Written in order (p outer), so
+     * the stores stream: the row-by-row order stored with a stride of MR and cost as much as the
+     * tile's FMAs when B is narrow (a conv stem's 24-48 output channels). A row-major A is read as MR
+     * sequential streams, a transposed A (ars == 1, the backward's X^T) as one contiguous run per p.
+     */
     private static void packA(float[] a, int off, int ars, int acs, int mc, int kc, float[] ap) {
         for (int ip = 0; ip < mc; ip += MR) {
             int h = Math.min(MR, mc - ip);
-            int base = ip * kc;
-            for (int r = 0; r < MR; r++) {
-                if (r < h) {
-                    int src = off + (ip + r) * ars;
-                    for (int p = 0; p < kc; p++) ap[base + p * MR + r] = a[src + p * acs];
-                } else {
-                    for (int p = 0; p < kc; p++) ap[base + p * MR + r] = 0f;
+            int base = ip * kc, rows = off + ip * ars;
+            if (h == MR && acs == 1) {
+                int s0 = rows, s1 = s0 + ars, s2 = s1 + ars, s3 = s2 + ars, s4 = s3 + ars, s5 = s4 + ars;
+                for (int p = 0, d = base; p < kc; p++, d += MR) {
+                    ap[d] = a[s0 + p];
+                    ap[d + 1] = a[s1 + p];
+                    ap[d + 2] = a[s2 + p];
+                    ap[d + 3] = a[s3 + p];
+                    ap[d + 4] = a[s4 + p];
+                    ap[d + 5] = a[s5 + p];
+                }
+            } else if (h == MR && ars == 1) {
+                for (int p = 0, d = base, s = rows; p < kc; p++, d += MR, s += acs) {
+                    ap[d] = a[s];
+                    ap[d + 1] = a[s + 1];
+                    ap[d + 2] = a[s + 2];
+                    ap[d + 3] = a[s + 3];
+                    ap[d + 4] = a[s + 4];
+                    ap[d + 5] = a[s + 5];
+                }
+            } else {
+                for (int p = 0, d = base; p < kc; p++, d += MR) {
+                    for (int r = 0; r < h; r++) ap[d + r] = a[rows + r * ars + p * acs];
+                    for (int r = h; r < MR; r++) ap[d + r] = 0f;
                 }
             }
         }
