@@ -22,11 +22,19 @@ class CrashSafetyTest {
     @TempDir
     Path dir;
 
-    private static boolean writing(Path out) throws IOException {
-        if (!Files.isDirectory(out)) return false;
+    /** The checkpoint temporaries in out: those the last kill left, or one being written now. */
+    private static java.util.Set<String> temporaries(Path out) throws IOException {
+        if (!Files.isDirectory(out)) return java.util.Set.of();
         try (Stream<Path> s = Files.list(out)) {
-            return s.anyMatch(p -> p.getFileName().toString().startsWith("." + DinoTrainer.CHECKPOINT + "."));
+            return s.map(p -> p.getFileName().toString()).filter(n -> n.startsWith("." + DinoTrainer.CHECKPOINT + "."))
+                    .collect(java.util.stream.Collectors.toSet());
         }
+    }
+
+    /** Whether the process has locked the run folder (it is then past start-up and owns the folder). */
+    private static boolean holdsTheFolder(Path out, Process p) throws IOException {
+        Path lock = out.resolve(RunFolderLock.FILE);
+        return Files.exists(lock) && Files.readString(lock).trim().equals(Long.toString(p.pid()));
     }
 
     @Test
@@ -47,20 +55,35 @@ class CrashSafetyTest {
             boolean sawWrite = false;
             Path ckpt = out.resolve(DinoTrainer.CHECKPOINT);
             long before = Files.exists(ckpt) ? Files.getLastModifiedTime(ckpt).toMillis() : -1;
+            java.util.Set<String> stale = temporaries(out); // the last kill's: not a write of this round
             while (p.isAlive() && System.nanoTime() < giveUp) {
+                if (!holdsTheFolder(out, p)) { // still starting (a resume removes the stale temporaries once it holds it)
+                    Thread.sleep(1);
+                    continue;
+                }
                 boolean hasCheckpoint = Files.exists(ckpt);
-                if (hasCheckpoint && writing(out)) { // a checkpoint replacing the last one is being written
+                java.util.Set<String> now = temporaries(out);
+                now.removeAll(stale);
+                // rounds 0, 2, 4: while a checkpoint replacing the last one is being written
+                if (round % 2 == 0 && hasCheckpoint && !now.isEmpty()) {
                     sawWrite = true;
                     break;
                 }
-                // or, at a random moment, once this round has written a checkpoint of its own
-                if (System.nanoTime() > killAt && hasCheckpoint && Files.getLastModifiedTime(ckpt).toMillis() != before) break;
+                // rounds 1, 3: at a random moment, once this round has written a checkpoint of its own
+                if (round % 2 == 1 && System.nanoTime() > killAt && hasCheckpoint && Files.getLastModifiedTime(ckpt).toMillis() != before) {
+                    sawWrite = !now.isEmpty();
+                    break;
+                }
                 Thread.sleep(0, 200_000);
             }
             assertThat(p.isAlive()).as("round %d: the run ended by itself; log: %s", round, Files.readString(dir.resolve("log" + round))).isTrue();
             // while it runs, the folder is its own: a second --resume is refused (it would delete the live temporary files)
-            assertThatThrownBy(() -> DinoTrainer.resume(out, new java.io.PrintStream(java.io.OutputStream.nullOutputStream())))
-                    .hasMessageContaining("in use by another dino process (pid " + p.pid() + ")");
+            int thisRound = round;
+            assertThatThrownBy(() -> {
+                try (DinoTrainer second = DinoTrainer.resume(out, new java.io.PrintStream(java.io.OutputStream.nullOutputStream()))) {
+                    assertThat(second).as("a second resume while round %d runs", thisRound).isNull();
+                }
+            }).hasMessageContaining("in use by another dino process (pid " + p.pid() + ")");
             p.destroyForcibly().waitFor();
             kills++;
             if (sawWrite) duringWrites++;
