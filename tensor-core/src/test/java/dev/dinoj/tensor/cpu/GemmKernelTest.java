@@ -30,7 +30,7 @@ class GemmKernelTest {
     @Test
     void kernelsMatchNaiveProductForAllLayouts() {
         Random r = new Random(3);
-        // and B one or two vector panels wide (n <= 64 with AVX-512, 32 with AVX2), where packing A is most of the work
+        // odd sizes, and B one or two vector panels wide (n <= 64 with AVX-512, 32 with AVX2), where packing A costs most
         int[][] sizes = {{1, 1, 1}, {5, 3, 2}, {7, 17, 33}, {49, 257, 31}, {100, 600, 130}, {6, 16, 400}, {13, 1600, 3},
             {50, 64, 37}, {101, 32, 70}, {13, 40, 300}, {300, 24, 27}, {12, 48, 1}};
         for (GemmKernel kernel : kernels()) {
