@@ -11,10 +11,11 @@ import time
 
 import numpy as np
 
-SHAPES = [(256, 256, 256), (512, 512, 512), (1024, 1024, 1024), (4096, 192, 576), (4096, 768, 192)]
+# "MxKxN" as GemmBenchmark names them: A is M x K, B is K x N
+SHAPES = [(256, 256, 256), (512, 512, 512), (1024, 1024, 1024), (4096, 192, 576), (4096, 768, 192), (32768, 27, 24), (8192, 216, 48)]
 
 
-def rate(m, n, k, seconds=2.0):
+def rate(m, k, n, seconds=2.0):
     rng = np.random.default_rng(7)
     a = rng.standard_normal((m, k), dtype=np.float32)
     b = rng.standard_normal((k, n), dtype=np.float32)
@@ -40,9 +41,9 @@ def rate(m, n, k, seconds=2.0):
 def main():
     print("numpy", np.__version__, "threads", os.environ.get("OPENBLAS_NUM_THREADS", "default"))
     np.show_config() if "--config" in sys.argv else None
-    for m, n, k in SHAPES:
-        best, median = rate(m, n, k)
-        print(f"openblas sgemm {m}x{n}x{k}: best {best:.1f} GFLOP/s, median {median:.1f}")
+    for m, k, n in SHAPES:
+        best, median = rate(m, k, n)
+        print(f"openblas sgemm {m}x{k}x{n}: best {best:.1f} GFLOP/s, median {median:.1f}")
 
 
 if __name__ == "__main__":

@@ -50,7 +50,7 @@ class DoubleGradCheckTest {
 
     @Test
     void theErrorFunctionReferenceIsAccurate() {
-        // values from Abramowitz & Stegun table 7.1 and erf's symmetry
+        // reference values of erf to double precision, and its symmetry
         assertThat(DoubleArray.erf(0.5)).isCloseTo(0.5204998778130465, org.assertj.core.data.Offset.offset(1e-15));
         assertThat(DoubleArray.erf(1.0)).isCloseTo(0.8427007929497149, org.assertj.core.data.Offset.offset(1e-15));
         assertThat(DoubleArray.erf(2.0)).isCloseTo(0.9953222650189527, org.assertj.core.data.Offset.offset(1e-15));
@@ -84,7 +84,8 @@ class DoubleGradCheckTest {
         check.check(v -> v[0].relu(), x -> x[0].map(a -> Math.max(a, 0)), awayFromZero(17));
         check.check(v -> v[0].gelu(), x -> x[0].map(a -> 0.5 * a * (1 + DoubleArray.erf(a / Math.sqrt(2)))), randn(5, 13).mul(2f));
         check.check(v -> v[0].clampMin(0f), x -> x[0].map(a -> Math.max(a, 0)), awayFromZero(17));
-        check.check(v -> v[0].clamp(-0.1f, 0.1f), x -> x[0].map(a -> Math.min(Math.max(a, -0.1f), 0.1f)), awayFromZero(17));
+        Tensor acrossTheBounds = Tensor.fromArray(new float[] {-2.3f, -1.4f, -0.7f, -0.2f, 0.1f, 0.6f, 0.9f, 1.3f, 2.8f}, 9);
+        check.check(v -> v[0].clamp(-1f, 1f), x -> x[0].map(a -> Math.min(Math.max(a, -1), 1)), acrossTheBounds);
         Tensor mask = randn(4, 6).gt(0f);
         check.check(v -> Variable.where(mask, v[0], v[1]), x -> DoubleArray.where(of(mask), x[0], x[1]), randn(4, 6), randn(6));
     }
@@ -132,6 +133,8 @@ class DoubleGradCheckTest {
     @Test
     void viewsJoinsAndIndexing() {
         check.check(v -> v[0].reshape(6, 2).mul(v[1]), x -> x[0].reshape(6, 2).mul(x[1]), randn(3, 4), randn(6, 2));
+        check.check(v -> v[0].view(2, 6).mul(v[1]), x -> x[0].reshape(2, 6).mul(x[1]), randn(3, 4), randn(2, 6));
+        check.check(v -> v[0].unsqueeze(0).squeeze(0).mul(v[1]), x -> x[0].mul(x[1]), randn(3, 4), randn(3, 4));
         check.check(v -> v[0].permute(2, 0, 1).contiguous().mul(v[1]), x -> x[0].permute(2, 0, 1).mul(x[1]), randn(2, 3, 4), randn(4, 2, 3));
         check.check(v -> v[0].flatten(0, 1).mul(v[1]), x -> x[0].reshape(6, 4).mul(x[1]), randn(2, 3, 4), randn(6, 4));
         check.check(v -> v[0].unsqueeze(1).expand(3, 5, 4).mul(v[1]), x -> x[0].reshape(3, 1, 4).expand(3, 5, 4).mul(x[1]), randn(3, 4), randn(3, 5, 4));

@@ -46,10 +46,10 @@ public class GemmBenchmark {
         String[] p = shape.split("x");
         int m = Integer.parseInt(p[0]), k = Integer.parseInt(p[1]), n = Integer.parseInt(p[2]);
         Generator g = new Generator(1);
+        if (!layout.matches("[nt][nt]")) throw new IllegalArgumentException("layout must be nn, tn, nt or tt, got " + layout);
         // stored so that the product reads the operand through a transposed view, as the backward does
         a = layout.charAt(0) == 't' ? Tensor.randn(g, k, m).t() : Tensor.randn(g, m, k);
         b = layout.charAt(1) == 't' ? Tensor.randn(g, n, k).t() : Tensor.randn(g, k, n);
-        if (!layout.matches("[nt][nt]")) throw new IllegalArgumentException("layout must be nn, tn, nt or tt, got " + layout);
         gflop = 2.0 * m * n * k / 1e9;
         System.out.println("\n# GEMM kernel: " + Gemm.kernelName());
     }

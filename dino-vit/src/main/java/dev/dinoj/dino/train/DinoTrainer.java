@@ -128,13 +128,17 @@ public final class DinoTrainer implements AutoCloseable {
      */
     static TrainConfig requireNewRun(Path outDir, TrainConfig config, Device device) {
         checkNewRunSettings(outDir, config, device);
+        requireNoRunIn(outDir);
+        return config;
+    }
+
+    private static void requireNoRunIn(Path outDir) {
         java.util.List<String> present = new java.util.ArrayList<>();
         for (String f : OUTPUTS) if (Files.exists(outDir.resolve(f))) present.add(f);
         if (!present.isEmpty()) {
             throw new IllegalArgumentException("--out " + outDir + " already holds a DINO run (" + String.join(", ", present)
                     + "): continue it with --resume, or start a new one in another folder with --out (--overwrite replaces it)");
         }
-        return config;
     }
 
     /**
@@ -145,8 +149,9 @@ public final class DinoTrainer implements AutoCloseable {
         checkNewRunSettings(outDir, config, device); // nothing is deleted for a run that would be refused
         RunFolderLock lock = RunFolderLock.acquire(outDir);
         try {
+            Inputs inputs = Inputs.open(config); // unreadable data is refused before the old run is deleted
             for (String f : OUTPUTS) Files.deleteIfExists(outDir.resolve(f));
-            return new DinoTrainer(config, Inputs.open(requireNewRun(outDir, config, device)), outDir, log, device, null, lock);
+            return new DinoTrainer(config, inputs, outDir, log, device, null, lock);
         } catch (IOException | RuntimeException | Error e) {
             lock.close();
             throw e;
@@ -162,6 +167,8 @@ public final class DinoTrainer implements AutoCloseable {
         // the folder is ours from here until close(); released again if the run cannot be set up
         this.folderLock = lock != null ? lock : RunFolderLock.acquire(outDir);
         try {
+            // a new run checked the folder before it held it: another run may have finished there since
+            if (resume == null && lock == null) requireNoRunIn(outDir);
             this.config = config;
             this.device = device;
             this.outDir = outDir;

@@ -60,8 +60,11 @@ public final class RunFolderLock implements AutoCloseable {
             channel.write(ByteBuffer.wrap((ProcessHandle.current().pid() + "\n").getBytes(StandardCharsets.US_ASCII)), 0);
             return new RunFolderLock(real, channel, lock);
         } catch (IOException | RuntimeException e) {
-            if (channel != null) channel.close();
-            HELD.remove(real);
+            try {
+                if (channel != null) channel.close();
+            } finally {
+                HELD.remove(real);
+            }
             throw e;
         }
     }
@@ -83,10 +86,13 @@ public final class RunFolderLock implements AutoCloseable {
         if (closed) return;
         closed = true;
         try {
-            if (lock.isValid()) lock.release();
-            channel.close();
+            try {
+                if (lock.isValid()) lock.release();
+            } finally {
+                channel.close(); // releases the lock whatever release() did
+            }
         } catch (IOException ignored) {
-            // closing the channel releases the lock whatever happened here
+            // nothing left to release: the channel is closed
         } finally {
             HELD.remove(folder);
         }

@@ -169,6 +169,12 @@ class CliTest {
         assertThat((int) r[0]).as((String) r[1]).isZero();
         assertThat(Files.readString(again.resolve(DinoTrainer.METRICS))).doesNotContain("old");
         assertThat(Files.readString(again.resolve("notes.txt"))).isEqualTo("mine");
+        // data that cannot be read is refused before the old run is deleted
+        byte[] before = Files.readAllBytes(again.resolve(DinoTrainer.CHECKPOINT));
+        Object[] bad = cli("train", "--data", dir.resolve("no-such-images").toString(), "--out", again.toString(), "--overwrite");
+        assertThat((int) bad[0]).isEqualTo(1);
+        assertThat((String) bad[1]).contains("no-such-images");
+        assertThat(Files.readAllBytes(again.resolve(DinoTrainer.CHECKPOINT))).isEqualTo(before);
     }
 
     @Test
