@@ -37,12 +37,18 @@ final class Gpu {
     }
 
     static void assertClose(Tensor gpu, Tensor cpu, double tol) {
-        assertThat(gpu.shape()).isEqualTo(cpu.shape());
+        assertClose(null, gpu, cpu, tol);
+    }
+
+    /** Every element within tol * (1 + |cpu|); {@code what} (may be null) names the output in the failure. */
+    static void assertClose(String what, Tensor gpu, Tensor cpu, double tol) {
+        String prefix = what == null ? "" : what + ", ";
+        assertThat(gpu.shape()).as(prefix + "shape").isEqualTo(cpu.shape());
         float[] g = gpu.toFloatArray(), c = cpu.toFloatArray();
         for (int i = 0; i < c.length; i++) {
             double err = Math.abs(g[i] - c[i]);
             if (!(err <= tol * (1 + Math.abs(c[i])))) {
-                throw new AssertionError("element " + i + " of " + cpu.shape() + ": gpu " + g[i] + " vs cpu " + c[i] + " (tolerance " + tol + ")");
+                throw new AssertionError(prefix + "element " + i + " of " + cpu.shape() + ": gpu " + g[i] + " vs cpu " + c[i] + " (tolerance " + tol + ")");
             }
         }
     }
