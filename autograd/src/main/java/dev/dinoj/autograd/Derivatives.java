@@ -147,6 +147,13 @@ final class Derivatives {
                 y.requiresGrad ? sumTo(x.data.transpose(-2, -1).matmul(g), y.shape()) : null);
     }
 
+    /** z = x y + b (2-D, b a row): dx = g y^T, dy = x^T g, db = the column sums of g. */
+    static Backward matmulBias(Variable x, Variable y, Variable b) {
+        return g -> grads(x.requiresGrad ? g.matmul(y.data.transpose(0, 1)) : null,
+                y.requiresGrad ? x.data.transpose(0, 1).matmul(g) : null,
+                b.requiresGrad ? sumTo(g, b.shape()) : null);
+    }
+
     /** z = softmax(x / T): dx = z (g - sum(g z)) / T; z = log_softmax(x / T): dx = (g - exp(z) sum(g)) / T. */
     static Backward softmax(Tensor z, float temperature, boolean log) {
         return g -> grads(z.softmaxBackward(g, temperature, log));

@@ -283,6 +283,11 @@ public final class Variable {
         return fromOp("matmul", data.matmul(o.data), Derivatives.matmul(this, o), this, o);
     }
 
+    /** this o + bias for 2-D operands and a bias [N] added to every row (a linear layer), in one pass where the backend fuses it. */
+    public Variable matmul(Variable o, Variable bias) {
+        return fromOp("matmulBias", data.matmul(o.data, bias.data), Derivatives.matmulBias(this, o, bias), this, o, bias);
+    }
+
     /** softmax(x / temperature) over the last dimension. */
     public Variable softmax(float temperature) {
         Tensor y = data.softmax(temperature);

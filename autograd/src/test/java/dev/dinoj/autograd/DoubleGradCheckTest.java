@@ -100,6 +100,13 @@ class DoubleGradCheckTest {
     }
 
     @Test
+    void matmulWithBiasAsALinearLayer() {
+        check.check(v -> v[0].matmul(v[1], v[2]), x -> x[0].matmul(x[1]).add(x[2]), randn(7, 5), randn(5, 3), randn(3));
+        check.check(v -> v[0].matmul(v[1].transpose(0, 1), v[2]), x -> x[0].matmul(x[1].transpose(0, 1)).add(x[2]), randn(6, 4), randn(9, 4),
+                randn(9));
+    }
+
+    @Test
     void softmaxAndLogSoftmaxWithTemperature() {
         check.check(v -> v[0].softmax(1f), x -> x[0].softmax(1), randn(3, 7));
         check.check(v -> v[0].softmax(0.5f), x -> x[0].softmax(0.5), randn(2, 3, 5));

@@ -83,8 +83,7 @@ public final class Conv2d extends Module {
             cols = padded.indexSelect(1, index).reshape(b * positions, kk * in);
         }
         Variable wm = weight.permute(2, 3, 1, 0).reshape(kk * in, out);
-        Variable y = cols.matmul(wm);
-        if (bias != null) y = y.add(bias);
+        Variable y = bias == null ? cols.matmul(wm) : cols.matmul(wm, bias);
         return y.reshape(b, positions, out);
     }
 

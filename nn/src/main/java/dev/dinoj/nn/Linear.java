@@ -33,8 +33,7 @@ public final class Linear extends Module {
         int[] outDims = x.dims();
         outDims[outDims.length - 1] = out;
         Variable flat = x.rank() == 2 ? x : x.reshape(-1, in);
-        Variable y = flat.matmul(weight.transpose(0, 1));
-        if (bias != null) y = y.add(bias);
+        Variable y = bias == null ? flat.matmul(weight.transpose(0, 1)) : flat.matmul(weight.transpose(0, 1), bias);
         return x.rank() == 2 ? y : y.reshape(outDims);
     }
 }

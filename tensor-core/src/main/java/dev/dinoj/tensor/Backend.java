@@ -63,6 +63,16 @@ public interface Backend {
      */
     void matmul(Tensor a, Tensor b, Tensor out);
 
+    /**
+     * out = a b + bias for 2-D a [M, K] and b [K, N] (any strides), bias [N] added to every row after
+     * the products; out [M, N] contiguous. The default is the product and then a broadcast add; a
+     * backend may fuse the add into the GEMM's epilogue (it must give the same values).
+     */
+    default void matmulBias(Tensor a, Tensor b, Tensor bias, Tensor out) {
+        matmul(a, b, out);
+        binary(BinaryOp.ADD, out, bias.reshape(1, bias.size(0)).expand(out.shape()), out);
+    }
+
     /** Softmax (or log-softmax) of x / temperature over the last dimension. */
     void softmax(Tensor x, float temperature, boolean log, Tensor out);
 

@@ -1094,6 +1094,30 @@ public final class Tensor implements AutoCloseable {
         return out;
     }
 
+    /**
+     * this other + bias for a 2-D this [M, K] and other [K, N] (transposed views read in place) and a
+     * bias [N] added to every row: a linear layer's x W^T + b in one pass where the backend fuses the add
+     * into the product (the CPU's GEMM does), with the same values as {@code matmul(other).add(bias)}.
+     */
+    public Tensor matmul(Tensor other, Tensor bias) {
+        requireFloat("matmul");
+        other.requireFloat("matmul");
+        bias.requireFloat("matmul");
+        sameDevice("matmul", other);
+        sameDevice("matmul", bias);
+        if (rank() != 2 || other.rank() != 2 || bias.rank() != 1) {
+            throw new IllegalArgumentException("matmul with bias: needs 2-D operands and a 1-D bias, got " + shape + ", " + other.shape
+                    + " and " + bias.shape);
+        }
+        if (size(1) != other.size(0) || bias.size(0) != other.size(1)) {
+            throw new IllegalArgumentException("matmul with bias: shapes " + shape + ", " + other.shape + " and bias " + bias.shape
+                    + " are not aligned");
+        }
+        Tensor out = empty(Shape.of(size(0), other.size(1)), DType.FLOAT32, device());
+        backend().matmulBias(this, other, bias, out);
+        return out;
+    }
+
     /** softmax(x / temperature) over the last dimension. */
     public Tensor softmax(float temperature) {
         return softmaxLike(temperature, false, "softmax");

@@ -22,6 +22,22 @@ class MatmulTest {
     }
 
     @Test
+    void matmulWithBiasGivesTheBitsOfMatmulThenAdd() {
+        // k beyond one GEMM k-block (256) too: the bias must still come after every product
+        int[][] sizes = {{1, 1, 1}, {7, 3, 5}, {33, 197, 17}, {130, 300, 70}, {20, 600, 96}, {5, 0, 3}};
+        for (int[] s : sizes) {
+            Tensor a = Reference.random(r, s[0], s[1]), w = Reference.random(r, s[2], s[1]), bias = Reference.random(r, s[2]);
+            Tensor fused = a.matmul(w.t(), bias), separate = a.matmul(w.t()).add(bias);
+            assertThat(values(fused)).as("%dx%dx%d", s[0], s[1], s[2]).containsExactly(values(separate));
+        }
+        Tensor a = Reference.random(r, 4, 3);
+        assertThatThrownBy(() -> a.matmul(Reference.random(r, 3, 5), Reference.random(r, 4)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("bias [4]");
+        assertThatThrownBy(() -> a.matmul(Reference.random(r, 2, 3, 5), Reference.random(r, 5)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("2-D");
+    }
+
+    @Test
     void transposedOperandsAreReadWithoutCopies() {
         Tensor at = Reference.random(r, 37, 29), bt = Reference.random(r, 41, 37);
         Tensor a = at.t(), b = bt.t(); // [29, 37] and [37, 41], both strided

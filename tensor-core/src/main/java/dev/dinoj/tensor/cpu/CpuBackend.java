@@ -137,6 +137,16 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
+    public void matmulBias(Tensor a, Tensor b, Tensor bias, Tensor out) {
+        int m = out.size(0), n = out.size(1), k = a.size(1);
+        if (out.numel() == 0) return;
+        int[] as = a.strides(), bs = b.strides();
+        Tensor bd = dense(bias);
+        Gemm.multiplyBias(m, n, k, f(a), a.offset(), as[0], as[1], f(b), b.offset(), bs[0], bs[1], f(out), out.offset(), n,
+                f(bd), bd.offset(), true);
+    }
+
+    @Override
     public void softmax(Tensor x, float temperature, boolean log, Tensor out) {
         Tensor xd = dense(x);
         int cols = x.size(-1);

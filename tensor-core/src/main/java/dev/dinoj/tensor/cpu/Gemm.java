@@ -61,6 +61,12 @@ public final class Gemm {
      */
     public static void multiply(int m, int n, int k, float[] a, int aOff, int ars, int acs, float[] b, int bOff, int brs, int bcs,
                                 float[] c, int cOff, int ldc, boolean accumulate, boolean parallel) {
-        KERNEL.multiply(m, n, k, a, aOff, ars, acs, b, bOff, brs, bcs, c, cOff, ldc, accumulate, parallel);
+        KERNEL.multiply(m, n, k, a, aOff, ars, acs, b, bOff, brs, bcs, c, cOff, ldc, accumulate, null, 0, parallel);
+    }
+
+    /** C = A * B + bias, bias[j] = bias[biasOff + j] added to every row after the products (the same bits as a separate add). */
+    public static void multiplyBias(int m, int n, int k, float[] a, int aOff, int ars, int acs, float[] b, int bOff, int brs, int bcs,
+                                    float[] c, int cOff, int ldc, float[] bias, int biasOff, boolean parallel) {
+        KERNEL.multiply(m, n, k, a, aOff, ars, acs, b, bOff, brs, bcs, c, cOff, ldc, false, bias, biasOff, parallel);
     }
 }

@@ -21,12 +21,12 @@ final class PortableGemmKernel implements GemmKernel {
 
     @Override
     public void multiply(int m, int n, int k, float[] a, int aOff, int ars, int acs, float[] b, int bOff, int brs, int bcs,
-                         float[] c, int cOff, int ldc, boolean accumulate, boolean parallel) {
+                         float[] c, int cOff, int ldc, boolean accumulate, float[] bias, int biasOff, boolean parallel) {
         if (m == 0 || n == 0) return;
-        if (!accumulate) {
-            for (int i = 0; i < m; i++) Arrays.fill(c, cOff + i * ldc, cOff + i * ldc + n, 0f);
+        if (k == 0) {
+            if (!accumulate) GemmKernel.initialise(m, n, c, cOff, ldc, bias, biasOff);
+            return;
         }
-        if (k == 0) return;
         int kcMax = Math.min(KC, k), ncMax = Math.min(NC, n);
         float[][] bp = new float[kcMax][ncMax];
         for (int jc = 0; jc < n; jc += NC) {
@@ -37,12 +37,16 @@ final class PortableGemmKernel implements GemmKernel {
                 int aBase = aOff + pc * acs;
                 int cBase = cOff + jc;
                 int blocks = (m + MC - 1) / MC;
+                // first k block: the row starts from zero, not from C; last: the bias is added after the products
+                boolean fromZero = pc == 0 && !accumulate;
+                float[] rowBias = pc + kc == k ? bias : null;
+                int rowBiasOff = biasOff + jc;
                 Parallel.Range body = (s, e) -> {
                     float[] ct = new float[nc];
                     for (int blk = s; blk < e; blk++) {
                         int i1 = Math.min(m, (blk + 1) * MC);
                         for (int i = blk * MC; i < i1; i++) {
-                            rowKernel(a, aBase + i * ars, acs, bp, kc, nc, c, cBase + i * ldc, ct);
+                            rowKernel(a, aBase + i * ars, acs, bp, kc, nc, c, cBase + i * ldc, ct, fromZero, rowBias, rowBiasOff);
                         }
                     }
                 };
@@ -64,9 +68,11 @@ final class PortableGemmKernel implements GemmKernel {
         }
     }
 
-    /** c[co .. co+nc) += A-row * Bblock, through the private row accumulator ct. */
-    private static void rowKernel(float[] a, int ao, int acs, float[][] bp, int kc, int nc, float[] c, int co, float[] ct) {
-        System.arraycopy(c, co, ct, 0, nc);
+    /** c[co .. co+nc) = (fromZero ? 0 : c) + A-row * Bblock (+ bias), through the private row accumulator ct. */
+    private static void rowKernel(float[] a, int ao, int acs, float[][] bp, int kc, int nc, float[] c, int co, float[] ct,
+                                  boolean fromZero, float[] bias, int biasOff) {
+        if (fromZero) Arrays.fill(ct, 0f);
+        else System.arraycopy(c, co, ct, 0, nc);
         int p = 0;
         for (; p + 3 < kc; p += 4) {
             float a0 = a[ao + p * acs], a1 = a[ao + (p + 1) * acs], a2 = a[ao + (p + 2) * acs], a3 = a[ao + (p + 3) * acs];
@@ -79,6 +85,9 @@ final class PortableGemmKernel implements GemmKernel {
             float a0 = a[ao + p * acs];
             float[] b0 = bp[p];
             for (int j = 0; j < nc; j++) ct[j] += a0 * b0[j];
+        }
+        if (bias != null) {
+            for (int j = 0; j < nc; j++) ct[j] += bias[biasOff + j];
         }
         System.arraycopy(ct, 0, c, co, nc);
     }

@@ -47,12 +47,12 @@ final class VectorGemmKernel implements GemmKernel {
 
     @Override
     public void multiply(int m, int n, int k, float[] a, int aOff, int ars, int acs, float[] b, int bOff, int brs, int bcs,
-                         float[] c, int cOff, int ldc, boolean accumulate, boolean parallel) {
+                         float[] c, int cOff, int ldc, boolean accumulate, float[] bias, int biasOff, boolean parallel) {
         if (m == 0 || n == 0) return;
-        if (!accumulate) {
-            for (int i = 0; i < m; i++) Arrays.fill(c, cOff + i * ldc, cOff + i * ldc + n, 0f);
+        if (k == 0) {
+            if (!accumulate) GemmKernel.initialise(m, n, c, cOff, ldc, bias, biasOff);
+            return;
         }
-        if (k == 0) return;
         int ncMax = Math.min(NC, n), kcMax = Math.min(KC, k);
         float[] bp = scratch(PACKED_B, roundUp(ncMax, NR) * kcMax);
         for (int jc = 0; jc < n; jc += NC) {
@@ -62,6 +62,12 @@ final class VectorGemmKernel implements GemmKernel {
                 packB(b, bOff + pc * brs + jc * bcs, brs, bcs, kc, nc, bp);
                 int aBase = aOff + pc * acs, cBase = cOff + jc;
                 int blocks = (m + MC - 1) / MC;
+                // The first k block stores its products (no zero-fill of C beforehand), the last adds the bias
+                // to each tile while it is in cache: the same operations, in the same order, as filling C with
+                // zeros, accumulating, and adding the bias in a separate pass.
+                boolean store = pc == 0 && !accumulate;
+                float[] rowBias = pc + kc == k ? bias : null;
+                int rowBiasOff = biasOff + jc;
                 Parallel.Range body = (s, e) -> {
                     float[] ap = scratch(PACKED_A, MC * kc);
                     float[] edge = scratch(EDGE, MR * NR);
@@ -72,11 +78,13 @@ final class VectorGemmKernel implements GemmKernel {
                             int nr = Math.min(NR, nc - jr);
                             int bo = jr * kc;
                             for (int ir = 0; ir < mc; ir += MR) {
-                                int mr = Math.min(MR, mc - ir);
+                                int mr = Math.min(MR, mc - ir), co = cBase + (i0 + ir) * ldc + jr;
                                 if (mr == MR && nr == NR) {
-                                    tile(ap, ir * kc, bp, bo, kc, c, cBase + (i0 + ir) * ldc + jr, ldc);
+                                    if (store) tileStore(ap, ir * kc, bp, bo, kc, c, co, ldc);
+                                    else tile(ap, ir * kc, bp, bo, kc, c, co, ldc);
+                                    if (rowBias != null) addBias(c, co, ldc, rowBias, rowBiasOff + jr);
                                 } else {
-                                    edgeTile(ap, ir * kc, bp, bo, kc, c, cBase + (i0 + ir) * ldc + jr, ldc, mr, nr, edge);
+                                    edgeTile(ap, ir * kc, bp, bo, kc, c, co, ldc, mr, nr, edge, store, rowBias, rowBiasOff + jr);
                                 }
                             }
                         }
@@ -202,12 +210,82 @@ final class VectorGemmKernel implements GemmKernel {
         FloatVector.fromArray(S, c, co + L).add(c51).intoArray(c, co + L);
     }
 
-    /** A partial tile (mr < MR or nr < NR): the full tile into a zeroed scratch, then its valid part added to C. */
-    private static void edgeTile(float[] ap, int ao, float[] bp, int bo, int kc, float[] c, int co, int ldc, int mr, int nr, float[] edge) {
+    /**
+     * {@link #tile} for the first k block of a product that does not accumulate: C[MR x NR] = 0 + Apanel *
+     * Bpanel, stored without reading C (the 0 + keeps a -0 product +0, as adding to a zeroed C did).
+     */
+    private static void tileStore(float[] ap, int ao, float[] bp, int bo, int kc, float[] c, int co, int ldc) {
+        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
+        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
+        FloatVector c40 = FloatVector.zero(S), c41 = FloatVector.zero(S);
+        FloatVector c50 = FloatVector.zero(S), c51 = FloatVector.zero(S);
+        for (int p = 0; p < kc; p++) {
+            int bi = bo + p * NR, ai = ao + p * MR;
+            FloatVector b0 = FloatVector.fromArray(S, bp, bi);
+            FloatVector b1 = FloatVector.fromArray(S, bp, bi + L);
+            FloatVector a0 = FloatVector.broadcast(S, ap[ai]);
+            c00 = a0.fma(b0, c00);
+            c01 = a0.fma(b1, c01);
+            FloatVector a1 = FloatVector.broadcast(S, ap[ai + 1]);
+            c10 = a1.fma(b0, c10);
+            c11 = a1.fma(b1, c11);
+            FloatVector a2 = FloatVector.broadcast(S, ap[ai + 2]);
+            c20 = a2.fma(b0, c20);
+            c21 = a2.fma(b1, c21);
+            FloatVector a3 = FloatVector.broadcast(S, ap[ai + 3]);
+            c30 = a3.fma(b0, c30);
+            c31 = a3.fma(b1, c31);
+            FloatVector a4 = FloatVector.broadcast(S, ap[ai + 4]);
+            c40 = a4.fma(b0, c40);
+            c41 = a4.fma(b1, c41);
+            FloatVector a5 = FloatVector.broadcast(S, ap[ai + 5]);
+            c50 = a5.fma(b0, c50);
+            c51 = a5.fma(b1, c51);
+        }
+        c00.add(0f).intoArray(c, co);
+        c01.add(0f).intoArray(c, co + L);
+        co += ldc;
+        c10.add(0f).intoArray(c, co);
+        c11.add(0f).intoArray(c, co + L);
+        co += ldc;
+        c20.add(0f).intoArray(c, co);
+        c21.add(0f).intoArray(c, co + L);
+        co += ldc;
+        c30.add(0f).intoArray(c, co);
+        c31.add(0f).intoArray(c, co + L);
+        co += ldc;
+        c40.add(0f).intoArray(c, co);
+        c41.add(0f).intoArray(c, co + L);
+        co += ldc;
+        c50.add(0f).intoArray(c, co);
+        c51.add(0f).intoArray(c, co + L);
+    }
+
+    /** C[MR x NR] += bias[j] on every row: the bias epilogue of a full tile, on C while it is in cache. */
+    private static void addBias(float[] c, int co, int ldc, float[] bias, int bo) {
+        FloatVector b0 = FloatVector.fromArray(S, bias, bo), b1 = FloatVector.fromArray(S, bias, bo + L);
+        for (int r = 0; r < MR; r++, co += ldc) {
+            FloatVector.fromArray(S, c, co).add(b0).intoArray(c, co);
+            FloatVector.fromArray(S, c, co + L).add(b1).intoArray(c, co + L);
+        }
+    }
+
+    /**
+     * A partial tile (mr < MR or nr < NR): the full tile into a zeroed scratch, then its valid part stored
+     * (first k block) or added to C, then the bias added when given.
+     */
+    private static void edgeTile(float[] ap, int ao, float[] bp, int bo, int kc, float[] c, int co, int ldc, int mr, int nr, float[] edge,
+                                 boolean store, float[] bias, int biasOff) {
         Arrays.fill(edge, 0f);
         tile(ap, ao, bp, bo, kc, edge, 0, NR);
         for (int r = 0; r < mr; r++) {
-            for (int j = 0; j < nr; j++) c[co + r * ldc + j] += edge[r * NR + j];
+            int row = co + r * ldc;
+            for (int j = 0; j < nr; j++) {
+                float v = (store ? 0f : c[row + j]) + edge[r * NR + j];
+                c[row + j] = bias == null ? v : v + bias[biasOff + j];
+            }
         }
     }
 }

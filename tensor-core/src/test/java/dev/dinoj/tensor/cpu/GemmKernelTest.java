@@ -32,7 +32,7 @@ class GemmKernelTest {
         Random r = new Random(3);
         // odd sizes, and B one or two vector panels wide (n <= 64 with AVX-512, 32 with AVX2), where packing A costs most
         int[][] sizes = {{1, 1, 1}, {5, 3, 2}, {7, 17, 33}, {49, 257, 31}, {100, 600, 130}, {6, 16, 400}, {13, 1600, 3},
-            {50, 64, 37}, {101, 32, 70}, {13, 40, 300}, {300, 24, 27}, {12, 48, 1}};
+            {50, 64, 37}, {101, 32, 70}, {13, 40, 300}, {300, 24, 27}, {12, 48, 1}, {20, 70, 600}, {4, 9, 0}};
         for (GemmKernel kernel : kernels()) {
             for (int[] s : sizes) {
                 int m = s[0], n = s[1], k = s[2];
@@ -45,12 +45,14 @@ class GemmKernelTest {
                     for (int i = 0; i < c.length; i++) c[i] = (float) r.nextGaussian();
                     float[] c0 = c.clone();
                     int ars = ta ? 1 : k, acs = ta ? m : 1, brs = tb ? 1 : n, bcs = tb ? k : 1;
-                    boolean acc = (m + layout) % 2 == 0;
-                    kernel.multiply(m, n, k, a, aOff, ars, acs, b, bOff, brs, bcs, c, cOff, ldc, acc, true);
+                    boolean acc = (m + layout) % 2 == 0, withBias = !acc && layout >= 2;
+                    float[] bias = new float[2 + n];
+                    for (int i = 0; i < bias.length; i++) bias[i] = (float) r.nextGaussian();
+                    kernel.multiply(m, n, k, a, aOff, ars, acs, b, bOff, brs, bcs, c, cOff, ldc, acc, withBias ? bias : null, 2, true);
                     double num = 0, den = 0;
                     for (int i = 0; i < m; i++) {
                         for (int j = 0; j < n; j++) {
-                            double ref = acc ? c0[cOff + i * ldc + j] : 0;
+                            double ref = acc ? c0[cOff + i * ldc + j] : withBias ? bias[2 + j] : 0;
                             for (int p = 0; p < k; p++) ref += (double) a[aOff + i * ars + p * acs] * b[bOff + p * brs + j * bcs];
                             double d = c[cOff + i * ldc + j] - ref;
                             num += d * d;
@@ -62,8 +64,31 @@ class GemmKernelTest {
                         }
                     }
                     for (int i = 0; i < cOff; i++) assertThat(c[i]).isEqualTo(c0[i]);
-                    assertThat(Math.sqrt(num / den)).as("%s %dx%dx%d layout %d", kernel.name(), m, n, k, layout).isLessThan(1e-5);
+                    assertThat(Math.sqrt(num / Math.max(den, 1e-30))).as("%s %dx%dx%d layout %d", kernel.name(), m, n, k, layout).isLessThan(1e-5);
                 }
+            }
+        }
+    }
+
+    /** The fused bias is added after the products, so it gives the bits of a product followed by a separate add. */
+    @Test
+    void fusedBiasGivesTheBitsOfASeparateAdd() {
+        Random r = new Random(5);
+        int[][] sizes = {{7, 17, 33}, {49, 257, 31}, {13, 40, 300}, {20, 70, 600}, {64, 96, 384}, {3, 5, 0}};
+        for (GemmKernel kernel : kernels()) {
+            for (int[] s : sizes) {
+                int m = s[0], n = s[1], k = s[2];
+                float[] a = new float[m * k], b = new float[k * n], bias = new float[n];
+                for (int i = 0; i < a.length; i++) a[i] = (float) r.nextGaussian();
+                for (int i = 0; i < b.length; i++) b[i] = (float) r.nextGaussian();
+                for (int i = 0; i < n; i++) bias[i] = (float) r.nextGaussian();
+                float[] fused = new float[m * n], separate = new float[m * n];
+                java.util.Arrays.fill(fused, Float.NaN);
+                java.util.Arrays.fill(separate, Float.NaN);
+                kernel.multiply(m, n, k, a, 0, k, 1, b, 0, 1, k > 0 ? k : 1, fused, 0, n, false, bias, 0, true);
+                kernel.multiply(m, n, k, a, 0, k, 1, b, 0, 1, k > 0 ? k : 1, separate, 0, n, false, null, 0, true);
+                for (int i = 0; i < m * n; i++) separate[i] += bias[i % n];
+                assertThat(fused).as("%s %dx%dx%d", kernel.name(), m, n, k).containsExactly(separate);
             }
         }
     }
