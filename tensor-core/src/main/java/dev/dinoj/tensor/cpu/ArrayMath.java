@@ -13,7 +13,7 @@ abstract class ArrayMath {
     }
 
     private static ArrayMath choose() {
-        if (Gemm.kernelName().startsWith("vector")) {
+        if (Gemm.vectorKernel()) {
             try {
                 return new VectorArrayMath();
             } catch (LinkageError e) {

@@ -3,39 +3,53 @@ package dev.dinoj.tensor.cpu;
 import java.util.Locale;
 
 /**
- * Chooses the GEMM kernel once: the Vector API kernel when the runtime has jdk.incubator.vector and
- * 256-bit or wider vectors, else the portable kernel. The system property {@code dinoj.gemm}
- * ({@code portable} or {@code vector}) overrides the choice, e.g. to compare them in benchmarks.
+ * Chooses the GEMM kernel once per JVM: the Vector API kernel when the runtime has jdk.incubator.vector
+ * and 256-bit or wider vectors, else the portable kernel. The vector kernel's register tile is measured,
+ * not guessed ({@link VectorGemmKernel#fastest}): the measurement runs on a background thread at
+ * start-up while the 6x2 tile serves, and its winner replaces it when done. Every tile gives the same
+ * bits, so the switch changes speed only, and nobody waits for the JIT to compile three tiles.
+ *
+ * <p>System properties: {@code dinoj.gemm} ({@code auto}, {@code portable} or {@code vector}) overrides
+ * the kernel, e.g. to compare them in benchmarks; {@code dinoj.gemm.tile} (6x2, 12x2, 8x3) fixes the
+ * tile and skips the measurement.
  */
 public final class Gemm {
-    private static final GemmKernel KERNEL = choose();
+    private static volatile GemmKernel kernel;
+    private static final Thread TUNER;
+    private static volatile String measurement = "";
 
-    private Gemm() {}
-
-    private static GemmKernel choose() {
+    static {
         String want = System.getProperty("dinoj.gemm", "auto").trim().toLowerCase(Locale.ROOT);
         boolean vectorOk = vectorModulePresent() && VectorProbe.usable();
+        Thread tuner = null;
         switch (want) {
             case "portable":
-                return new PortableGemmKernel();
+                kernel = new PortableGemmKernel();
+                break;
             case "vector":
                 if (!vectorOk) {
                     throw new IllegalStateException("dinoj.gemm=vector, but the Vector API is unavailable: run java with"
                             + " --add-modules jdk.incubator.vector on a CPU with 256-bit vectors");
                 }
-                return VectorProbe.kernel();
+                tuner = VectorProbe.start();
+                break;
             case "auto":
-                return vectorOk ? VectorProbe.kernel() : new PortableGemmKernel();
+                if (vectorOk) tuner = VectorProbe.start();
+                else kernel = new PortableGemmKernel();
+                break;
             default:
                 throw new IllegalArgumentException("system property dinoj.gemm must be auto, portable or vector, got '" + want + "'");
         }
+        TUNER = tuner;
     }
+
+    private Gemm() {}
 
     private static boolean vectorModulePresent() {
         return ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
     }
 
-    /** Holder that touches VectorGemmKernel only after the module check passed. */
+    /** Holder that touches the vector classes only after the module check passed. */
     private static final class VectorProbe {
         static boolean usable() {
             try {
@@ -45,14 +59,60 @@ public final class Gemm {
             }
         }
 
-        static GemmKernel kernel() {
-            return new VectorGemmKernel();
+        /**
+         * The forced tile, or the 6x2 tile now and the measured one from a daemon thread. The serving tile
+         * is warmed up here, before anything else runs on it (the few hundred milliseconds C2 needs to
+         * compile it from short calls, see {@link VectorGemmKernel#warmUp()}); the others are warmed up
+         * only by the measurement, which nothing else touches.
+         */
+        static Thread start() {
+            String forced = System.getProperty("dinoj.gemm.tile", "").trim();
+            if (!forced.isEmpty()) {
+                kernel = new VectorGemmKernel(VectorTile.named(forced)).warmUp();
+                return null;
+            }
+            VectorGemmKernel first = new VectorGemmKernel(new VectorTile.Tile6x2()).warmUp();
+            kernel = first;
+            Thread t = new Thread(() -> {
+                try {
+                    VectorGemmKernel best = VectorGemmKernel.fastest(first);
+                    measurement = best.measured();
+                    kernel = best;
+                } catch (RuntimeException | LinkageError e) {
+                    measurement = "measurement failed (" + e + "); kept the 6x2 tile";
+                }
+            }, "dinoj-gemm-tile-measurement");
+            t.setDaemon(true);
+            t.start();
+            return t;
         }
     }
 
-    /** Name of the kernel in use ("portable" or "vector-256", ...). */
+    /** Whether the kernel in use is the Vector API one (known without waiting for the tile measurement). */
+    static boolean vectorKernel() {
+        return kernel instanceof VectorGemmKernel;
+    }
+
+    /** Waits (at most a few seconds) for the start-up tile measurement, so that what follows runs on the final kernel. */
+    public static void awaitKernelChoice() {
+        if (TUNER == null) return;
+        try {
+            TUNER.join(10_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Name of the kernel in use, after the tile measurement ("portable", or "vector-512-12x2": vector bits and register tile). */
     public static String kernelName() {
-        return KERNEL.name();
+        awaitKernelChoice();
+        return kernel.name();
+    }
+
+    /** The start-up measurement behind the tile ("6x2 95.1 GFLOP/s, 12x2 ..."), empty if none was made. */
+    public static String kernelMeasurement() {
+        awaitKernelChoice();
+        return measurement;
     }
 
     /**
@@ -61,12 +121,12 @@ public final class Gemm {
      */
     public static void multiply(int m, int n, int k, float[] a, int aOff, int ars, int acs, float[] b, int bOff, int brs, int bcs,
                                 float[] c, int cOff, int ldc, boolean accumulate, boolean parallel) {
-        KERNEL.multiply(m, n, k, a, aOff, ars, acs, b, bOff, brs, bcs, c, cOff, ldc, accumulate, null, 0, parallel);
+        kernel.multiply(m, n, k, a, aOff, ars, acs, b, bOff, brs, bcs, c, cOff, ldc, accumulate, null, 0, parallel);
     }
 
     /** C = A * B + bias, bias[j] = bias[biasOff + j] added to every row after the products (the same bits as a separate add). */
     public static void multiplyBias(int m, int n, int k, float[] a, int aOff, int ars, int acs, float[] b, int bOff, int brs, int bcs,
                                     float[] c, int cOff, int ldc, float[] bias, int biasOff, boolean parallel) {
-        KERNEL.multiply(m, n, k, a, aOff, ars, acs, b, bOff, brs, bcs, c, cOff, ldc, false, bias, biasOff, parallel);
+        kernel.multiply(m, n, k, a, aOff, ars, acs, b, bOff, brs, bcs, c, cOff, ldc, false, bias, biasOff, parallel);
     }
 }

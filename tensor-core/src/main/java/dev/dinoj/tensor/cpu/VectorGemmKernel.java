@@ -1,25 +1,33 @@
 package dev.dinoj.tensor.cpu;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorSpecies;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 
 /**
- * GEMM on the JDK Vector API (GotoBLAS structure): B is packed into panels NR = 2 vectors wide, A into
- * panels of MR = 6 rows interleaved by k, and a 6 x NR tile of C lives in 12 vector registers while k
- * runs (one broadcast of A and two loads of B per six FMAs pairs). With AVX2 that is 12 of 16 ymm
- * registers; bigger tiles spill (shared/design/CPU-KERNELS.md). This class is loaded only when the
- * runtime has the jdk.incubator.vector module.
+ * GEMM on the JDK Vector API (GotoBLAS structure): B is packed into panels NR wide, A into panels of MR
+ * rows interleaved by k, and an MR x NR tile of C ({@link VectorTile}) lives in vector registers while k
+ * runs. The tile shape is the one {@link #fastest} measured fastest on this machine at start-up (6x2
+ * vectors for AVX2's 16 registers; 12x2 or 8x3 can win with AVX-512's 32); every shape gives the same
+ * bits, since each element of C sums the same products in the same order whatever the tile. This class
+ * is loaded only when the runtime has the jdk.incubator.vector module.
  */
 final class VectorGemmKernel implements GemmKernel {
-    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
-    private static final int L = S.length();
-    private static final int MR = 6;
-    private static final int NR = 2 * L;
     private static final int KC = 256;
     private static final int MC = 48;
     private static final int NC = 1536;
+
+    private final VectorTile tile;
+    private final int mr, nr;
+
+    VectorGemmKernel(VectorTile tile) {
+        if (MC % tile.mr != 0 || NC % tile.nr != 0) throw new IllegalArgumentException("tile " + tile.shape() + " does not divide the blocks");
+        this.tile = tile;
+        this.mr = tile.mr;
+        this.nr = tile.nr;
+    }
 
     /**
      * Packing buffers, one set per thread and reused: allocating them per call (1.5 MB of packed B per
@@ -36,13 +44,85 @@ final class VectorGemmKernel implements GemmKernel {
         return buffers[slot];
     }
 
+    /**
+     * Runs many short products on this kernel's tile, so that C2 compiles the tile from the profile of
+     * short calls: compiled from the first calls of large products instead (a benchmark's or a training
+     * step's), the same tile ran at 40 GFLOP/s instead of 125 at 1024^3 (the effect VectorArrayMath's
+     * warm-up describes for GELU). Returns this kernel.
+     */
+    VectorGemmKernel warmUp() {
+        int k = 16;
+        float[] a = new float[mr * k], b = new float[k * nr], c = new float[mr * nr];
+        for (int i = 0; i < a.length; i++) a[i] = (i % 13 - 6) / 8f;
+        for (int i = 0; i < b.length; i++) b[i] = (i % 7 - 3) / 4f;
+        for (int call = 0; call < 3000; call++) multiply(mr, nr, k, a, 0, k, 1, b, 0, nr, 1, c, 0, nr, call % 2 == 0, null, 0, false);
+        if (!Float.isFinite(c[0])) throw new AssertionError("GEMM warm-up produced " + c[0]);
+        return this;
+    }
+
+    /**
+     * The kernel whose tile shape multiplies fastest on this machine, measured: {@code warm} (already
+     * warmed up) and the other shapes, each warmed up, then timed on a 192 x 192 x 256 product on one
+     * thread, the shapes in turn, the best of several rounds each (the minimum is what a noisy machine
+     * leaves least disturbed), until the best times stop improving: the JIT compiles the tiles meanwhile,
+     * so this takes about a second, which is why {@link Gemm} runs it on a background thread.
+     */
+    static VectorGemmKernel fastest(VectorGemmKernel warm) {
+        List<VectorGemmKernel> kernels = new ArrayList<>();
+        for (VectorTile t : VectorTile.all()) {
+            kernels.add(t.shape().equals(warm.tile.shape()) ? warm : new VectorGemmKernel(t).warmUp());
+        }
+        long[] best = new long[kernels.size()];
+        Arrays.fill(best, Long.MAX_VALUE);
+        int m = 192, n = 192, k = 256;
+        float[] a = new float[m * k], b = new float[k * n], c = new float[m * n];
+        for (int i = 0; i < a.length; i++) a[i] = (i % 13 - 6) / 8f;
+        for (int i = 0; i < b.length; i++) b[i] = (i % 7 - 3) / 4f;
+        // C2 installs each tile's compiled code some time after the warm-up queued it (a few hundred ms per
+        // tile on a busy 2-core machine, one after the other), and until then the tile runs 50x slower: keep
+        // timing rounds until no shape has improved its best by 2% for 200 ms (at most 5 s)
+        long start = System.nanoTime(), lastGain = start;
+        for (int round = 0; ; round++) {
+            for (int i = 0; i < kernels.size(); i++) {
+                long t0 = System.nanoTime();
+                kernels.get(i).multiply(m, n, k, a, 0, k, 1, b, 0, n, 1, c, 0, n, false, null, 0, false);
+                long t = System.nanoTime() - t0;
+                if (t < best[i] * 0.98) lastGain = System.nanoTime();
+                best[i] = Math.min(best[i], t);
+            }
+            long now = System.nanoTime();
+            if ((round >= 12 && now - lastGain > 200_000_000L) || now - start > 5_000_000_000L) break;
+        }
+        if (!Float.isFinite(c[c.length - 1])) throw new AssertionError("GEMM tile measurement produced " + c[c.length - 1]);
+        int pick = 0;
+        // a wider tile must be clearly faster: within 3% the narrow one (fewer registers, smaller edges) stays
+        for (int i = 1; i < kernels.size(); i++) {
+            if (best[i] < best[pick] * 0.97) pick = i;
+        }
+        VectorGemmKernel chosen = kernels.get(pick);
+        StringBuilder times = new StringBuilder();
+        for (int i = 0; i < kernels.size(); i++) {
+            times.append(i == 0 ? "" : ", ").append(kernels.get(i).tile.shape()).append(' ')
+                    .append(String.format(java.util.Locale.ROOT, "%.1f", 2.0 * m * n * k / best[i])).append(" GFLOP/s");
+        }
+        chosen.measured = times.toString();
+        return chosen;
+    }
+
+    /** What {@link #fastest} measured (empty when a shape was forced). */
+    private String measured = "";
+
+    String measured() {
+        return measured;
+    }
+
     static boolean usable() {
-        return S.vectorBitSize() >= 256;
+        return VectorTile.S.vectorBitSize() >= 256;
     }
 
     @Override
     public String name() {
-        return "vector-" + S.vectorBitSize();
+        return "vector-" + VectorTile.S.vectorBitSize() + "-" + tile.shape();
     }
 
     @Override
@@ -54,37 +134,37 @@ final class VectorGemmKernel implements GemmKernel {
             return;
         }
         int ncMax = Math.min(NC, n), kcMax = Math.min(KC, k);
-        float[] bp = scratch(PACKED_B, roundUp(ncMax, NR) * kcMax);
+        float[] bp = scratch(PACKED_B, roundUp(ncMax, nr) * kcMax);
         for (int jc = 0; jc < n; jc += NC) {
             int nc = Math.min(NC, n - jc);
             for (int pc = 0; pc < k; pc += KC) {
                 int kc = Math.min(KC, k - pc);
-                packB(b, bOff + pc * brs + jc * bcs, brs, bcs, kc, nc, bp);
+                packB(b, bOff + pc * brs + jc * bcs, brs, bcs, kc, nc, bp, nr);
                 int aBase = aOff + pc * acs, cBase = cOff + jc;
                 int blocks = (m + MC - 1) / MC;
-                // The first k block stores its products (no zero-fill of C beforehand), the last adds the bias
-                // to each tile while it is in cache: the same operations, in the same order, as filling C with
-                // zeros, accumulating, and adding the bias in a separate pass.
+                // The first k block zeroes each tile of C just before adding to it, the last adds the bias to
+                // the tile while it is in cache: the same operations, in the same order, as filling C with zeros
+                // first and adding the bias in a separate pass, without those two passes over memory.
                 boolean store = pc == 0 && !accumulate;
                 float[] rowBias = pc + kc == k ? bias : null;
                 int rowBiasOff = biasOff + jc;
                 Parallel.Range body = (s, e) -> {
                     float[] ap = scratch(PACKED_A, MC * kc);
-                    float[] edge = scratch(EDGE, MR * NR);
+                    float[] edge = scratch(EDGE, mr * nr);
                     for (int blk = s; blk < e; blk++) {
                         int i0 = blk * MC, mc = Math.min(MC, m - i0);
-                        packA(a, aBase + i0 * ars, ars, acs, mc, kc, ap);
-                        for (int jr = 0; jr < nc; jr += NR) {
-                            int nr = Math.min(NR, nc - jr);
+                        packA(a, aBase + i0 * ars, ars, acs, mc, kc, ap, mr);
+                        for (int jr = 0; jr < nc; jr += nr) {
+                            int w = Math.min(nr, nc - jr);
                             int bo = jr * kc;
-                            for (int ir = 0; ir < mc; ir += MR) {
-                                int mr = Math.min(MR, mc - ir), co = cBase + (i0 + ir) * ldc + jr;
-                                if (mr == MR && nr == NR) {
-                                    if (store) tileStore(ap, ir * kc, bp, bo, kc, c, co, ldc);
-                                    else tile(ap, ir * kc, bp, bo, kc, c, co, ldc);
+                            for (int ir = 0; ir < mc; ir += mr) {
+                                int h = Math.min(mr, mc - ir), co = cBase + (i0 + ir) * ldc + jr;
+                                if (h == mr && w == nr) {
+                                    if (store) zero(c, co, ldc);
+                                    tile.multiplyAdd(ap, ir * kc, bp, bo, kc, c, co, ldc);
                                     if (rowBias != null) addBias(c, co, ldc, rowBias, rowBiasOff + jr);
                                 } else {
-                                    edgeTile(ap, ir * kc, bp, bo, kc, c, co, ldc, mr, nr, edge, store, rowBias, rowBiasOff + jr);
+                                    edgeTile(ap, ir * kc, bp, bo, kc, c, co, ldc, h, w, edge, store, rowBias, rowBiasOff + jr);
                                 }
                             }
                         }
@@ -100,190 +180,97 @@ final class VectorGemmKernel implements GemmKernel {
         return (x + q - 1) / q * q;
     }
 
-    /** bp[jPanel*kc*NR + p*NR + j] = B[p, jPanel*NR + j], zero past nc. */
-    private static void packB(float[] b, int off, int brs, int bcs, int kc, int nc, float[] bp) {
-        for (int jp = 0; jp < nc; jp += NR) {
-            int w = Math.min(NR, nc - jp);
+    /** bp[jPanel*kc*nr + p*nr + j] = B[p, jPanel*nr + j], zero past nc. */
+    private static void packB(float[] b, int off, int brs, int bcs, int kc, int nc, float[] bp, int nr) {
+        for (int jp = 0; jp < nc; jp += nr) {
+            int w = Math.min(nr, nc - jp);
             int base = jp * kc;
             for (int p = 0; p < kc; p++) {
-                int src = off + p * brs + jp * bcs, dst = base + p * NR;
+                int src = off + p * brs + jp * bcs, dst = base + p * nr;
                 if (bcs == 1) {
                     System.arraycopy(b, src, bp, dst, w);
                 } else {
                     for (int j = 0; j < w; j++) bp[dst + j] = b[src + j * bcs];
                 }
-                for (int j = w; j < NR; j++) bp[dst + j] = 0f;
+                for (int j = w; j < nr; j++) bp[dst + j] = 0f;
             }
         }
     }
 
     /**
-     * ap[iPanel*kc*MR + p*MR + r] = A[iPanel*MR + r, p], zero past mc. Written in order (p outer), so
-     * the stores stream: the row-by-row order stored with a stride of MR and cost as much as the
-     * tile's FMAs when B is narrow (a conv stem's 24-48 output channels). A row-major A is read as MR
-     * sequential streams, a transposed A (ars == 1, the backward's X^T) as one contiguous run per p.
+     * ap[iPanel*kc*mr + p*mr + r] = A[iPanel*mr + r, p], zero past mc. Written in order (p outer), so
+     * the stores stream: the row-by-row order stored with a stride of mr and cost as much as the
+     * tile's FMAs when B is narrow (a conv stem's 24-48 output channels). A row-major A is read as mr
+     * sequential streams (six at a time), a transposed A (ars == 1, the backward's X^T) as one contiguous
+     * run per p.
      */
-    private static void packA(float[] a, int off, int ars, int acs, int mc, int kc, float[] ap) {
-        for (int ip = 0; ip < mc; ip += MR) {
-            int h = Math.min(MR, mc - ip);
+    private static void packA(float[] a, int off, int ars, int acs, int mc, int kc, float[] ap, int mr) {
+        for (int ip = 0; ip < mc; ip += mr) {
+            int h = Math.min(mr, mc - ip);
             int base = ip * kc, rows = off + ip * ars;
-            if (h == MR && acs == 1) {
-                int s0 = rows, s1 = s0 + ars, s2 = s1 + ars, s3 = s2 + ars, s4 = s3 + ars, s5 = s4 + ars;
-                for (int p = 0, d = base; p < kc; p++, d += MR) {
-                    ap[d] = a[s0 + p];
-                    ap[d + 1] = a[s1 + p];
-                    ap[d + 2] = a[s2 + p];
-                    ap[d + 3] = a[s3 + p];
-                    ap[d + 4] = a[s4 + p];
-                    ap[d + 5] = a[s5 + p];
+            if (h == mr && acs == 1) {
+                for (int r0 = 0; r0 < mr; r0 += 6) {
+                    int g = Math.min(6, mr - r0);
+                    if (g == 6) packSixRows(a, rows + r0 * ars, ars, kc, ap, base + r0, mr);
+                    else packRows(a, rows + r0 * ars, ars, 1, g, kc, ap, base + r0, mr);
                 }
-            } else if (h == MR && ars == 1) {
-                for (int p = 0, d = base, s = rows; p < kc; p++, d += MR, s += acs) {
-                    ap[d] = a[s];
-                    ap[d + 1] = a[s + 1];
-                    ap[d + 2] = a[s + 2];
-                    ap[d + 3] = a[s + 3];
-                    ap[d + 4] = a[s + 4];
-                    ap[d + 5] = a[s + 5];
-                }
+            } else if (h == mr && ars == 1) {
+                for (int p = 0, d = base, s = rows; p < kc; p++, d += mr, s += acs) System.arraycopy(a, s, ap, d, mr);
             } else {
-                for (int p = 0, d = base; p < kc; p++, d += MR) {
-                    for (int r = 0; r < h; r++) ap[d + r] = a[rows + r * ars + p * acs];
-                    for (int r = h; r < MR; r++) ap[d + r] = 0f;
+                packRows(a, rows, ars, acs, h, kc, ap, base, mr);
+                for (int p = 0, d = base; p < kc; p++, d += mr) {
+                    for (int r = h; r < mr; r++) ap[d + r] = 0f;
                 }
             }
         }
     }
 
-    /**
-     * C[MR x NR] += Apanel * Bpanel with the tile in registers. Kept free of edge handling on purpose:
-     * C2 stops inlining the Vector API once a method's graph is big enough, and a tile method that also
-     * held the partial-tile code left its last FMA as a real call that boxed a vector per k step
-     * (hundreds of GB of garbage per minute in a training step, and half the GEMM speed).
-     */
-    private static void tile(float[] ap, int ao, float[] bp, int bo, int kc, float[] c, int co, int ldc) {
-        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
-        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
-        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
-        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
-        FloatVector c40 = FloatVector.zero(S), c41 = FloatVector.zero(S);
-        FloatVector c50 = FloatVector.zero(S), c51 = FloatVector.zero(S);
-        for (int p = 0; p < kc; p++) {
-            int bi = bo + p * NR, ai = ao + p * MR;
-            FloatVector b0 = FloatVector.fromArray(S, bp, bi);
-            FloatVector b1 = FloatVector.fromArray(S, bp, bi + L);
-            FloatVector a0 = FloatVector.broadcast(S, ap[ai]);
-            c00 = a0.fma(b0, c00);
-            c01 = a0.fma(b1, c01);
-            FloatVector a1 = FloatVector.broadcast(S, ap[ai + 1]);
-            c10 = a1.fma(b0, c10);
-            c11 = a1.fma(b1, c11);
-            FloatVector a2 = FloatVector.broadcast(S, ap[ai + 2]);
-            c20 = a2.fma(b0, c20);
-            c21 = a2.fma(b1, c21);
-            FloatVector a3 = FloatVector.broadcast(S, ap[ai + 3]);
-            c30 = a3.fma(b0, c30);
-            c31 = a3.fma(b1, c31);
-            FloatVector a4 = FloatVector.broadcast(S, ap[ai + 4]);
-            c40 = a4.fma(b0, c40);
-            c41 = a4.fma(b1, c41);
-            FloatVector a5 = FloatVector.broadcast(S, ap[ai + 5]);
-            c50 = a5.fma(b0, c50);
-            c51 = a5.fma(b1, c51);
+    /** Six rows of a row-major A (unit column stride) into a panel of stride mr: six sequential read streams. */
+    private static void packSixRows(float[] a, int rows, int ars, int kc, float[] ap, int d, int mr) {
+        int s0 = rows, s1 = s0 + ars, s2 = s1 + ars, s3 = s2 + ars, s4 = s3 + ars, s5 = s4 + ars;
+        for (int p = 0; p < kc; p++, d += mr) {
+            ap[d] = a[s0 + p];
+            ap[d + 1] = a[s1 + p];
+            ap[d + 2] = a[s2 + p];
+            ap[d + 3] = a[s3 + p];
+            ap[d + 4] = a[s4 + p];
+            ap[d + 5] = a[s5 + p];
         }
-        FloatVector.fromArray(S, c, co).add(c00).intoArray(c, co);
-        FloatVector.fromArray(S, c, co + L).add(c01).intoArray(c, co + L);
-        co += ldc;
-        FloatVector.fromArray(S, c, co).add(c10).intoArray(c, co);
-        FloatVector.fromArray(S, c, co + L).add(c11).intoArray(c, co + L);
-        co += ldc;
-        FloatVector.fromArray(S, c, co).add(c20).intoArray(c, co);
-        FloatVector.fromArray(S, c, co + L).add(c21).intoArray(c, co + L);
-        co += ldc;
-        FloatVector.fromArray(S, c, co).add(c30).intoArray(c, co);
-        FloatVector.fromArray(S, c, co + L).add(c31).intoArray(c, co + L);
-        co += ldc;
-        FloatVector.fromArray(S, c, co).add(c40).intoArray(c, co);
-        FloatVector.fromArray(S, c, co + L).add(c41).intoArray(c, co + L);
-        co += ldc;
-        FloatVector.fromArray(S, c, co).add(c50).intoArray(c, co);
-        FloatVector.fromArray(S, c, co + L).add(c51).intoArray(c, co + L);
     }
 
-    /**
-     * {@link #tile} for the first k block of a product that does not accumulate: C[MR x NR] = 0 + Apanel *
-     * Bpanel, stored without reading C (the 0 + keeps a -0 product +0, as adding to a zeroed C did).
-     */
-    private static void tileStore(float[] ap, int ao, float[] bp, int bo, int kc, float[] c, int co, int ldc) {
-        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
-        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
-        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
-        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
-        FloatVector c40 = FloatVector.zero(S), c41 = FloatVector.zero(S);
-        FloatVector c50 = FloatVector.zero(S), c51 = FloatVector.zero(S);
-        for (int p = 0; p < kc; p++) {
-            int bi = bo + p * NR, ai = ao + p * MR;
-            FloatVector b0 = FloatVector.fromArray(S, bp, bi);
-            FloatVector b1 = FloatVector.fromArray(S, bp, bi + L);
-            FloatVector a0 = FloatVector.broadcast(S, ap[ai]);
-            c00 = a0.fma(b0, c00);
-            c01 = a0.fma(b1, c01);
-            FloatVector a1 = FloatVector.broadcast(S, ap[ai + 1]);
-            c10 = a1.fma(b0, c10);
-            c11 = a1.fma(b1, c11);
-            FloatVector a2 = FloatVector.broadcast(S, ap[ai + 2]);
-            c20 = a2.fma(b0, c20);
-            c21 = a2.fma(b1, c21);
-            FloatVector a3 = FloatVector.broadcast(S, ap[ai + 3]);
-            c30 = a3.fma(b0, c30);
-            c31 = a3.fma(b1, c31);
-            FloatVector a4 = FloatVector.broadcast(S, ap[ai + 4]);
-            c40 = a4.fma(b0, c40);
-            c41 = a4.fma(b1, c41);
-            FloatVector a5 = FloatVector.broadcast(S, ap[ai + 5]);
-            c50 = a5.fma(b0, c50);
-            c51 = a5.fma(b1, c51);
+    /** h rows of any A into a panel of stride mr. */
+    private static void packRows(float[] a, int rows, int ars, int acs, int h, int kc, float[] ap, int d, int mr) {
+        for (int p = 0; p < kc; p++, d += mr) {
+            for (int r = 0; r < h; r++) ap[d + r] = a[rows + r * ars + p * acs];
         }
-        c00.add(0f).intoArray(c, co);
-        c01.add(0f).intoArray(c, co + L);
-        co += ldc;
-        c10.add(0f).intoArray(c, co);
-        c11.add(0f).intoArray(c, co + L);
-        co += ldc;
-        c20.add(0f).intoArray(c, co);
-        c21.add(0f).intoArray(c, co + L);
-        co += ldc;
-        c30.add(0f).intoArray(c, co);
-        c31.add(0f).intoArray(c, co + L);
-        co += ldc;
-        c40.add(0f).intoArray(c, co);
-        c41.add(0f).intoArray(c, co + L);
-        co += ldc;
-        c50.add(0f).intoArray(c, co);
-        c51.add(0f).intoArray(c, co + L);
     }
 
-    /** C[MR x NR] += bias[j] on every row: the bias epilogue of a full tile, on C while it is in cache. */
-    private static void addBias(float[] c, int co, int ldc, float[] bias, int bo) {
-        FloatVector b0 = FloatVector.fromArray(S, bias, bo), b1 = FloatVector.fromArray(S, bias, bo + L);
-        for (int r = 0; r < MR; r++, co += ldc) {
-            FloatVector.fromArray(S, c, co).add(b0).intoArray(c, co);
-            FloatVector.fromArray(S, c, co + L).add(b1).intoArray(c, co + L);
+    /** C[mr x nr] = 0 before the first k block adds to it (the tile is about to be loaded anyway). */
+    private void zero(float[] c, int co, int ldc) {
+        for (int r = 0; r < mr; r++, co += ldc) java.util.Arrays.fill(c, co, co + nr, 0f);
+    }
+
+    /** C[mr x nr] += bias[j] on every row: the bias epilogue of a full tile, on C while it is in cache. */
+    private void addBias(float[] c, int co, int ldc, float[] bias, int bo) {
+        for (int r = 0; r < mr; r++, co += ldc) {
+            for (int j = 0; j < nr; j += VectorTile.L) {
+                FloatVector.fromArray(VectorTile.S, c, co + j).add(FloatVector.fromArray(VectorTile.S, bias, bo + j)).intoArray(c, co + j);
+            }
         }
     }
 
     /**
-     * A partial tile (mr < MR or nr < NR): the full tile into a zeroed scratch, then its valid part stored
+     * A partial tile (h < mr or w < nr): the full tile into a zeroed scratch, then its valid part stored
      * (first k block) or added to C, then the bias added when given.
      */
-    private static void edgeTile(float[] ap, int ao, float[] bp, int bo, int kc, float[] c, int co, int ldc, int mr, int nr, float[] edge,
-                                 boolean store, float[] bias, int biasOff) {
-        Arrays.fill(edge, 0f);
-        tile(ap, ao, bp, bo, kc, edge, 0, NR);
-        for (int r = 0; r < mr; r++) {
+    private void edgeTile(float[] ap, int ao, float[] bp, int bo, int kc, float[] c, int co, int ldc, int h, int w, float[] edge,
+                          boolean store, float[] bias, int biasOff) {
+        Arrays.fill(edge, 0, mr * nr, 0f);
+        tile.multiplyAdd(ap, ao, bp, bo, kc, edge, 0, nr);
+        for (int r = 0; r < h; r++) {
             int row = co + r * ldc;
-            for (int j = 0; j < nr; j++) {
-                float v = (store ? 0f : c[row + j]) + edge[r * NR + j];
+            for (int j = 0; j < w; j++) {
+                float v = (store ? 0f : c[row + j]) + edge[r * nr + j];
                 c[row + j] = bias == null ? v : v + bias[biasOff + j];
             }
         }

@@ -9,13 +9,13 @@ import java.util.Random;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** Both GEMM kernels, directly, on awkward sizes, strides, offsets and with accumulation. */
+/** Both GEMM kernels (the vector one with every register tile), directly, on awkward sizes, strides, offsets and with accumulation. */
 class GemmKernelTest {
     private static List<GemmKernel> kernels() {
         List<GemmKernel> k = new ArrayList<>();
         k.add(new PortableGemmKernel());
         if (ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent() && VectorGemmKernel.usable()) {
-            k.add(new VectorGemmKernel());
+            for (VectorTile t : VectorTile.all()) k.add(new VectorGemmKernel(t));
         }
         return k;
     }
@@ -91,5 +91,38 @@ class GemmKernelTest {
                 assertThat(fused).as("%s %dx%dx%d", kernel.name(), m, n, k).containsExactly(separate);
             }
         }
+    }
+
+    /** Every tile shape sums each element's products in the same order: the start-up choice cannot change a result. */
+    @Test
+    void everyTileShapeGivesTheSameBits() {
+        Assumptions.assumeTrue(ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent() && VectorGemmKernel.usable());
+        Random r = new Random(9);
+        int m = 61, n = 111, k = 300;
+        float[] a = new float[m * k], b = new float[k * n], bias = new float[n];
+        for (int i = 0; i < a.length; i++) a[i] = (float) r.nextGaussian();
+        for (int i = 0; i < b.length; i++) b[i] = (float) r.nextGaussian();
+        for (int i = 0; i < n; i++) bias[i] = (float) r.nextGaussian();
+        float[] first = null;
+        for (VectorTile t : VectorTile.all()) {
+            float[] c = new float[m * n];
+            new VectorGemmKernel(t).multiply(m, n, k, a, 0, 1, m, b, 0, n, 1, c, 0, n, false, bias, 0, true);
+            if (first == null) first = c;
+            else assertThat(c).as(t.shape()).containsExactly(first);
+        }
+    }
+
+    @Test
+    void startUpMeasurementPicksATileAndNamesThePropertyOnABadOne() {
+        Assumptions.assumeTrue(ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent() && VectorGemmKernel.usable());
+        VectorGemmKernel measured = VectorGemmKernel.fastest(new VectorGemmKernel(new VectorTile.Tile6x2()).warmUp());
+        assertThat(measured.name()).matches("vector-\\d+-(6x2|12x2|8x3)");
+        assertThat(measured.measured()).contains("6x2").contains("12x2").contains("8x3").contains("GFLOP/s");
+        assertThat(VectorTile.named("8x3").shape()).isEqualTo("8x3");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> VectorTile.named("5x5")).hasMessageContaining("5x5")
+                .hasMessageContaining("6x2, 12x2 and 8x3");
+        // the kernel in use once the background measurement is done
+        Gemm.awaitKernelChoice();
+        assertThat(Gemm.kernelName()).startsWith("vector-");
     }
 }

@@ -1,0 +1,231 @@
+package dev.dinoj.tensor.cpu;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+import java.util.List;
+
+/**
+ * The register tile of {@link VectorGemmKernel}: C[mr x nr] += Apanel * Bpanel over kc, the tile held in
+ * mr * nrVectors vector registers while k runs (per k step: nrVectors loads of B, mr broadcasts of A,
+ * mr * nrVectors FMAs). Which shape is fastest depends on the register file and the load ports, so
+ * {@link VectorGemmKernel#fastest} measures them at start-up: 6x2 uses 12 accumulators (of AVX2's 16
+ * ymm registers), 12x2 and 8x3 use 24 (of AVX-512's 32 zmm), with fewer loads per FMA.
+ *
+ * <p>Each shape is written out by hand, accumulators as locals and nothing else in the method: C2
+ * keeps FloatVector locals in registers only when it inlines every Vector API call, which it stops
+ * doing once a method's graph is big (edge handling or an array of accumulators in the same method
+ * left calls that box a vector per k step: 50x slower).
+ */
+abstract class VectorTile {
+    static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    static final int L = S.length();
+
+    final int mr, nrVectors, nr;
+
+    VectorTile(int mr, int nrVectors) {
+        this.mr = mr;
+        this.nrVectors = nrVectors;
+        this.nr = nrVectors * L;
+    }
+
+    /** C[mr x nr] += A * B: ap[ao + p*mr + r] = A[r, p], bp[bo + p*nr + j] = B[p, j], C[r, j] = c[co + r*ldc + j]. */
+    abstract void multiplyAdd(float[] ap, int ao, float[] bp, int bo, int kc, float[] c, int co, int ldc);
+
+    String shape() {
+        return mr + "x" + nrVectors;
+    }
+
+    /** Every shape, the narrow one first (the choice when measurements tie). */
+    static List<VectorTile> all() {
+        return List.of(new Tile6x2(), new Tile12x2(), new Tile8x3());
+    }
+
+    /** The shape called {@code name} ("6x2", "12x2", "8x3"). */
+    static VectorTile named(String name) {
+        for (VectorTile t : all()) {
+            if (t.shape().equals(name)) return t;
+        }
+        throw new IllegalArgumentException("no GEMM register tile " + name + "; the tiles are 6x2, 12x2 and 8x3");
+    }
+
+    /** 6 rows x 2 vectors: 12 accumulators, 2 loads + 6 broadcasts per 12 FMAs. */
+    static final class Tile6x2 extends VectorTile {
+        Tile6x2() {
+            super(6, 2);
+        }
+
+        @Override
+        void multiplyAdd(float[] ap, int ao, float[] bp, int bo, int kc, float[] c, int co, int ldc) {
+            FloatVector c0_0 = FloatVector.zero(S), c0_1 = FloatVector.zero(S);
+            FloatVector c1_0 = FloatVector.zero(S), c1_1 = FloatVector.zero(S);
+            FloatVector c2_0 = FloatVector.zero(S), c2_1 = FloatVector.zero(S);
+            FloatVector c3_0 = FloatVector.zero(S), c3_1 = FloatVector.zero(S);
+            FloatVector c4_0 = FloatVector.zero(S), c4_1 = FloatVector.zero(S);
+            FloatVector c5_0 = FloatVector.zero(S), c5_1 = FloatVector.zero(S);
+            for (int p = 0; p < kc; p++) {
+                int bi = bo + p * 2 * L, ai = ao + p * 6;
+                FloatVector b0 = FloatVector.fromArray(S, bp, bi); FloatVector b1 = FloatVector.fromArray(S, bp, bi + L);
+                FloatVector a0 = FloatVector.broadcast(S, ap[ai]); c0_0 = a0.fma(b0, c0_0); c0_1 = a0.fma(b1, c0_1);
+                FloatVector a1 = FloatVector.broadcast(S, ap[ai + 1]); c1_0 = a1.fma(b0, c1_0); c1_1 = a1.fma(b1, c1_1);
+                FloatVector a2 = FloatVector.broadcast(S, ap[ai + 2]); c2_0 = a2.fma(b0, c2_0); c2_1 = a2.fma(b1, c2_1);
+                FloatVector a3 = FloatVector.broadcast(S, ap[ai + 3]); c3_0 = a3.fma(b0, c3_0); c3_1 = a3.fma(b1, c3_1);
+                FloatVector a4 = FloatVector.broadcast(S, ap[ai + 4]); c4_0 = a4.fma(b0, c4_0); c4_1 = a4.fma(b1, c4_1);
+                FloatVector a5 = FloatVector.broadcast(S, ap[ai + 5]); c5_0 = a5.fma(b0, c5_0); c5_1 = a5.fma(b1, c5_1);
+            }
+            FloatVector.fromArray(S, c, co).add(c0_0).intoArray(c, co);
+            FloatVector.fromArray(S, c, co + L).add(c0_1).intoArray(c, co + L);
+            co += ldc;
+            FloatVector.fromArray(S, c, co).add(c1_0).intoArray(c, co);
+            FloatVector.fromArray(S, c, co + L).add(c1_1).intoArray(c, co + L);
+            co += ldc;
+            FloatVector.fromArray(S, c, co).add(c2_0).intoArray(c, co);
+            FloatVector.fromArray(S, c, co + L).add(c2_1).intoArray(c, co + L);
+            co += ldc;
+            FloatVector.fromArray(S, c, co).add(c3_0).intoArray(c, co);
+            FloatVector.fromArray(S, c, co + L).add(c3_1).intoArray(c, co + L);
+            co += ldc;
+            FloatVector.fromArray(S, c, co).add(c4_0).intoArray(c, co);
+            FloatVector.fromArray(S, c, co + L).add(c4_1).intoArray(c, co + L);
+            co += ldc;
+            FloatVector.fromArray(S, c, co).add(c5_0).intoArray(c, co);
+            FloatVector.fromArray(S, c, co + L).add(c5_1).intoArray(c, co + L);
+        }
+    }
+
+    /** 12 rows x 2 vectors: 24 accumulators, 2 loads + 12 broadcasts per 24 FMAs. */
+    static final class Tile12x2 extends VectorTile {
+        Tile12x2() {
+            super(12, 2);
+        }
+
+        @Override
+        void multiplyAdd(float[] ap, int ao, float[] bp, int bo, int kc, float[] c, int co, int ldc) {
+            FloatVector c0_0 = FloatVector.zero(S), c0_1 = FloatVector.zero(S);
+            FloatVector c1_0 = FloatVector.zero(S), c1_1 = FloatVector.zero(S);
+            FloatVector c2_0 = FloatVector.zero(S), c2_1 = FloatVector.zero(S);
+            FloatVector c3_0 = FloatVector.zero(S), c3_1 = FloatVector.zero(S);
+            FloatVector c4_0 = FloatVector.zero(S), c4_1 = FloatVector.zero(S);
+            FloatVector c5_0 = FloatVector.zero(S), c5_1 = FloatVector.zero(S);
+            FloatVector c6_0 = FloatVector.zero(S), c6_1 = FloatVector.zero(S);
+            FloatVector c7_0 = FloatVector.zero(S), c7_1 = FloatVector.zero(S);
+            FloatVector c8_0 = FloatVector.zero(S), c8_1 = FloatVector.zero(S);
+            FloatVector c9_0 = FloatVector.zero(S), c9_1 = FloatVector.zero(S);
+            FloatVector c10_0 = FloatVector.zero(S), c10_1 = FloatVector.zero(S);
+            FloatVector c11_0 = FloatVector.zero(S), c11_1 = FloatVector.zero(S);
+            for (int p = 0; p < kc; p++) {
+                int bi = bo + p * 2 * L, ai = ao + p * 12;
+                FloatVector b0 = FloatVector.fromArray(S, bp, bi); FloatVector b1 = FloatVector.fromArray(S, bp, bi + L);
+                FloatVector a0 = FloatVector.broadcast(S, ap[ai]); c0_0 = a0.fma(b0, c0_0); c0_1 = a0.fma(b1, c0_1);
+                FloatVector a1 = FloatVector.broadcast(S, ap[ai + 1]); c1_0 = a1.fma(b0, c1_0); c1_1 = a1.fma(b1, c1_1);
+                FloatVector a2 = FloatVector.broadcast(S, ap[ai + 2]); c2_0 = a2.fma(b0, c2_0); c2_1 = a2.fma(b1, c2_1);
+                FloatVector a3 = FloatVector.broadcast(S, ap[ai + 3]); c3_0 = a3.fma(b0, c3_0); c3_1 = a3.fma(b1, c3_1);
+                FloatVector a4 = FloatVector.broadcast(S, ap[ai + 4]); c4_0 = a4.fma(b0, c4_0); c4_1 = a4.fma(b1, c4_1);
+                FloatVector a5 = FloatVector.broadcast(S, ap[ai + 5]); c5_0 = a5.fma(b0, c5_0); c5_1 = a5.fma(b1, c5_1);
+                FloatVector a6 = FloatVector.broadcast(S, ap[ai + 6]); c6_0 = a6.fma(b0, c6_0); c6_1 = a6.fma(b1, c6_1);
+                FloatVector a7 = FloatVector.broadcast(S, ap[ai + 7]); c7_0 = a7.fma(b0, c7_0); c7_1 = a7.fma(b1, c7_1);
+                FloatVector a8 = FloatVector.broadcast(S, ap[ai + 8]); c8_0 = a8.fma(b0, c8_0); c8_1 = a8.fma(b1, c8_1);
+                FloatVector a9 = FloatVector.broadcast(S, ap[ai + 9]); c9_0 = a9.fma(b0, c9_0); c9_1 = a9.fma(b1, c9_1);
+                FloatVector a10 = FloatVector.broadcast(S, ap[ai + 10]); c10_0 = a10.fma(b0, c10_0); c10_1 = a10.fma(b1, c10_1);
+                FloatVector a11 = FloatVector.broadcast(S, ap[ai + 11]); c11_0 = a11.fma(b0, c11_0); c11_1 = a11.fma(b1, c11_1);
+            }
+            FloatVector.fromArray(S, c, co).add(c0_0).intoArray(c, co);
+            FloatVector.fromArray(S, c, co + L).add(c0_1).intoArray(c, co + L);
+            co += ldc;
+            FloatVector.fromArray(S, c, co).add(c1_0).intoArray(c, co);
+            FloatVector.fromArray(S, c, co + L).add(c1_1).intoArray(c, co + L);
+            co += ldc;
+            FloatVector.fromArray(S, c, co).add(c2_0).intoArray(c, co);
+            FloatVector.fromArray(S, c, co + L).add(c2_1).intoArray(c, co + L);
+            co += ldc;
+            FloatVector.fromArray(S, c, co).add(c3_0).intoArray(c, co);
+            FloatVector.fromArray(S, c, co + L).add(c3_1).intoArray(c, co + L);
+            co += ldc;
+            FloatVector.fromArray(S, c, co).add(c4_0).intoArray(c, co);
+            FloatVector.fromArray(S, c, co + L).add(c4_1).intoArray(c, co + L);
+            co += ldc;
+            FloatVector.fromArray(S, c, co).add(c5_0).intoArray(c, co);
+            FloatVector.fromArray(S, c, co + L).add(c5_1).intoArray(c, co + L);
+            co += ldc;
+            FloatVector.fromArray(S, c, co).add(c6_0).intoArray(c, co);
+            FloatVector.fromArray(S, c, co + L).add(c6_1).intoArray(c, co + L);
+            co += ldc;
+            FloatVector.fromArray(S, c, co).add(c7_0).intoArray(c, co);
+            FloatVector.fromArray(S, c, co + L).add(c7_1).intoArray(c, co + L);
+            co += ldc;
+            FloatVector.fromArray(S, c, co).add(c8_0).intoArray(c, co);
+            FloatVector.fromArray(S, c, co + L).add(c8_1).intoArray(c, co + L);
+            co += ldc;
+            FloatVector.fromArray(S, c, co).add(c9_0).intoArray(c, co);
+            FloatVector.fromArray(S, c, co + L).add(c9_1).intoArray(c, co + L);
+            co += ldc;
+            FloatVector.fromArray(S, c, co).add(c10_0).intoArray(c, co);
+            FloatVector.fromArray(S, c, co + L).add(c10_1).intoArray(c, co + L);
+            co += ldc;
+            FloatVector.fromArray(S, c, co).add(c11_0).intoArray(c, co);
+            FloatVector.fromArray(S, c, co + L).add(c11_1).intoArray(c, co + L);
+        }
+    }
+
+    /** 8 rows x 3 vectors: 24 accumulators, 3 loads + 8 broadcasts per 24 FMAs. */
+    static final class Tile8x3 extends VectorTile {
+        Tile8x3() {
+            super(8, 3);
+        }
+
+        @Override
+        void multiplyAdd(float[] ap, int ao, float[] bp, int bo, int kc, float[] c, int co, int ldc) {
+            FloatVector c0_0 = FloatVector.zero(S), c0_1 = FloatVector.zero(S), c0_2 = FloatVector.zero(S);
+            FloatVector c1_0 = FloatVector.zero(S), c1_1 = FloatVector.zero(S), c1_2 = FloatVector.zero(S);
+            FloatVector c2_0 = FloatVector.zero(S), c2_1 = FloatVector.zero(S), c2_2 = FloatVector.zero(S);
+            FloatVector c3_0 = FloatVector.zero(S), c3_1 = FloatVector.zero(S), c3_2 = FloatVector.zero(S);
+            FloatVector c4_0 = FloatVector.zero(S), c4_1 = FloatVector.zero(S), c4_2 = FloatVector.zero(S);
+            FloatVector c5_0 = FloatVector.zero(S), c5_1 = FloatVector.zero(S), c5_2 = FloatVector.zero(S);
+            FloatVector c6_0 = FloatVector.zero(S), c6_1 = FloatVector.zero(S), c6_2 = FloatVector.zero(S);
+            FloatVector c7_0 = FloatVector.zero(S), c7_1 = FloatVector.zero(S), c7_2 = FloatVector.zero(S);
+            for (int p = 0; p < kc; p++) {
+                int bi = bo + p * 3 * L, ai = ao + p * 8;
+                FloatVector b0 = FloatVector.fromArray(S, bp, bi); FloatVector b1 = FloatVector.fromArray(S, bp, bi + L); FloatVector b2 = FloatVector.fromArray(S, bp, bi + 2 * L);
+                FloatVector a0 = FloatVector.broadcast(S, ap[ai]); c0_0 = a0.fma(b0, c0_0); c0_1 = a0.fma(b1, c0_1); c0_2 = a0.fma(b2, c0_2);
+                FloatVector a1 = FloatVector.broadcast(S, ap[ai + 1]); c1_0 = a1.fma(b0, c1_0); c1_1 = a1.fma(b1, c1_1); c1_2 = a1.fma(b2, c1_2);
+                FloatVector a2 = FloatVector.broadcast(S, ap[ai + 2]); c2_0 = a2.fma(b0, c2_0); c2_1 = a2.fma(b1, c2_1); c2_2 = a2.fma(b2, c2_2);
+                FloatVector a3 = FloatVector.broadcast(S, ap[ai + 3]); c3_0 = a3.fma(b0, c3_0); c3_1 = a3.fma(b1, c3_1); c3_2 = a3.fma(b2, c3_2);
+                FloatVector a4 = FloatVector.broadcast(S, ap[ai + 4]); c4_0 = a4.fma(b0, c4_0); c4_1 = a4.fma(b1, c4_1); c4_2 = a4.fma(b2, c4_2);
+                FloatVector a5 = FloatVector.broadcast(S, ap[ai + 5]); c5_0 = a5.fma(b0, c5_0); c5_1 = a5.fma(b1, c5_1); c5_2 = a5.fma(b2, c5_2);
+                FloatVector a6 = FloatVector.broadcast(S, ap[ai + 6]); c6_0 = a6.fma(b0, c6_0); c6_1 = a6.fma(b1, c6_1); c6_2 = a6.fma(b2, c6_2);
+                FloatVector a7 = FloatVector.broadcast(S, ap[ai + 7]); c7_0 = a7.fma(b0, c7_0); c7_1 = a7.fma(b1, c7_1); c7_2 = a7.fma(b2, c7_2);
+            }
+            FloatVector.fromArray(S, c, co).add(c0_0).intoArray(c, co);
+            FloatVector.fromArray(S, c, co + L).add(c0_1).intoArray(c, co + L);
+            FloatVector.fromArray(S, c, co + 2 * L).add(c0_2).intoArray(c, co + 2 * L);
+            co += ldc;
+            FloatVector.fromArray(S, c, co).add(c1_0).intoArray(c, co);
+            FloatVector.fromArray(S, c, co + L).add(c1_1).intoArray(c, co + L);
+            FloatVector.fromArray(S, c, co + 2 * L).add(c1_2).intoArray(c, co + 2 * L);
+            co += ldc;
+            FloatVector.fromArray(S, c, co).add(c2_0).intoArray(c, co);
+            FloatVector.fromArray(S, c, co + L).add(c2_1).intoArray(c, co + L);
+            FloatVector.fromArray(S, c, co + 2 * L).add(c2_2).intoArray(c, co + 2 * L);
+            co += ldc;
+            FloatVector.fromArray(S, c, co).add(c3_0).intoArray(c, co);
+            FloatVector.fromArray(S, c, co + L).add(c3_1).intoArray(c, co + L);
+            FloatVector.fromArray(S, c, co + 2 * L).add(c3_2).intoArray(c, co + 2 * L);
+            co += ldc;
+            FloatVector.fromArray(S, c, co).add(c4_0).intoArray(c, co);
+            FloatVector.fromArray(S, c, co + L).add(c4_1).intoArray(c, co + L);
+            FloatVector.fromArray(S, c, co + 2 * L).add(c4_2).intoArray(c, co + 2 * L);
+            co += ldc;
+            FloatVector.fromArray(S, c, co).add(c5_0).intoArray(c, co);
+            FloatVector.fromArray(S, c, co + L).add(c5_1).intoArray(c, co + L);
+            FloatVector.fromArray(S, c, co + 2 * L).add(c5_2).intoArray(c, co + 2 * L);
+            co += ldc;
+            FloatVector.fromArray(S, c, co).add(c6_0).intoArray(c, co);
+            FloatVector.fromArray(S, c, co + L).add(c6_1).intoArray(c, co + L);
+            FloatVector.fromArray(S, c, co + 2 * L).add(c6_2).intoArray(c, co + 2 * L);
+            co += ldc;
+            FloatVector.fromArray(S, c, co).add(c7_0).intoArray(c, co);
+            FloatVector.fromArray(S, c, co + L).add(c7_1).intoArray(c, co + L);
+            FloatVector.fromArray(S, c, co + 2 * L).add(c7_2).intoArray(c, co + 2 * L);
+        }
+    }
+}
