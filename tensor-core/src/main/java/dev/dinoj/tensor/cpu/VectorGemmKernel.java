@@ -21,6 +21,8 @@ final class VectorGemmKernel implements GemmKernel {
 
     private final VectorTile tile;
     private final int mr, nr;
+    /** What {@link #fastest} measured, on the kernel it chose (empty otherwise); published through Gemm's volatile field. */
+    private String measured = "";
 
     VectorGemmKernel(VectorTile tile) {
         if (MC % tile.mr != 0 || NC % tile.nr != 0) throw new IllegalArgumentException("tile " + tile.shape() + " does not divide the blocks");
@@ -45,10 +47,10 @@ final class VectorGemmKernel implements GemmKernel {
     }
 
     /**
-     * Runs many short products on this kernel's tile, so that C2 compiles the tile from the profile of
-     * short calls: compiled from the first calls of large products instead (a benchmark's or a training
-     * step's), the same tile ran at 40 GFLOP/s instead of 125 at 1024^3 (the effect VectorArrayMath's
-     * warm-up describes for GELU). Returns this kernel.
+     * Runs many short products on this kernel's tile, so that C2 compiles the tile early and from the
+     * profile of short calls, as VectorArrayMath's warm-up does for GELU (whose gradient C2 compiled 7x
+     * slower from the profile of a training step's few long calls). Until C2's code is installed a tile
+     * runs in C1 or OSR code at about 1 GFLOP/s (seen in the start-up measurement). Returns this kernel.
      */
     VectorGemmKernel warmUp() {
         int k = 16;
@@ -108,9 +110,6 @@ final class VectorGemmKernel implements GemmKernel {
         chosen.measured = times.toString();
         return chosen;
     }
-
-    /** What {@link #fastest} measured (empty when a shape was forced). */
-    private String measured = "";
 
     String measured() {
         return measured;
@@ -247,7 +246,7 @@ final class VectorGemmKernel implements GemmKernel {
 
     /** C[mr x nr] = 0 before the first k block adds to it (the tile is about to be loaded anyway). */
     private void zero(float[] c, int co, int ldc) {
-        for (int r = 0; r < mr; r++, co += ldc) java.util.Arrays.fill(c, co, co + nr, 0f);
+        for (int r = 0; r < mr; r++, co += ldc) Arrays.fill(c, co, co + nr, 0f);
     }
 
     /** C[mr x nr] += bias[j] on every row: the bias epilogue of a full tile, on C while it is in cache. */
