@@ -264,13 +264,7 @@ final class Derivatives {
 
     /** z = x.indexSelect(dim, index): dx = g scattered back (added where an index repeats). */
     static Backward indexSelect(Shape x, int dim, Tensor index) {
-        return g -> {
-            int[] view = new int[x.rank()];
-            Arrays.fill(view, 1);
-            view[dim] = index.size(0);
-            Tensor idx = index.view(view).expand(g.dims()).contiguous();
-            return grads(Tensor.zeros(x, g.device()).scatterAddInPlace(dim, idx, g.contiguous()));
-        };
+        return g -> grads(Tensor.zeros(x, g.device()).indexAddInPlace(dim, index, g.contiguous()));
     }
 
     /** z = x.gather(dim, index): dx = g scattered back by index. */

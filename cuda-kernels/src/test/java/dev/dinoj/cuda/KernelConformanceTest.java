@@ -166,12 +166,13 @@ class KernelConformanceTest {
             Tensor img = in(d, 90, 2, 3, 14, 14);
             return List.of(img.resizeBicubic(20, 20, false, 20 / 14.0, 20 / 14.0), img.resizeBicubic(9, 11));
         }));
-        cases.add(same("index select, gather, scatter-add (index_select, gather_scatter)", 1e-6, d -> {
+        cases.add(same("index select, gather, scatter-add, index-add (index_select, gather_scatter)", 1e-6, d -> {
             Tensor x = in(d, 91, 6, 5);
             Tensor idx = Tensor.fromIndices(new int[] {4, 0, 0, 2}, 4).to(d);
             Tensor gi = Tensor.fromIndices(new int[] {0, 5, 1, 1, 2, 3, 5, 0, 4, 4}, 2, 5).to(d);
             Tensor acc = Tensor.zeros(Shape.of(6, 5), d).scatterAddInPlace(0, gi, in(d, 92, 2, 5));
-            return List.of(x.indexSelect(1, idx), x.t().indexSelect(0, idx), x.gather(0, gi), acc);
+            Tensor added = Tensor.zeros(Shape.of(2, 6, 3), d).indexAddInPlace(1, idx, in(d, 93, 2, 4, 3));
+            return List.of(x.indexSelect(1, idx), x.t().indexSelect(0, idx), x.gather(0, gi), acc, added);
         }));
         cases.add(new Case("DINO loss with its gradient, and the centre's EMA (dino_*)", 1e-5,
                 KernelConformanceTest::dinoLossReference, KernelConformanceTest::dinoLossKernels));

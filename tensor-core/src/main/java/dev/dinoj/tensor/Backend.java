@@ -116,6 +116,18 @@ public interface Backend {
     void scatterAdd(Tensor src, int dim, Tensor index, Tensor out);
 
     /**
+     * The summed gradient of indexSelect: out[.., index[j], ..] += src[.., j, ..] along dim, out zeroed
+     * by the caller, src of out's shape with index.size(0) at dim. The default expands the index to
+     * src's shape and scatter-adds; a backend with a direct loop avoids that int tensor of src's size.
+     */
+    default void indexAdd(Tensor src, int dim, Tensor index, Tensor out) {
+        int[] view = new int[out.rank()];
+        java.util.Arrays.fill(view, 1);
+        view[dim] = index.size(0);
+        scatterAdd(src, dim, index.view(view).expand(src.dims()).contiguous(), out);
+    }
+
+    /**
      * One fused AdamW step (PyTorch's algorithm) on contiguous, same-shaped param, grad, expAvg and
      * expAvgSq: param *= 1 - lr*weightDecay; m = b1 m + (1-b1) g; v = b2 v + (1-b2) g^2;
      * param -= lr/(1-b1^step) * m / (sqrt(v)/sqrt(1-b2^step) + eps).

@@ -724,6 +724,22 @@ public final class Tensor implements AutoCloseable {
         return this;
     }
 
+    /** Adds src's slices along dim into this tensor's slices index names (the gradient of indexSelect; repeats sum). */
+    public Tensor indexAddInPlace(int dim, Tensor index, Tensor src) {
+        int d = shape.normalize(dim, "indexAdd");
+        index.requireDType(DType.INT32, "indexAdd (index)");
+        if (index.rank() != 1) throw new IllegalArgumentException("indexAdd: index must be 1-D, got shape " + index.shape);
+        if (!src.shape.equals(shape.with(d, index.size(0)))) {
+            throw new IllegalArgumentException("indexAdd: src shape " + src.shape + " must be " + shape.with(d, index.size(0))
+                    + " (this tensor's shape " + shape + " with the index length at dimension " + d + ")");
+        }
+        checkWritable("indexAdd");
+        sameDevice("indexAdd", index);
+        sameDevice("indexAdd", src);
+        backend().indexAdd(src, d, index, this);
+        return this;
+    }
+
     private void checkGatherShapes(String op, int d, Tensor index) {
         sameDevice(op, index);
         if (index.rank() != rank()) {

@@ -139,6 +139,28 @@ class ViewsTest {
     }
 
     @Test
+    void indexAddSumsRepeatedIndicesAndMatchesScatterAdd() {
+        // [2, 5, 3] from [2, 4, 3] along dim 1, index 3 twice: the gradient of indexSelect
+        Tensor src = Tensor.arange(24).view(2, 4, 3);
+        Tensor index = Tensor.fromIndices(new int[] {3, 0, 3, 1});
+        Tensor added = Tensor.zeros(2, 5, 3).indexAddInPlace(1, index, src);
+        assertThat(added.toFloatArray()).containsExactly(
+                3, 4, 5, 9, 10, 11, 0, 0, 0, 0 + 6, 1 + 7, 2 + 8, 0, 0, 0,
+                15, 16, 17, 21, 22, 23, 0, 0, 0, 12 + 18, 13 + 19, 14 + 20, 0, 0, 0);
+        Tensor expanded = index.view(1, 4, 1).expand(2, 4, 3).contiguous();
+        assertThat(added.toFloatArray()).containsExactly(Tensor.zeros(2, 5, 3).scatterAddInPlace(1, expanded, src).toFloatArray());
+        // a strided destination takes the composed path and gives the same
+        Tensor strided = Tensor.zeros(3, 5, 2).permute(2, 1, 0);
+        strided.indexAddInPlace(1, index, src);
+        assertThat(strided.toFloatArray()).containsExactly(added.toFloatArray());
+        assertThat(Tensor.zeros(2, 5, 3).indexAddInPlace(1, index, src.permute(0, 2, 1).contiguous().permute(0, 2, 1)).toFloatArray())
+                .containsExactly(added.toFloatArray());
+        assertThatThrownBy(() -> Tensor.zeros(2, 3, 3).indexAddInPlace(1, index, src)).hasMessageContaining("index 3").hasMessageContaining("size 3");
+        assertThatThrownBy(() -> Tensor.zeros(2, 5, 3).indexAddInPlace(1, index, Tensor.zeros(2, 3, 3)))
+                .hasMessageContaining("src shape").hasMessageContaining("[2, 4, 3]");
+    }
+
+    @Test
     void deviceTransferAndTypeConversion() {
         Tensor x = Tensor.arange(5).mul(1.5f);
         assertThat(x.to(Device.CPU).toFloatArray()).containsExactly(x.toFloatArray());

@@ -231,7 +231,61 @@ public final class CpuBackend implements Backend {
                         + " is out of range for dimension " + dim + " of size " + n + " (input shape " + x.shape() + ")");
             }
         }
-        for (int j = 0; j < idx.length; j++) copy(x.narrow(dim, idx[j], 1), out.narrow(dim, j, 1));
+        if (!x.isContiguous() || !out.isContiguous()) {
+            for (int j = 0; j < idx.length; j++) copy(x.narrow(dim, idx[j], 1), out.narrow(dim, j, 1));
+            return;
+        }
+        // contiguous: whole inner rows, (outer, j) pairs spread over the threads
+        int outer = outerSize(x, dim), inner = innerSize(x, dim), m = idx.length;
+        float[] xv = f(x), ov = f(out);
+        int xo = x.offset(), oo = out.offset();
+        Parallel.forRange(outer * m, Math.max(1, 4096 / Math.max(1, inner)), inner, (s, e) -> {
+            for (int t = s; t < e; t++) {
+                int o = t / m, j = t % m;
+                System.arraycopy(xv, xo + (o * n + idx[j]) * inner, ov, oo + t * inner, inner);
+            }
+        });
+    }
+
+    @Override
+    public void indexAdd(Tensor src, int dim, Tensor index, Tensor out) {
+        if (!src.isContiguous() || !out.isContiguous()) {
+            Backend.super.indexAdd(src, dim, index, out);
+            return;
+        }
+        int[] idx = readInts(index);
+        int n = out.size(dim);
+        for (int j = 0; j < idx.length; j++) {
+            if (idx[j] < 0 || idx[j] >= n) {
+                throw new IllegalArgumentException("indexAdd: index " + idx[j] + " at position " + j
+                        + " is out of range for dimension " + dim + " of size " + n + " (output shape " + out.shape() + ")");
+            }
+        }
+        // each outer slice is written by one thread, and within it the j run in order, so every output
+        // element sums its contributions in index order, as a serial scatter would
+        int outer = outerSize(out, dim), inner = innerSize(out, dim), m = idx.length;
+        float[] sv = f(src), ov = f(out);
+        int so = src.offset(), oo = out.offset();
+        Parallel.forRange(outer, 1, (long) m * inner, (s, e) -> {
+            for (int o = s; o < e; o++) {
+                for (int j = 0; j < m; j++) {
+                    int d = oo + (o * n + idx[j]) * inner, q = so + (o * m + j) * inner;
+                    for (int i = 0; i < inner; i++) ov[d + i] += sv[q + i];
+                }
+            }
+        });
+    }
+
+    private static int outerSize(Tensor t, int dim) {
+        int p = 1;
+        for (int d = 0; d < dim; d++) p *= t.size(d);
+        return p;
+    }
+
+    private static int innerSize(Tensor t, int dim) {
+        int p = 1;
+        for (int d = dim + 1; d < t.rank(); d++) p *= t.size(d);
+        return p;
     }
 
     @Override
