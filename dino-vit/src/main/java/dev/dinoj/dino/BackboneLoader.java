@@ -16,7 +16,8 @@ import java.util.TreeSet;
  * DINO weights; "module." and "backbone." prefixes are stripped as the reference's evaluation does).
  * The architecture is inferred from tensor shapes: width from pos_embed, depth from the block count,
  * patch size from patch_embed.proj.weight (or, for a {@link ConvStem}, found by its
- * patch_embed.stem.0.conv.weight, 2 to the number of stem layers, and batch norm in it by a running_mean),
+ * patch_embed.stem.0.conv.weight, 2 to the number of stem stages, batch norm in it by a running_mean, and its
+ * depth by the stem.0.extra.{j} layers),
  * the image size from the position grid, the MLP ratio from fc1; the head count comes from the file's num_heads metadata, else from --heads or --arch.
  */
 public final class BackboneLoader {
@@ -44,12 +45,13 @@ public final class BackboneLoader {
         }
         if (pos.rank() != 3 || pos.size(0) != 1 || pos.size(1) < 2) throw new IOException(file + ": pos_embed has shape " + pos.shape() + ", not [1, 1 + patches, width]");
         VitConfig.Stem stem = VitConfig.Stem.PATCH;
-        int patch;
+        int patch, stemDepth = 1;
         if (weights.containsKey("patch_embed.stem.0.conv.weight")) {
             int layers = 0;
             while (weights.containsKey("patch_embed.stem." + layers + ".conv.weight")) layers++;
             patch = 1 << layers;
             stem = weights.containsKey("patch_embed.stem.0.norm.running_mean") ? VitConfig.Stem.CONV : VitConfig.Stem.CONV_LN;
+            while (weights.containsKey("patch_embed.stem.0.extra." + (stemDepth - 1) + ".conv.weight")) stemDepth++;
         } else {
             if (proj.rank() != 4 || proj.size(1) != 3 || proj.size(2) != proj.size(3) || proj.size(0) != pos.size(2)) {
                 throw new IOException(file + ": patch_embed.proj.weight has shape " + proj.shape() + ", not [width " + pos.size(2) + ", 3, patch, patch]");
@@ -70,7 +72,7 @@ public final class BackboneLoader {
                 if (!Float.isFinite(v)) throw new IOException(file + ": tensor " + e.getKey() + " holds " + v + " values; the weights are unusable");
             }
         }
-        VisionTransformer model = new VisionTransformer(new VitConfig(width, depth, h, patch, side * patch, mlpRatio, 0f, stem), new Generator(0));
+        VisionTransformer model = new VisionTransformer(new VitConfig(width, depth, h, patch, side * patch, mlpRatio, 0f, stem, stemDepth), new Generator(0));
         try {
             model.loadStateDict(weights, true);
         } catch (IllegalArgumentException e) {

@@ -33,7 +33,7 @@ public final class VisionTransformer extends Module {
         this.config = c;
         int d = c.embedDim, n = c.gridSize() * c.gridSize();
         patchEmbed = registerModule("patch_embed", c.stem == VitConfig.Stem.PATCH ? new PatchEmbed(3, d, c.patchSize, g)
-                : new ConvStem(3, d, c.patchSize, c.stem == VitConfig.Stem.CONV, g));
+                : new ConvStem(3, d, c.patchSize, c.stemDepth, c.stem == VitConfig.Stem.CONV, g));
         clsToken = registerParameter("cls_token", Init.truncNormal(Tensor.empty(1, 1, d), 0.02f, g));
         posEmbed = registerParameter("pos_embed", Init.truncNormal(Tensor.empty(1, n + 1, d), 0.02f, g));
         BlockList list = registerModule("blocks", new BlockList());

@@ -33,12 +33,19 @@ public final class VitConfig {
     public final int embedDim, depth, heads, patchSize, imageSize;
     public final float mlpRatio, dropPathRate;
     public final Stem stem;
+    /** 3x3 convolutions per stage of a conv stem: 1 (Xiao et al.'s stem), or more, each extra one stride 1 at the stage's resolution. */
+    public final int stemDepth;
 
     public VitConfig(int embedDim, int depth, int heads, int patchSize, int imageSize, float mlpRatio, float dropPathRate) {
         this(embedDim, depth, heads, patchSize, imageSize, mlpRatio, dropPathRate, Stem.PATCH);
     }
 
     public VitConfig(int embedDim, int depth, int heads, int patchSize, int imageSize, float mlpRatio, float dropPathRate, Stem stem) {
+        this(embedDim, depth, heads, patchSize, imageSize, mlpRatio, dropPathRate, stem, 1);
+    }
+
+    public VitConfig(int embedDim, int depth, int heads, int patchSize, int imageSize, float mlpRatio, float dropPathRate, Stem stem,
+                     int stemDepth) {
         if (embedDim <= 0 || depth <= 0 || heads <= 0 || patchSize <= 0 || imageSize <= 0) {
             throw new IllegalArgumentException("vit: width, depth, heads, patch and image size must be positive, got width " + embedDim
                     + ", depth " + depth + ", heads " + heads + ", patch " + patchSize + ", image " + imageSize);
@@ -56,6 +63,11 @@ public final class VitConfig {
         this.mlpRatio = mlpRatio;
         this.dropPathRate = dropPathRate;
         this.stem = stem;
+        this.stemDepth = stemDepth;
+        if (stemDepth < 1) throw new IllegalArgumentException("vit: --stem-depth (convolutions per stem stage) must be >= 1, got " + stemDepth);
+        if (stemDepth > 1 && stem == Stem.PATCH) {
+            throw new IllegalArgumentException("vit: --stem-depth " + stemDepth + " needs a convolutional stem (--stem conv or conv-ln); the patch stem has one layer");
+        }
         if (stem != Stem.PATCH) {
             ConvStem.layerCount(patchSize);
             if (embedDim % (patchSize / 2) != 0) {
@@ -75,11 +87,16 @@ public final class VitConfig {
     }
 
     public VitConfig withDropPath(float rate) {
-        return new VitConfig(embedDim, depth, heads, patchSize, imageSize, mlpRatio, rate, stem);
+        return new VitConfig(embedDim, depth, heads, patchSize, imageSize, mlpRatio, rate, stem, stemDepth);
     }
 
     public VitConfig withStem(Stem s) {
-        return new VitConfig(embedDim, depth, heads, patchSize, imageSize, mlpRatio, dropPathRate, s);
+        return new VitConfig(embedDim, depth, heads, patchSize, imageSize, mlpRatio, dropPathRate, s, s == Stem.PATCH ? 1 : stemDepth);
+    }
+
+    /** A conv stem with this many 3x3 convolutions per stage (see {@link #stemDepth}). */
+    public VitConfig withStemDepth(int convsPerStage) {
+        return new VitConfig(embedDim, depth, heads, patchSize, imageSize, mlpRatio, dropPathRate, stem, convsPerStage);
     }
 
     public int gridSize() {
@@ -89,6 +106,7 @@ public final class VitConfig {
     @Override
     public String toString() {
         return String.format(Locale.ROOT, "ViT(width %d, depth %d, heads %d, patch %d, image %d, mlp %.1f, drop-path %.2f%s)",
-                embedDim, depth, heads, patchSize, imageSize, mlpRatio, dropPathRate, stem == Stem.PATCH ? "" : ", stem " + stem.option);
+                embedDim, depth, heads, patchSize, imageSize, mlpRatio, dropPathRate,
+                stem == Stem.PATCH ? "" : ", stem " + stem.option + (stemDepth > 1 ? " x" + stemDepth + " per stage" : ""));
     }
 }

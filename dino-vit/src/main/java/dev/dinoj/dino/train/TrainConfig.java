@@ -50,6 +50,9 @@ public final class TrainConfig {
     @Option(names = "--stem", description = "how images become tokens: patch (the reference's patchify layer), conv (3x3 stride-2 convs"
             + " with batch norm, then 1x1: Xiao et al. 2021; patch must be a power of two) or conv-ln (the same with LayerNorm)")
     public String stem = "patch";
+    @Option(names = "--stem-depth", description = "3x3 convolutions per stage of a conv stem: 1 (Xiao et al.), or more, the"
+            + " extra ones stride 1 at the stage's resolution (more capacity before the tokens, for small images)")
+    public int stemDepth = 1;
     @Option(names = "--out-dim", description = "DINO head output dimension (reference: 65536)")
     public int outDim = 256;
     @Option(names = "--head-hidden", description = "DINO head hidden width (reference: 2048)")
@@ -124,7 +127,7 @@ public final class TrainConfig {
         VitConfig base = arch.equals("custom")
                 ? new VitConfig(width, depth, heads, patchSize, globalSize, 4f, 0f)
                 : VitConfig.preset(arch, patchSize, globalSize);
-        return base.withDropPath(dropPath).withStem(VitConfig.Stem.parse(stem == null ? "patch" : stem));
+        return base.withDropPath(dropPath).withStem(VitConfig.Stem.parse(stem == null ? "patch" : stem)).withStemDepth(stemDepth);
     }
 
     /** Rejects inconsistent settings with one message naming the option. */
