@@ -2,6 +2,7 @@ package dev.dinoj.autograd;
 
 import dev.dinoj.tensor.Attention;
 import dev.dinoj.tensor.DType;
+import dev.dinoj.tensor.BatchNormResult;
 import dev.dinoj.tensor.LayerNormResult;
 import dev.dinoj.tensor.Shape;
 import dev.dinoj.tensor.Tensor;
@@ -160,6 +161,11 @@ final class Derivatives {
     }
 
     /** z = LayerNorm(x) w + b, from the forward's mean and rstd: dx, dw, db (the latter two only if asked for). */
+    static Backward batchNorm(Tensor x, Variable weight, Variable bias, BatchNormResult saved) {
+        return g -> x.batchNormBackward(weight == null ? null : weight.data, saved, g, weight != null && weight.requiresGrad,
+                bias != null && bias.requiresGrad);
+    }
+
     static Backward layerNorm(Tensor x, Variable weight, Variable bias, LayerNormResult saved) {
         return g -> x.layerNormBackward(weight == null ? null : weight.data, saved, g, weight != null && weight.requiresGrad,
                 bias != null && bias.requiresGrad);

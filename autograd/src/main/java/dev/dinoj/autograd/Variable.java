@@ -1,6 +1,7 @@
 package dev.dinoj.autograd;
 
 import dev.dinoj.tensor.Attention;
+import dev.dinoj.tensor.BatchNormResult;
 import dev.dinoj.tensor.Device;
 import dev.dinoj.tensor.Generator;
 import dev.dinoj.tensor.LayerNormResult;
@@ -309,6 +310,19 @@ public final class Variable {
     }
 
     /** LayerNorm over the last dimension with optional affine weight and bias ([C]). */
+    /** A training-mode batch normalisation's output and the batch statistics ([C]) that running averages follow. */
+    public record BatchNorm(Variable output, Tensor mean, Tensor var) {}
+
+    /**
+     * Batch normalisation in training of this [N, C]: each column with its rows' mean and biased
+     * variance, then weight and bias ([C], may be null); the gradient flows through the statistics.
+     */
+    public BatchNorm batchNorm(Variable weight, Variable bias, float eps) {
+        BatchNormResult r = data.batchNormWithStats(weight == null ? null : weight.data, bias == null ? null : bias.data, eps);
+        Variable out = fromOp("batchNorm", r.output(), Derivatives.batchNorm(data, weight, bias, r), this, weight, bias);
+        return new BatchNorm(out, r.mean(), r.var());
+    }
+
     public Variable layerNorm(Variable weight, Variable bias, float eps) {
         LayerNormResult r = data.layerNormWithStats(weight == null ? null : weight.data, bias == null ? null : bias.data, eps);
         return fromOp("layerNorm", r.output(), Derivatives.layerNorm(data, weight, bias, r), this, weight, bias);

@@ -116,6 +116,20 @@ class DoubleGradCheckTest {
     }
 
     @Test
+    void batchNormWithAndWithoutAffineAgainstColumnStatistics() {
+        // the reference: each column normalised by its rows' mean and biased variance, as LayerNorm of the transpose
+        check.check(v -> v[0].batchNorm(v[1], v[2], 1e-5f).output(),
+                x -> x[0].transpose(0, 1).layerNorm(null, null, 1e-5f).transpose(0, 1).mul(x[1]).add(x[2]), randn(9, 5), randn(5), randn(5));
+        check.check(v -> v[0].batchNorm(null, null, 1e-5f).output(), x -> x[0].transpose(0, 1).layerNorm(null, null, 1e-5f).transpose(0, 1),
+                randn(4, 3));
+        check.check(v -> v[0].transpose(0, 1).batchNorm(v[1], null, 1e-5f).output(),
+                x -> x[0].layerNorm(null, null, 1e-5f).transpose(0, 1).mul(x[1]), randn(6, 7), randn(6));
+        // more rows than one block of the CPU kernel's partial sums (256), and a mean far from zero
+        check.check(v -> v[0].add(20f).batchNorm(v[1], v[2], 1e-5f).output(),
+                x -> x[0].add(20).transpose(0, 1).layerNorm(null, null, 1e-5f).transpose(0, 1).mul(x[1]).add(x[2]), randn(600, 3), randn(3), randn(3));
+    }
+
+    @Test
     void layerNormWithAndWithoutAffine() {
         check.check(v -> v[0].layerNorm(v[1], v[2], 1e-5f), x -> x[0].layerNorm(x[1], x[2], 1e-5f), randn(4, 7), randn(7), randn(7));
         check.check(v -> v[0].layerNorm(null, null, 1e-5f), x -> x[0].layerNorm(null, null, 1e-5f), randn(2, 3, 9));

@@ -10,7 +10,7 @@ import dev.dinoj.tensor.Tensor;
  * (running = (1 - momentum) * running + momentum * batch, the variance unbiased); in evaluation the
  * running statistics are used. Learned weight (ones) and bias (zeros). Names: weight, bias,
  * running_mean, running_var, num_batches_tracked. The gradient flows through the batch statistics
- * (composed of autograd ops).
+ * ({@link Variable#batchNorm}, one fused op and its backward).
  */
 public final class BatchNorm1d extends Module {
     private final int features;
@@ -46,16 +46,14 @@ public final class BatchNorm1d extends Module {
         }
         int n = x.size(0);
         if (n < 2) throw new IllegalArgumentException("BatchNorm1d: training needs more than one sample per batch, got " + x.shape());
-        Variable mean = x.mean(0, true);
-        Variable centred = x.sub(mean);
-        Variable var = centred.square().mean(0, true);
+        Variable.BatchNorm bn = x.batchNorm(weight, bias, eps);
         try (GradMode.Scope ignored = GradMode.disabled()) {
             Tensor rm = buffer("running_mean"), rv = buffer("running_var");
-            rm.copyFrom(Tensor.linearCombination(1f - momentum, rm, momentum, mean.data().reshape(features)));
-            rv.copyFrom(Tensor.linearCombination(1f - momentum, rv, momentum * n / (n - 1f), var.data().reshape(features)));
+            rm.copyFrom(Tensor.linearCombination(1f - momentum, rm, momentum, bn.mean()));
+            rv.copyFrom(Tensor.linearCombination(1f - momentum, rv, momentum * n / (n - 1f), bn.var()));
             Tensor count = buffer("num_batches_tracked");
             count.copyFrom(count.add(1f));
         }
-        return centred.mul(var.add(eps).rsqrt()).mul(weight).add(bias);
+        return bn.output();
     }
 }

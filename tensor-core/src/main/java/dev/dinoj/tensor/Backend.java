@@ -98,6 +98,38 @@ public interface Backend {
     void layerNorm(Tensor x, Tensor weight, Tensor bias, float eps, Tensor out, Tensor mean, Tensor rstd);
 
     /**
+     * Batch normalisation in training of x [N, C]: each column normalised with the mean and biased
+     * variance of its N rows, out = (x - mean) * rstd * weight + bias (weight and bias [C], may be
+     * null); mean, var and rstd ([C]) receive the statistics. The default composes tensor ops.
+     */
+    default void batchNorm(Tensor x, Tensor weight, Tensor bias, float eps, Tensor out, Tensor mean, Tensor var, Tensor rstd) {
+        Tensor m = x.mean(0, false), centred = x.sub(m), v = centred.square().mean(0, false), rs = v.add(eps).rsqrt();
+        Tensor y = centred.mul(rs);
+        if (weight != null) y = y.mul(weight);
+        if (bias != null) y = y.add(bias);
+        out.copyFrom(y);
+        mean.copyFrom(m);
+        var.copyFrom(v);
+        rstd.copyFrom(rs);
+    }
+
+    /**
+     * Batch normalisation backward from the saved mean and rstd: with xhat = (x - mean) * rstd,
+     * gradX = rstd * weight * (g - mean(g) - xhat * mean(g * xhat)) over the rows; gradWeight =
+     * sum(g * xhat) and gradBias = sum(g) ([C], may be null) are overwritten. The default composes tensor ops.
+     */
+    default void batchNormBackward(Tensor x, Tensor weight, Tensor mean, Tensor rstd, Tensor gradOut, Tensor gradX, Tensor gradWeight,
+                                   Tensor gradBias) {
+        float invN = 1f / x.size(0);
+        Tensor xhat = x.sub(mean).mul(rstd);
+        Tensor sg = gradOut.sum(0, false), sgx = gradOut.mul(xhat).sum(0, false);
+        if (gradWeight != null) gradWeight.copyFrom(sgx);
+        if (gradBias != null) gradBias.copyFrom(sg);
+        Tensor a = weight == null ? rstd : rstd.mul(weight);
+        gradX.copyFrom(gradOut.sub(sg.mul(invN)).sub(xhat.mul(sgx.mul(invN))).mul(a));
+    }
+
+    /**
      * Bicubic resize of [N, C, H, W] to out's [N, C, outH, outW] (PyTorch's upsample_bicubic2d, A = -0.75).
      * scaleH/scaleW are the mapping from output to input coordinates when align_corners is false.
      */

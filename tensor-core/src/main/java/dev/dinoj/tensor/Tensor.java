@@ -1237,6 +1237,54 @@ public final class Tensor implements AutoCloseable {
         return new LayerNormResult(out, mean, rstd);
     }
 
+    /**
+     * Batch normalisation in training of this [N, C] (N >= 1): each column normalised with its rows'
+     * mean and biased variance, then scaled by weight and shifted by bias ([C], may be null); returns the
+     * output and the statistics the backward pass and running averages need.
+     */
+    public BatchNormResult batchNormWithStats(Tensor weight, Tensor bias, float eps) {
+        requireFloat("batchNorm");
+        if (rank() != 2 || size(0) < 1) throw new IllegalArgumentException("batchNorm: input must be [N >= 1, C], got " + shape);
+        int c = size(1);
+        for (Tensor p : new Tensor[] {weight, bias}) {
+            if (p == null) continue;
+            p.requireFloat("batchNorm");
+            sameDevice("batchNorm", p);
+            if (p.rank() != 1 || p.size(0) != c) {
+                throw new IllegalArgumentException("batchNorm: weight/bias shape " + p.shape + " does not match the " + c + " columns of input " + shape);
+            }
+        }
+        if (!(eps > 0)) throw new IllegalArgumentException("batchNorm: eps must be positive, got " + eps);
+        Tensor out = empty(shape, DType.FLOAT32, device());
+        Tensor mean = empty(Shape.of(c), DType.FLOAT32, device()), var = empty(Shape.of(c), DType.FLOAT32, device());
+        Tensor rstd = empty(Shape.of(c), DType.FLOAT32, device());
+        if (c > 0) {
+            backend().batchNorm(contiguous(), weight == null ? null : weight.contiguous(), bias == null ? null : bias.contiguous(), eps,
+                    out, mean, var, rstd);
+        }
+        return new BatchNormResult(out, mean, var, rstd);
+    }
+
+    /**
+     * Batch-norm backward from the statistics of {@link #batchNormWithStats}: returns {gradX,
+     * gradWeight, gradBias}, the last two null unless requested.
+     */
+    public Tensor[] batchNormBackward(Tensor weight, BatchNormResult saved, Tensor gradOut, boolean wantWeight, boolean wantBias) {
+        requireFloat("batchNormBackward");
+        if (!gradOut.shape.equals(shape)) {
+            throw new IllegalArgumentException("batchNormBackward: gradient shape " + gradOut.shape + " does not match input shape " + shape);
+        }
+        int c = size(1);
+        Tensor gx = empty(shape, DType.FLOAT32, device());
+        Tensor gw = wantWeight ? empty(Shape.of(c), DType.FLOAT32, device()) : null;
+        Tensor gb = wantBias ? empty(Shape.of(c), DType.FLOAT32, device()) : null;
+        if (c > 0) {
+            backend().batchNormBackward(contiguous(), weight == null ? null : weight.contiguous(), saved.mean(), saved.rstd(),
+                    gradOut.contiguous(), gx, gw, gb);
+        }
+        return new Tensor[] {gx, gw, gb};
+    }
+
     /** Bicubic resize of [N, C, H, W] to [N, C, outH, outW] (align_corners false, scale = in/out). */
     public Tensor resizeBicubic(int outH, int outW) {
         return resizeBicubic(outH, outW, false, 0, 0);

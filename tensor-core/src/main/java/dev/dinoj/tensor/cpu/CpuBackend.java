@@ -165,6 +165,22 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
+    public void batchNorm(Tensor x, Tensor weight, Tensor bias, float eps, Tensor out, Tensor mean, Tensor var, Tensor rstd) {
+        BatchNormKernels.forward(f(x), x.offset(), x.size(0), x.size(1), weight == null ? null : f(weight), weight == null ? 0 : weight.offset(),
+                bias == null ? null : f(bias), bias == null ? 0 : bias.offset(), eps, f(out), out.offset(), f(mean), mean.offset(),
+                f(var), var.offset(), f(rstd), rstd.offset());
+    }
+
+    @Override
+    public void batchNormBackward(Tensor x, Tensor weight, Tensor mean, Tensor rstd, Tensor gradOut, Tensor gradX, Tensor gradWeight,
+                                  Tensor gradBias) {
+        BatchNormKernels.backward(f(x), x.offset(), f(gradOut), gradOut.offset(), x.size(0), x.size(1), weight == null ? null : f(weight),
+                weight == null ? 0 : weight.offset(), f(mean), mean.offset(), f(rstd), rstd.offset(), f(gradX), gradX.offset(),
+                gradWeight == null ? null : f(gradWeight), gradWeight == null ? 0 : gradWeight.offset(),
+                gradBias == null ? null : f(gradBias), gradBias == null ? 0 : gradBias.offset());
+    }
+
+    @Override
     public void softmaxBackward(Tensor y, Tensor g, float temperature, boolean log, Tensor out) {
         int cols = y.size(-1);
         int rows = (int) (y.numel() / cols);
