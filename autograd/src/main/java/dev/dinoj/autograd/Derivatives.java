@@ -161,9 +161,9 @@ final class Derivatives {
     }
 
     /** z = LayerNorm(x) w + b, from the forward's mean and rstd: dx, dw, db (the latter two only if asked for). */
-    static Backward batchNorm(Tensor x, Variable weight, Variable bias, BatchNormResult saved) {
-        return g -> x.batchNormBackward(weight == null ? null : weight.data, saved, g, weight != null && weight.requiresGrad,
-                bias != null && bias.requiresGrad);
+    static Backward batchNorm(Tensor x, Variable weight, Variable bias, BatchNormResult saved, boolean relu) {
+        return g -> x.batchNormBackward(weight == null ? null : weight.data, bias == null ? null : bias.data, saved, relu, g,
+                weight != null && weight.requiresGrad, bias != null && bias.requiresGrad);
     }
 
     static Backward layerNorm(Tensor x, Variable weight, Variable bias, LayerNormResult saved) {

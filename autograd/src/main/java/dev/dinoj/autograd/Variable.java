@@ -318,8 +318,13 @@ public final class Variable {
      * variance, then weight and bias ([C], may be null); the gradient flows through the statistics.
      */
     public BatchNorm batchNorm(Variable weight, Variable bias, float eps) {
-        BatchNormResult r = data.batchNormWithStats(weight == null ? null : weight.data, bias == null ? null : bias.data, eps);
-        Variable out = fromOp("batchNorm", r.output(), Derivatives.batchNorm(data, weight, bias, r), this, weight, bias);
+        return batchNorm(weight, bias, eps, false);
+    }
+
+    /** As {@link #batchNorm(Variable, Variable, float)}, followed by a ReLU when relu (one op: no intermediate tensor). */
+    public BatchNorm batchNorm(Variable weight, Variable bias, float eps, boolean relu) {
+        BatchNormResult r = data.batchNormWithStats(weight == null ? null : weight.data, bias == null ? null : bias.data, eps, relu);
+        Variable out = fromOp(relu ? "batchNormRelu" : "batchNorm", r.output(), Derivatives.batchNorm(data, weight, bias, r, relu), this, weight, bias);
         return new BatchNorm(out, r.mean(), r.var());
     }
 

@@ -124,6 +124,10 @@ class DoubleGradCheckTest {
                 randn(4, 3));
         check.check(v -> v[0].transpose(0, 1).batchNorm(v[1], null, 1e-5f).output(),
                 x -> x[0].layerNorm(null, null, 1e-5f).transpose(0, 1).mul(x[1]), randn(6, 7), randn(6));
+        // fused with the ReLU that follows it in the conv stem
+        check.check(v -> v[0].batchNorm(v[1], v[2], 1e-5f, true).output(),
+                x -> x[0].transpose(0, 1).layerNorm(null, null, 1e-5f).transpose(0, 1).mul(x[1]).add(x[2]).map(a -> Math.max(a, 0)),
+                randn(8, 4), randn(4), randn(4));
         // more rows than one block of the CPU kernel's partial sums (256), and a mean far from zero
         check.check(v -> v[0].add(20f).batchNorm(v[1], v[2], 1e-5f).output(),
                 x -> x[0].add(20).transpose(0, 1).layerNorm(null, null, 1e-5f).transpose(0, 1).mul(x[1]).add(x[2]), randn(600, 3), randn(3), randn(3));

@@ -72,7 +72,7 @@ public class BatchNormBenchmark {
     public Tensor backwardFused(Bytes t) {
         t.gbyte += 1.5 * bytes;
         try (TensorScope s = TensorScope.open()) {
-            return s.keep(x.batchNormBackward(w, saved, g, true, true)[0]);
+            return s.keep(x.batchNormBackward(w, b, saved, false, g, true, true)[0]);
         }
     }
 

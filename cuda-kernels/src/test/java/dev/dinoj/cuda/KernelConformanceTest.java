@@ -175,11 +175,12 @@ class KernelConformanceTest {
             Tensor added = Tensor.zeros(Shape.of(2, 6, 3), d).indexAddInPlace(1, idx, in(d, 93, 2, 4, 3));
             return List.of(x.indexSelect(1, idx), x.t().indexSelect(0, idx), x.gather(0, gi), acc, added);
         }));
-        cases.add(same("batch norm and its backward (composed on CUDA, one kernel on the CPU)", 1e-5, d -> {
+        cases.add(same("batch norm (and ReLU) with its backward (composed on CUDA, one kernel on the CPU)", 1e-5, d -> {
             Tensor x = in(d, 94, 300, 6), w = in(d, 95, 6), b = in(d, 96, 6), g = in(d, 97, 300, 6);
-            BatchNormResult r = x.batchNormWithStats(w, b, 1e-5f);
-            Tensor[] grads = x.batchNormBackward(w, r, g, true, true);
-            return List.of(r.output(), r.mean(), r.var(), r.rstd(), grads[0], grads[1], grads[2]);
+            BatchNormResult r = x.batchNormWithStats(w, b, 1e-5f), rr = x.batchNormWithStats(w, b, 1e-5f, true);
+            Tensor[] grads = x.batchNormBackward(w, b, r, false, g, true, true), reluGrads = x.batchNormBackward(w, b, rr, true, g, true, true);
+            return List.of(r.output(), r.mean(), r.var(), r.rstd(), grads[0], grads[1], grads[2], rr.output(), reluGrads[0], reluGrads[1],
+                    reluGrads[2]);
         }));
         cases.add(new Case("DINO loss with its gradient, and the centre's EMA (dino_*)", 1e-5,
                 KernelConformanceTest::dinoLossReference, KernelConformanceTest::dinoLossKernels));

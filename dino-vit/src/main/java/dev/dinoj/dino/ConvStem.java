@@ -98,8 +98,7 @@ public final class ConvStem extends Module {
         Variable forward(Variable x, int h, int w) {
             Variable y = conv.forwardTokens(x, h, w);
             int b = y.size(0), p = y.size(1), c = y.size(2);
-            Variable n = batchNorm ? norm.forward(y.reshape(b * p, c)).reshape(b, p, c) : norm.forward(y);
-            return n.relu();
+            return batchNorm ? ((BatchNorm1d) norm).forwardRelu(y.reshape(b * p, c)).reshape(b, p, c) : norm.forward(y).relu();
         }
     }
 

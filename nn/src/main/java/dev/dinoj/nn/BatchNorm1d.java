@@ -37,16 +37,26 @@ public final class BatchNorm1d extends Module {
 
     @Override
     public Variable forward(Variable x) {
+        return forward(x, false);
+    }
+
+    /** relu(forward(x)), as one op in training (no normalised tensor between the two). */
+    public Variable forwardRelu(Variable x) {
+        return forward(x, true);
+    }
+
+    private Variable forward(Variable x, boolean relu) {
         if (x.rank() != 2 || x.size(1) != features) {
             throw new IllegalArgumentException("BatchNorm1d(" + features + "): input must be [N, " + features + "], got " + x.shape());
         }
         if (!isTraining()) {
             Tensor scale = buffer("running_var").add(eps).rsqrt();
-            return x.sub(Variable.constant(buffer("running_mean"))).mul(Variable.constant(scale)).mul(weight).add(bias);
+            Variable y = x.sub(Variable.constant(buffer("running_mean"))).mul(Variable.constant(scale)).mul(weight).add(bias);
+            return relu ? y.relu() : y;
         }
         int n = x.size(0);
         if (n < 2) throw new IllegalArgumentException("BatchNorm1d: training needs more than one sample per batch, got " + x.shape());
-        Variable.BatchNorm bn = x.batchNorm(weight, bias, eps);
+        Variable.BatchNorm bn = x.batchNorm(weight, bias, eps, relu);
         try (GradMode.Scope ignored = GradMode.disabled()) {
             Tensor rm = buffer("running_mean"), rv = buffer("running_var");
             rm.copyFrom(Tensor.linearCombination(1f - momentum, rm, momentum, bn.mean()));

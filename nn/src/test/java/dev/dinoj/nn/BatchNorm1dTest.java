@@ -59,6 +59,28 @@ class BatchNorm1dTest {
     }
 
     @Test
+    void theFusedReluGivesTheBitsOfBatchNormThenRelu() {
+        Tensor x = Tensor.randn(gen, 700, 5), g = Tensor.randn(gen, 700, 5); // 700 rows: several of the kernel's blocks
+        float[][] fused = forwardBackward(x, g, true), apart = forwardBackward(x, g, false);
+        for (int i = 0; i < fused.length; i++) assertThat(fused[i]).containsExactly(apart[i]);
+        assertThat(fused[0]).contains(0f).doesNotContain(-1f); // the ReLU did cut
+    }
+
+    /** {output, dx, dweight, dbias, running_mean, running_var} of one training step, with the ReLU fused or applied after. */
+    private float[][] forwardBackward(Tensor x, Tensor g, boolean fused) {
+        BatchNorm1d bn = new BatchNorm1d(5);
+        Generator init = new Generator(4);
+        bn.namedParameters().get("weight").data().copyFrom(Tensor.randn(init, 5).add(1f));
+        bn.namedParameters().get("bias").data().copyFrom(Tensor.randn(init, 5));
+        Variable in = Variable.leaf(x.copy());
+        Variable y = fused ? bn.forwardRelu(in) : bn.forward(in).relu();
+        y.backward(g);
+        return new float[][] {y.data().toFloatArray(), in.grad().toFloatArray(), bn.namedParameters().get("weight").grad().toFloatArray(),
+                bn.namedParameters().get("bias").grad().toFloatArray(), bn.stateDict().get("running_mean").toFloatArray(),
+                bn.stateDict().get("running_var").toFloatArray()};
+    }
+
+    @Test
     void badShapesAreNamed() {
         BatchNorm1d bn = new BatchNorm1d(4);
         assertThatThrownBy(() -> bn.forward(Variable.constant(Tensor.zeros(3, 5)))).hasMessageContaining("[N, 4]");

@@ -100,33 +100,39 @@ public interface Backend {
     /**
      * Batch normalisation in training of x [N, C]: each column normalised with the mean and biased
      * variance of its N rows, out = (x - mean) * rstd * weight + bias (weight and bias [C], may be
-     * null); mean, var and rstd ([C]) receive the statistics. The default composes tensor ops.
+     * null), then max(out, 0) when relu; mean, var and rstd ([C]) receive the statistics. The default
+     * composes tensor ops.
      */
-    default void batchNorm(Tensor x, Tensor weight, Tensor bias, float eps, Tensor out, Tensor mean, Tensor var, Tensor rstd) {
+    default void batchNorm(Tensor x, Tensor weight, Tensor bias, float eps, boolean relu, Tensor out, Tensor mean, Tensor var, Tensor rstd) {
         Tensor m = x.mean(0, false), centred = x.sub(m), v = centred.square().mean(0, false), rs = v.add(eps).rsqrt();
-        Tensor y = centred.mul(rs);
-        if (weight != null) y = y.mul(weight);
-        if (bias != null) y = y.add(bias);
-        out.copyFrom(y);
+        Tensor y = affine(centred.mul(rs), weight, bias);
+        out.copyFrom(relu ? y.relu() : y);
         mean.copyFrom(m);
         var.copyFrom(v);
         rstd.copyFrom(rs);
     }
 
     /**
-     * Batch normalisation backward from the saved mean and rstd: with xhat = (x - mean) * rstd,
+     * Batch normalisation backward from the saved mean and rstd: with xhat = (x - mean) * rstd and g the
+     * output gradient (zeroed where the normalised output was not positive, when relu),
      * gradX = rstd * weight * (g - mean(g) - xhat * mean(g * xhat)) over the rows; gradWeight =
      * sum(g * xhat) and gradBias = sum(g) ([C], may be null) are overwritten. The default composes tensor ops.
      */
-    default void batchNormBackward(Tensor x, Tensor weight, Tensor mean, Tensor rstd, Tensor gradOut, Tensor gradX, Tensor gradWeight,
-                                   Tensor gradBias) {
+    default void batchNormBackward(Tensor x, Tensor weight, Tensor bias, Tensor mean, Tensor rstd, boolean relu, Tensor gradOut, Tensor gradX,
+                                   Tensor gradWeight, Tensor gradBias) {
         float invN = 1f / x.size(0);
         Tensor xhat = x.sub(mean).mul(rstd);
-        Tensor sg = gradOut.sum(0, false), sgx = gradOut.mul(xhat).sum(0, false);
+        Tensor g = relu ? gradOut.mul(affine(xhat, weight, bias).gt(0f)) : gradOut;
+        Tensor sg = g.sum(0, false), sgx = g.mul(xhat).sum(0, false);
         if (gradWeight != null) gradWeight.copyFrom(sgx);
         if (gradBias != null) gradBias.copyFrom(sg);
         Tensor a = weight == null ? rstd : rstd.mul(weight);
-        gradX.copyFrom(gradOut.sub(sg.mul(invN)).sub(xhat.mul(sgx.mul(invN))).mul(a));
+        gradX.copyFrom(g.sub(sg.mul(invN)).sub(xhat.mul(sgx.mul(invN))).mul(a));
+    }
+
+    private static Tensor affine(Tensor xhat, Tensor weight, Tensor bias) {
+        Tensor y = weight == null ? xhat : xhat.mul(weight);
+        return bias == null ? y : y.add(bias);
     }
 
     /**

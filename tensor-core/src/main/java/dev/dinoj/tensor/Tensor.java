@@ -1243,6 +1243,11 @@ public final class Tensor implements AutoCloseable {
      * output and the statistics the backward pass and running averages need.
      */
     public BatchNormResult batchNormWithStats(Tensor weight, Tensor bias, float eps) {
+        return batchNormWithStats(weight, bias, eps, false);
+    }
+
+    /** As {@link #batchNormWithStats(Tensor, Tensor, float)}, followed by max(., 0) when relu (one pass for both). */
+    public BatchNormResult batchNormWithStats(Tensor weight, Tensor bias, float eps, boolean relu) {
         requireFloat("batchNorm");
         if (rank() != 2 || size(0) < 1) throw new IllegalArgumentException("batchNorm: input must be [N >= 1, C], got " + shape);
         int c = size(1);
@@ -1260,16 +1265,17 @@ public final class Tensor implements AutoCloseable {
         Tensor rstd = empty(Shape.of(c), DType.FLOAT32, device());
         if (c > 0) {
             backend().batchNorm(contiguous(), weight == null ? null : weight.contiguous(), bias == null ? null : bias.contiguous(), eps,
-                    out, mean, var, rstd);
+                    relu, out, mean, var, rstd);
         }
         return new BatchNormResult(out, mean, var, rstd);
     }
 
     /**
-     * Batch-norm backward from the statistics of {@link #batchNormWithStats}: returns {gradX,
-     * gradWeight, gradBias}, the last two null unless requested.
+     * Batch-norm backward from the statistics of {@link #batchNormWithStats}, with the weight and bias
+     * of the forward and its relu flag: returns {gradX, gradWeight, gradBias}, the last two null unless requested.
      */
-    public Tensor[] batchNormBackward(Tensor weight, BatchNormResult saved, Tensor gradOut, boolean wantWeight, boolean wantBias) {
+    public Tensor[] batchNormBackward(Tensor weight, Tensor bias, BatchNormResult saved, boolean relu, Tensor gradOut, boolean wantWeight,
+                                      boolean wantBias) {
         requireFloat("batchNormBackward");
         if (!gradOut.shape.equals(shape)) {
             throw new IllegalArgumentException("batchNormBackward: gradient shape " + gradOut.shape + " does not match input shape " + shape);
@@ -1279,8 +1285,8 @@ public final class Tensor implements AutoCloseable {
         Tensor gw = wantWeight ? empty(Shape.of(c), DType.FLOAT32, device()) : null;
         Tensor gb = wantBias ? empty(Shape.of(c), DType.FLOAT32, device()) : null;
         if (c > 0) {
-            backend().batchNormBackward(contiguous(), weight == null ? null : weight.contiguous(), saved.mean(), saved.rstd(),
-                    gradOut.contiguous(), gx, gw, gb);
+            backend().batchNormBackward(contiguous(), weight == null ? null : weight.contiguous(), bias == null ? null : bias.contiguous(),
+                    saved.mean(), saved.rstd(), relu, gradOut.contiguous(), gx, gw, gb);
         }
         return new Tensor[] {gx, gw, gb};
     }

@@ -1,10 +1,12 @@
 package dev.dinoj.tensor.cpu;
 
 /**
- * Batch normalisation of a contiguous [N, C] (each column over the rows, in training) and its
- * backward, in a few passes over memory where the composed ops took a dozen. Column sums are taken
- * over fixed blocks of rows (float within a block, double across blocks, in block order), so the result
- * does not depend on the number of threads.
+ * Batch normalisation of a contiguous [N, C] (each column over the rows, in training), optionally
+ * followed by a ReLU, and its backward, in a few passes over memory where the composed ops took a
+ * dozen. Column sums are taken over fixed blocks of rows (float within a block, double across blocks,
+ * in block order), so the result does not depend on the number of threads. The ReLU's mask is not
+ * stored: backward recomputes the normalised value with the forward's own float operations (the
+ * per-column scale and shift derive from the saved float statistics), so it sees the same signs.
  */
 final class BatchNormKernels {
     /** Rows per partial sum: short enough for float within a block, and a unit of parallel work. */
@@ -12,45 +14,58 @@ final class BatchNormKernels {
 
     private BatchNormKernels() {}
 
-    /** out = (x - mean) * rstd * w + b per column; writes mean, biased var and rstd ([C]). w and b may be null. */
-    static void forward(float[] x, int xo, int n, int c, float[] w, int wo, float[] b, int bo, float eps, float[] out, int oo,
+    /** out = (x - mean) * rstd * w + b per column (then max(., 0) when relu); writes mean, biased var and rstd ([C]). */
+    static void forward(float[] x, int xo, int n, int c, float[] w, int wo, float[] b, int bo, float eps, boolean relu, float[] out, int oo,
                         float[] mean, int mo, float[] var, int vo, float[] rstd, int ro) {
-        double[] sum = columnSums(x, xo, null, 0, n, c, null);
+        double[] sum = columnSums(x, xo, null, 0, n, c, null, null, null);
         float[] m = new float[c];
         for (int j = 0; j < c; j++) m[j] = (float) (sum[j] / n);
         // the second pass on deviations: no cancellation when the mean is large against the spread
-        double[] sq = columnSums(x, xo, null, 0, n, c, m);
-        float[] scale = new float[c], shift = new float[c];
+        double[] sq = columnSums(x, xo, null, 0, n, c, m, null, null);
+        float[] rs = new float[c];
         for (int j = 0; j < c; j++) {
-            double v = sq[j] / n, rs = 1.0 / Math.sqrt(v + eps);
+            double v = sq[j] / n;
+            rs[j] = (float) (1.0 / Math.sqrt(v + eps));
             mean[mo + j] = m[j];
             var[vo + j] = (float) v;
-            rstd[ro + j] = (float) rs;
-            double s = rs * (w == null ? 1.0 : w[wo + j]);
-            scale[j] = (float) s;
-            shift[j] = (float) ((b == null ? 0.0 : b[bo + j]) - m[j] * s);
+            rstd[ro + j] = rs[j];
         }
-        Parallel.forRange(n, BLOCK, c, (s, e) -> {
-            for (int r = s; r < e; r++) {
-                int p = xo + r * c, q = oo + r * c;
-                for (int j = 0; j < c; j++) out[q + j] = x[p + j] * scale[j] + shift[j];
+        float[] scale = new float[c], shift = new float[c];
+        affine(m, rs, w, wo, b, bo, scale, shift);
+        int k = rowsPerSpan(c);
+        float[] sc = tile(scale, k), sh = tile(shift, k);
+        Parallel.forRange(blocks(n), 1, (long) BLOCK * c, (s, e) -> {
+            for (int r0 = s * BLOCK; r0 < Math.min(n, e * BLOCK); r0 += k) {
+                int len = Math.min(k, n - r0) * c, p = xo + r0 * c, q = oo + r0 * c;
+                if (relu) {
+                    for (int i = 0; i < len; i++) out[q + i] = relu(x[p + i] * sc[i] + sh[i]);
+                } else {
+                    for (int i = 0; i < len; i++) out[q + i] = x[p + i] * sc[i] + sh[i];
+                }
             }
         });
     }
 
     /**
-     * With xhat = (x - mean) * rstd: gradBias = sum(g), gradWeight = sum(g * xhat) over the rows, and
-     * gradX = rstd * w * (g - sum(g)/N - xhat * sum(g * xhat)/N). gradWeight, gradBias and w may be null.
+     * With xhat = (x - mean) * rstd and g the output gradient (zero where the normalised value was not
+     * positive, when relu): gradBias = sum(g), gradWeight = sum(g * xhat) over the rows, and
+     * gradX = rstd * w * (g - sum(g)/N - xhat * sum(g * xhat)/N). gradWeight, gradBias, w and b may be null.
      */
-    static void backward(float[] x, int xo, float[] g, int go, int n, int c, float[] w, int wo, float[] mean, int mo, float[] rstd, int ro,
-                         float[] gradX, int gxo, float[] gradWeight, int gwo, float[] gradBias, int gbo) {
+    static void backward(float[] x, int xo, float[] g, int go, int n, int c, float[] w, int wo, float[] b, int bo, float[] mean, int mo,
+                         float[] rstd, int ro, boolean relu, float[] gradX, int gxo, float[] gradWeight, int gwo, float[] gradBias, int gbo) {
         float[] m = new float[c], rs = new float[c];
         for (int j = 0; j < c; j++) {
             m[j] = mean[mo + j];
             rs[j] = rstd[ro + j];
         }
-        double[] sg = columnSums(g, go, null, 0, n, c, null);
-        double[] sgx = columnSums(g, go, x, xo, n, c, m);
+        float[] scale = null, shift = null;
+        if (relu) {
+            scale = new float[c];
+            shift = new float[c];
+            affine(m, rs, w, wo, b, bo, scale, shift);
+        }
+        double[] sg = columnSums(g, go, x, xo, n, c, null, scale, shift);
+        double[] sgx = columnSums(g, go, x, xo, n, c, m, scale, shift);
         float[] a = new float[c], mb = new float[c], k = new float[c];
         for (int j = 0; j < c; j++) {
             double sgxhat = sgx[j] * rs[j]; // sum(g * xhat)
@@ -61,38 +76,100 @@ final class BatchNormKernels {
             mb[j] = (float) (sg[j] / n);
             k[j] = (float) (sgxhat / n * rs[j]); // multiplies (x - mean)
         }
-        Parallel.forRange(n, BLOCK, 2L * c, (s, e) -> {
-            for (int r = s; r < e; r++) {
-                int p = xo + r * c, q = go + r * c, o = gxo + r * c;
-                for (int j = 0; j < c; j++) gradX[o + j] = a[j] * (g[q + j] - mb[j] - (x[p + j] - m[j]) * k[j]);
+        int span = rowsPerSpan(c);
+        float[] at = tile(a, span), mbt = tile(mb, span), kt = tile(k, span), mt = tile(m, span);
+        float[] sc = relu ? tile(scale, span) : null, sh = relu ? tile(shift, span) : null;
+        Parallel.forRange(blocks(n), 1, 2L * BLOCK * c, (s, e) -> {
+            for (int r0 = s * BLOCK; r0 < Math.min(n, e * BLOCK); r0 += span) {
+                int len = Math.min(span, n - r0) * c, p = xo + r0 * c, q = go + r0 * c, o = gxo + r0 * c;
+                if (sc != null) {
+                    for (int i = 0; i < len; i++) {
+                        float gi = masked(g[q + i], x[p + i] * sc[i] + sh[i]);
+                        gradX[o + i] = at[i] * (gi - mbt[i] - (x[p + i] - mt[i]) * kt[i]);
+                    }
+                } else {
+                    for (int i = 0; i < len; i++) gradX[o + i] = at[i] * (g[q + i] - mbt[i] - (x[p + i] - mt[i]) * kt[i]);
+                }
             }
         });
     }
 
+    private static int blocks(int n) {
+        return (n + BLOCK - 1) / BLOCK;
+    }
+
     /**
-     * Column sums over the rows of v [N, C]: of v itself (u null, shift null), of (v - shift)^2 (u null),
-     * or of v * (u - shift) (u given).
+     * Rows handled as one flat span of k * C elements: the per-column vectors are tiled k times, so the
+     * inner loops run over hundreds of contiguous floats (which C2 vectorises) rather than C at a time.
+     * A power of two dividing BLOCK, so spans never straddle blocks.
      */
-    private static double[] columnSums(float[] v, int vo, float[] u, int uo, int n, int c, float[] shift) {
-        int blocks = (n + BLOCK - 1) / BLOCK;
+    private static int rowsPerSpan(int c) {
+        int k = 1;
+        while (k < BLOCK && 2L * k * c <= 1024) k *= 2;
+        return k;
+    }
+
+    private static float[] tile(float[] v, int k) {
+        float[] t = new float[v.length * k];
+        for (int r = 0; r < k; r++) System.arraycopy(v, 0, t, r * v.length, v.length);
+        return t;
+    }
+
+    /** The per-column scale rstd * w and shift b - mean * scale, from the float statistics (forward and backward alike). */
+    private static void affine(float[] m, float[] rs, float[] w, int wo, float[] b, int bo, float[] scale, float[] shift) {
+        for (int j = 0; j < m.length; j++) {
+            double s = (double) rs[j] * (w == null ? 1.0 : w[wo + j]);
+            scale[j] = (float) s;
+            shift[j] = (float) ((b == null ? 0.0 : b[bo + j]) - m[j] * s);
+        }
+    }
+
+    /** ReLU as the element-wise kernel's: NaN passes through. */
+    private static float relu(float v) {
+        return v > 0 ? v : (v == v ? 0f : v);
+    }
+
+    /** The ReLU's gradient g [y > 0], as g * mask would give it (a zero keeps g's sign; NaN stays NaN). */
+    private static float masked(float g, float y) {
+        return y > 0 ? g : g * 0f;
+    }
+
+    /**
+     * Column sums over the rows of v [N, C], where v may first be masked by a ReLU of u * scale + shift
+     * (scale non-null): of v (shift null), of (v - shift)^2 (u null), or of v * (u - shift). Each block
+     * accumulates a span's worth of columns in float and folds them in order; blocks add in double.
+     */
+    private static double[] columnSums(float[] v, int vo, float[] u, int uo, int n, int c, float[] shift, float[] scale, float[] reluShift) {
+        int blocks = blocks(n), k = rowsPerSpan(c), width = k * c;
         float[] partial = new float[blocks * c];
+        float[] st = shift == null ? null : tile(shift, k), sc = scale == null ? null : tile(scale, k);
+        float[] rt = reluShift == null ? null : tile(reluShift, k);
         Parallel.forRange(blocks, 1, (long) BLOCK * c, (s, e) -> {
+            float[] acc = new float[width];
             for (int blk = s; blk < e; blk++) {
-                int p0 = blk * c, end = Math.min(n, (blk + 1) * BLOCK);
-                for (int r = blk * BLOCK; r < end; r++) {
-                    int p = vo + r * c;
-                    if (shift == null) {
-                        for (int j = 0; j < c; j++) partial[p0 + j] += v[p + j];
+                java.util.Arrays.fill(acc, 0f);
+                int end = Math.min(n, (blk + 1) * BLOCK);
+                for (int r0 = blk * BLOCK; r0 < end; r0 += k) {
+                    int len = Math.min(k, end - r0) * c, p = vo + r0 * c, q = uo + r0 * c;
+                    if (sc != null) {
+                        if (st == null) {
+                            for (int i = 0; i < len; i++) acc[i] += masked(v[p + i], u[q + i] * sc[i] + rt[i]);
+                        } else {
+                            for (int i = 0; i < len; i++) acc[i] += masked(v[p + i], u[q + i] * sc[i] + rt[i]) * (u[q + i] - st[i]);
+                        }
+                    } else if (st == null) {
+                        for (int i = 0; i < len; i++) acc[i] += v[p + i];
                     } else if (u == null) {
-                        for (int j = 0; j < c; j++) {
-                            float d = v[p + j] - shift[j];
-                            partial[p0 + j] += d * d;
+                        for (int i = 0; i < len; i++) {
+                            float d = v[p + i] - st[i];
+                            acc[i] += d * d;
                         }
                     } else {
-                        int q = uo + r * c;
-                        for (int j = 0; j < c; j++) partial[p0 + j] += v[p + j] * (u[q + j] - shift[j]);
+                        for (int i = 0; i < len; i++) acc[i] += v[p + i] * (u[q + i] - st[i]);
                     }
                 }
+                int p0 = blk * c;
+                for (int i = 0; i < width; i++) partial[p0 + i % c] += acc[i];
             }
         });
         double[] sum = new double[c];

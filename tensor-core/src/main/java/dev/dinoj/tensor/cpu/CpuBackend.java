@@ -165,19 +165,19 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
-    public void batchNorm(Tensor x, Tensor weight, Tensor bias, float eps, Tensor out, Tensor mean, Tensor var, Tensor rstd) {
+    public void batchNorm(Tensor x, Tensor weight, Tensor bias, float eps, boolean relu, Tensor out, Tensor mean, Tensor var, Tensor rstd) {
         BatchNormKernels.forward(f(x), x.offset(), x.size(0), x.size(1), weight == null ? null : f(weight), weight == null ? 0 : weight.offset(),
-                bias == null ? null : f(bias), bias == null ? 0 : bias.offset(), eps, f(out), out.offset(), f(mean), mean.offset(),
+                bias == null ? null : f(bias), bias == null ? 0 : bias.offset(), eps, relu, f(out), out.offset(), f(mean), mean.offset(),
                 f(var), var.offset(), f(rstd), rstd.offset());
     }
 
     @Override
-    public void batchNormBackward(Tensor x, Tensor weight, Tensor mean, Tensor rstd, Tensor gradOut, Tensor gradX, Tensor gradWeight,
-                                  Tensor gradBias) {
+    public void batchNormBackward(Tensor x, Tensor weight, Tensor bias, Tensor mean, Tensor rstd, boolean relu, Tensor gradOut, Tensor gradX,
+                                  Tensor gradWeight, Tensor gradBias) {
         BatchNormKernels.backward(f(x), x.offset(), f(gradOut), gradOut.offset(), x.size(0), x.size(1), weight == null ? null : f(weight),
-                weight == null ? 0 : weight.offset(), f(mean), mean.offset(), f(rstd), rstd.offset(), f(gradX), gradX.offset(),
-                gradWeight == null ? null : f(gradWeight), gradWeight == null ? 0 : gradWeight.offset(),
-                gradBias == null ? null : f(gradBias), gradBias == null ? 0 : gradBias.offset());
+                weight == null ? 0 : weight.offset(), bias == null ? null : f(bias), bias == null ? 0 : bias.offset(), f(mean), mean.offset(),
+                f(rstd), rstd.offset(), relu, f(gradX), gradX.offset(), gradWeight == null ? null : f(gradWeight),
+                gradWeight == null ? 0 : gradWeight.offset(), gradBias == null ? null : f(gradBias), gradBias == null ? 0 : gradBias.offset());
     }
 
     @Override
