@@ -239,14 +239,8 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void indexSelect(Tensor x, int dim, Tensor index, Tensor out) {
-        int[] idx = readInts(index);
+        int[] idx = checkedIndices("indexSelect", index, x, dim, "input");
         int n = x.size(dim);
-        for (int j = 0; j < idx.length; j++) {
-            if (idx[j] < 0 || idx[j] >= n) {
-                throw new IllegalArgumentException("indexSelect: index " + idx[j] + " at position " + j
-                        + " is out of range for dimension " + dim + " of size " + n + " (input shape " + x.shape() + ")");
-            }
-        }
         if (!x.isContiguous() || !out.isContiguous()) {
             for (int j = 0; j < idx.length; j++) copy(x.narrow(dim, idx[j], 1), out.narrow(dim, j, 1));
             return;
@@ -269,14 +263,8 @@ public final class CpuBackend implements Backend {
             Backend.super.indexAdd(src, dim, index, out);
             return;
         }
-        int[] idx = readInts(index);
+        int[] idx = checkedIndices("indexAdd", index, out, dim, "output");
         int n = out.size(dim);
-        for (int j = 0; j < idx.length; j++) {
-            if (idx[j] < 0 || idx[j] >= n) {
-                throw new IllegalArgumentException("indexAdd: index " + idx[j] + " at position " + j
-                        + " is out of range for dimension " + dim + " of size " + n + " (output shape " + out.shape() + ")");
-            }
-        }
         // each outer slice is written by one thread, and within it the j run in order, so every output
         // element sums its contributions in index order, as a serial scatter would
         int outer = outerSize(out, dim), inner = innerSize(out, dim), m = idx.length;
@@ -290,6 +278,19 @@ public final class CpuBackend implements Backend {
                 }
             }
         });
+    }
+
+    /** The int32 vector index, each entry checked to lie within t's dimension dim. */
+    private int[] checkedIndices(String op, Tensor index, Tensor t, int dim, String role) {
+        int[] idx = readInts(index);
+        int n = t.size(dim);
+        for (int j = 0; j < idx.length; j++) {
+            if (idx[j] < 0 || idx[j] >= n) {
+                throw new IllegalArgumentException(op + ": index " + idx[j] + " at position " + j + " is out of range for dimension " + dim
+                        + " of size " + n + " (" + role + " shape " + t.shape() + ")");
+            }
+        }
+        return idx;
     }
 
     private static int outerSize(Tensor t, int dim) {
