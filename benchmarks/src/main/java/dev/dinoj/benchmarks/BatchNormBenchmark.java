@@ -22,7 +22,8 @@ import java.util.concurrent.TimeUnit;
  * Training-mode batch normalisation of [N, C], forward and backward, on all threads: the fused op
  * (BatchNormKernels) against the same maths composed of tensor ops (what BatchNorm1d ran before, and
  * what a backend without the kernel runs). "NxC" shapes: the conv stem's three stages on a batch of 64
- * 32-px crops (16384 x 24, 4096 x 48, 1024 x 96). GB/s counts one read of x (and of g) and one write.
+ * 32-px crops (16384 x 24, 4096 x 48, 1024 x 96), with and without the fused ReLU. GB/s counts one read
+ * of x (and of g) and one write.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
@@ -33,6 +34,10 @@ import java.util.concurrent.TimeUnit;
 public class BatchNormBenchmark {
     @Param({"16384x24", "4096x48", "1024x96"})
     public String shape;
+
+    /** The fused ReLU of the conv stem's layers (the composed variants ignore it). */
+    @Param({"false", "true"})
+    public boolean relu;
 
     private Tensor x, w, b, g;
     private BatchNormResult saved;
@@ -47,7 +52,7 @@ public class BatchNormBenchmark {
         w = Tensor.randn(gen, c);
         b = Tensor.randn(gen, c);
         g = Tensor.randn(gen, n, c);
-        saved = x.batchNormWithStats(w, b, 1e-5f);
+        saved = x.batchNormWithStats(w, b, 1e-5f, relu);
         bytes = 2.0 * 4 * n * c / 1e9;
     }
 
@@ -55,7 +60,7 @@ public class BatchNormBenchmark {
     public Tensor forwardFused(Bytes t) {
         t.gbyte += bytes;
         try (TensorScope s = TensorScope.open()) {
-            return s.keep(x.batchNormWithStats(w, b, 1e-5f).output());
+            return s.keep(x.batchNormWithStats(w, b, 1e-5f, relu).output());
         }
     }
 
@@ -72,7 +77,7 @@ public class BatchNormBenchmark {
     public Tensor backwardFused(Bytes t) {
         t.gbyte += 1.5 * bytes;
         try (TensorScope s = TensorScope.open()) {
-            return s.keep(x.batchNormBackward(w, b, saved, false, g, true, true)[0]);
+            return s.keep(x.batchNormBackward(w, b, saved, relu, g, true, true)[0]);
         }
     }
 
