@@ -1,8 +1,8 @@
 package dev.dinoj.autograd;
 
 import dev.dinoj.tensor.Attention;
-import dev.dinoj.tensor.DType;
 import dev.dinoj.tensor.BatchNormResult;
+import dev.dinoj.tensor.DType;
 import dev.dinoj.tensor.LayerNormResult;
 import dev.dinoj.tensor.Shape;
 import dev.dinoj.tensor.Tensor;
@@ -160,12 +160,13 @@ final class Derivatives {
         return g -> grads(z.softmaxBackward(g, temperature, log));
     }
 
-    /** z = LayerNorm(x) w + b, from the forward's mean and rstd: dx, dw, db (the latter two only if asked for). */
+    /** z = BatchNorm(x) w + b (then ReLU when relu), from the forward's mean and rstd: dx, dw, db (the latter two only if asked for). */
     static Backward batchNorm(Tensor x, Variable weight, Variable bias, BatchNormResult saved, boolean relu) {
         return g -> x.batchNormBackward(weight == null ? null : weight.data, bias == null ? null : bias.data, saved, relu, g,
                 weight != null && weight.requiresGrad, bias != null && bias.requiresGrad);
     }
 
+    /** z = LayerNorm(x) w + b, from the forward's mean and rstd: dx, dw, db (the latter two only if asked for). */
     static Backward layerNorm(Tensor x, Variable weight, Variable bias, LayerNormResult saved) {
         return g -> x.layerNormBackward(weight == null ? null : weight.data, saved, g, weight != null && weight.requiresGrad,
                 bias != null && bias.requiresGrad);

@@ -309,7 +309,6 @@ public final class Variable {
         return logSoftmax(1f);
     }
 
-    /** LayerNorm over the last dimension with optional affine weight and bias ([C]). */
     /** A training-mode batch normalisation's output and the batch statistics ([C]) that running averages follow. */
     public record BatchNorm(Variable output, Tensor mean, Tensor var) {}
 
@@ -328,6 +327,7 @@ public final class Variable {
         return new BatchNorm(out, r.mean(), r.var());
     }
 
+    /** LayerNorm over the last dimension with optional affine weight and bias ([C]). */
     public Variable layerNorm(Variable weight, Variable bias, float eps) {
         LayerNormResult r = data.layerNormWithStats(weight == null ? null : weight.data, bias == null ? null : bias.data, eps);
         return fromOp("layerNorm", r.output(), Derivatives.layerNorm(data, weight, bias, r), this, weight, bias);

@@ -124,6 +124,8 @@ class ViewsTest {
         assertThat(rows.toFloatArray()).containsExactly(8, 9, 10, 11, 0, 1, 2, 3, 8, 9, 10, 11);
         Tensor cols = x.t().indexSelect(1, Tensor.fromIndices(new int[] {1})); // strided input
         assertThat(cols.toFloatArray()).containsExactly(4, 5, 6, 7);
+        assertThat(Tensor.fromIndices(new int[] {5, 6, 7}).indexSelect(0, Tensor.fromIndices(new int[] {2, 2, 0})).toIntArray())
+                .containsExactly(7, 7, 5); // int tensors take the element-copy path
         assertThatThrownBy(() -> x.indexSelect(0, Tensor.fromIndices(new int[] {3})))
                 .hasMessageContaining("index 3").hasMessageContaining("size 3");
         Tensor idx = Tensor.fromIndices(new int[] {3, 0, 1, 1, 2, 2}, 3, 2);

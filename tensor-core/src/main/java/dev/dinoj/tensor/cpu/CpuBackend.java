@@ -241,11 +241,11 @@ public final class CpuBackend implements Backend {
     public void indexSelect(Tensor x, int dim, Tensor index, Tensor out) {
         int[] idx = checkedIndices("indexSelect", index, x, dim, "input");
         int n = x.size(dim);
-        if (!x.isContiguous() || !out.isContiguous()) {
+        if (!x.isContiguous() || !out.isContiguous() || x.dtype() != DType.FLOAT32) {
             for (int j = 0; j < idx.length; j++) copy(x.narrow(dim, idx[j], 1), out.narrow(dim, j, 1));
             return;
         }
-        // contiguous: whole inner rows, (outer, j) pairs spread over the threads
+        // contiguous floats: whole inner rows, (outer, j) pairs spread over the threads
         int outer = outerSize(x, dim), inner = innerSize(x, dim), m = idx.length;
         float[] xv = f(x), ov = f(out);
         int xo = x.offset(), oo = out.offset();
