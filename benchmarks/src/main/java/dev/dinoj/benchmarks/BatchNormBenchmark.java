@@ -35,7 +35,7 @@ public class BatchNormBenchmark {
     @Param({"16384x24", "4096x48", "1024x96"})
     public String shape;
 
-    /** The fused ReLU of the conv stem's layers (the composed variants ignore it). */
+    /** The ReLU after it, as in the conv stem's layers (fused, or the separate op and its mask in the composed variants). */
     @Param({"false", "true"})
     public boolean relu;
 
@@ -69,7 +69,8 @@ public class BatchNormBenchmark {
         t.gbyte += bytes;
         try (TensorScope s = TensorScope.open()) {
             Tensor centred = x.sub(x.mean(0, true));
-            return s.keep(centred.mul(centred.square().mean(0, true).add(1e-5f).rsqrt()).mul(w).add(b));
+            Tensor y = centred.mul(centred.square().mean(0, true).add(1e-5f).rsqrt()).mul(w).add(b);
+            return s.keep(relu ? y.relu() : y);
         }
     }
 
@@ -87,8 +88,9 @@ public class BatchNormBenchmark {
         try (TensorScope s = TensorScope.open()) {
             float invN = 1f / x.size(0);
             Tensor xhat = x.sub(saved.mean()).mul(saved.rstd());
-            Tensor sg = g.sum(0, false), sgx = g.mul(xhat).sum(0, false);
-            return s.keep(g.sub(sg.mul(invN)).sub(xhat.mul(sgx.mul(invN))).mul(saved.rstd().mul(w)));
+            Tensor gm = relu ? g.mul(xhat.mul(w).add(b).gt(0f)) : g;
+            Tensor sg = gm.sum(0, false), sgx = gm.mul(xhat).sum(0, false);
+            return s.keep(gm.sub(sg.mul(invN)).sub(xhat.mul(sgx.mul(invN))).mul(saved.rstd().mul(w)));
         }
     }
 }
