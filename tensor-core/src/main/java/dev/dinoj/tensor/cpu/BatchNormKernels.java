@@ -17,11 +17,11 @@ final class BatchNormKernels {
     /** out = (x - mean) * rstd * w + b per column (then max(., 0) when relu); writes mean, biased var and rstd ([C]). */
     static void forward(float[] x, int xo, int n, int c, float[] w, int wo, float[] b, int bo, float eps, boolean relu, float[] out, int oo,
                         float[] mean, int mo, float[] var, int vo, float[] rstd, int ro) {
-        double[] sum = columnSums(x, xo, null, 0, n, c, null, null, null);
+        double[] sum = columnSums(x, xo, n, c, null);
         float[] m = new float[c];
         for (int j = 0; j < c; j++) m[j] = (float) (sum[j] / n);
         // the second pass on deviations: no cancellation when the mean is large against the spread
-        double[] sq = columnSums(x, xo, null, 0, n, c, m, null, null);
+        double[] sq = columnSums(x, xo, n, c, m);
         float[] rs = new float[c];
         for (int j = 0; j < c; j++) {
             double v = sq[j] / n;
@@ -64,8 +64,8 @@ final class BatchNormKernels {
             shift = new float[c];
             affine(m, rs, w, wo, b, bo, scale, shift);
         }
-        double[] sg = columnSums(g, go, x, xo, n, c, null, scale, shift);
-        double[] sgx = columnSums(g, go, x, xo, n, c, m, scale, shift);
+        double[][] sums = gradientSums(g, go, x, xo, n, c, m, scale, shift);
+        double[] sg = sums[0], sgx = sums[1];
         float[] a = new float[c], mb = new float[c], k = new float[c];
         for (int j = 0; j < c; j++) {
             double sgxhat = sgx[j] * rs[j]; // sum(g * xhat)
@@ -135,43 +135,78 @@ final class BatchNormKernels {
     }
 
     /**
-     * Column sums over the rows of v [N, C], where v may first be masked by a ReLU of u * scale + shift
-     * (scale non-null): of v (shift null), of (v - shift)^2 (u null), or of v * (u - shift). Each block
+     * Column sums over the rows of v [N, C]: of v (shift null) or of (v - shift)^2. Each block
      * accumulates a span's worth of columns in float and folds them in order; blocks add in double.
      */
-    private static double[] columnSums(float[] v, int vo, float[] u, int uo, int n, int c, float[] shift, float[] scale, float[] reluShift) {
-        int blocks = blocks(n), k = rowsPerSpan(c), width = k * c;
+    private static double[] columnSums(float[] v, int vo, int n, int c, float[] shift) {
+        int blocks = blocks(n), k = rowsPerSpan(c);
         float[] partial = new float[blocks * c];
-        float[] st = shift == null ? null : tile(shift, k), sc = scale == null ? null : tile(scale, k);
-        float[] rt = reluShift == null ? null : tile(reluShift, k);
+        float[] st = shift == null ? null : tile(shift, k);
         Parallel.forRange(blocks, 1, (long) BLOCK * c, (s, e) -> {
-            float[] acc = new float[width];
+            float[] acc = new float[k * c];
             for (int blk = s; blk < e; blk++) {
                 java.util.Arrays.fill(acc, 0f);
                 int end = Math.min(n, (blk + 1) * BLOCK);
                 for (int r0 = blk * BLOCK; r0 < end; r0 += k) {
-                    int len = Math.min(k, end - r0) * c, p = vo + r0 * c, q = uo + r0 * c;
-                    if (sc != null) {
-                        if (st == null) {
-                            for (int i = 0; i < len; i++) acc[i] += masked(v[p + i], u[q + i] * sc[i] + rt[i]);
-                        } else {
-                            for (int i = 0; i < len; i++) acc[i] += masked(v[p + i], u[q + i] * sc[i] + rt[i]) * (u[q + i] - st[i]);
-                        }
-                    } else if (st == null) {
+                    int len = Math.min(k, end - r0) * c, p = vo + r0 * c;
+                    if (st == null) {
                         for (int i = 0; i < len; i++) acc[i] += v[p + i];
-                    } else if (u == null) {
+                    } else {
                         for (int i = 0; i < len; i++) {
                             float d = v[p + i] - st[i];
                             acc[i] += d * d;
                         }
-                    } else {
-                        for (int i = 0; i < len; i++) acc[i] += v[p + i] * (u[q + i] - st[i]);
                     }
                 }
-                int p0 = blk * c;
-                for (int i = 0; i < width; i++) partial[p0 + i % c] += acc[i];
+                fold(acc, partial, blk * c, c);
             }
         });
+        return combine(partial, blocks, c);
+    }
+
+    /**
+     * The backward's two column sums in one pass over g and x: {sum(g'), sum(g' * (x - mean))}, where
+     * g' is g masked by the ReLU of x * scale + shift when scale is given, else g. Blocked as {@link #columnSums}.
+     */
+    private static double[][] gradientSums(float[] g, int go, float[] x, int xo, int n, int c, float[] mean, float[] scale, float[] shift) {
+        int blocks = blocks(n), k = rowsPerSpan(c);
+        float[] partialG = new float[blocks * c], partialGx = new float[blocks * c];
+        float[] mt = tile(mean, k), sc = scale == null ? null : tile(scale, k), sh = shift == null ? null : tile(shift, k);
+        Parallel.forRange(blocks, 1, 2L * BLOCK * c, (s, e) -> {
+            float[] accG = new float[k * c], accGx = new float[k * c];
+            for (int blk = s; blk < e; blk++) {
+                java.util.Arrays.fill(accG, 0f);
+                java.util.Arrays.fill(accGx, 0f);
+                int end = Math.min(n, (blk + 1) * BLOCK);
+                for (int r0 = blk * BLOCK; r0 < end; r0 += k) {
+                    int len = Math.min(k, end - r0) * c, p = go + r0 * c, q = xo + r0 * c;
+                    if (sc != null) {
+                        for (int i = 0; i < len; i++) {
+                            float gi = masked(g[p + i], x[q + i] * sc[i] + sh[i]);
+                            accG[i] += gi;
+                            accGx[i] += gi * (x[q + i] - mt[i]);
+                        }
+                    } else {
+                        for (int i = 0; i < len; i++) {
+                            accG[i] += g[p + i];
+                            accGx[i] += g[p + i] * (x[q + i] - mt[i]);
+                        }
+                    }
+                }
+                fold(accG, partialG, blk * c, c);
+                fold(accGx, partialGx, blk * c, c);
+            }
+        });
+        return new double[][] {combine(partialG, blocks, c), combine(partialGx, blocks, c)};
+    }
+
+    /** Adds a span accumulator's k rows of columns, in order, into one block's partial sums. */
+    private static void fold(float[] acc, float[] partial, int p0, int c) {
+        for (int i = 0; i < acc.length; i++) partial[p0 + i % c] += acc[i];
+    }
+
+    /** The blocks' partial sums added in block order, in double. */
+    private static double[] combine(float[] partial, int blocks, int c) {
         double[] sum = new double[c];
         for (int blk = 0; blk < blocks; blk++) {
             for (int j = 0; j < c; j++) sum[j] += partial[blk * c + j];
