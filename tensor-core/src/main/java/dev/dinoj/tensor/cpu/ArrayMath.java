@@ -44,4 +44,16 @@ abstract class ArrayMath {
     abstract void sigmoid(float[] x, int xo, float[] o, int oo, int n);
 
     abstract void tanh(float[] x, int xo, float[] o, int oo, int n);
+
+    /**
+     * Batch norm + ReLU backward, the column sums of one span: with g' = g where x * sc + sh > 0, else
+     * g * 0 (a zero keeping g's sign, NaN staying NaN), accG[i] += g' and accGx[i] += g' * (x - mt[i]),
+     * for i in [0, n). The per-column vectors sc, sh, mt are tiled to the span (index i).
+     */
+    abstract void reluMaskedGradSums(float[] g, int go, float[] x, int xo, float[] sc, float[] sh, float[] mt,
+                                     float[] accG, float[] accGx, int n);
+
+    /** Batch norm + ReLU backward, the input gradient of one span: o = a * (g' - mb - (x - mt) * k), g' as above. */
+    abstract void reluMaskedGradInput(float[] g, int go, float[] x, int xo, float[] sc, float[] sh, float[] mt, float[] a,
+                                      float[] mb, float[] k, float[] o, int oo, int n);
 }

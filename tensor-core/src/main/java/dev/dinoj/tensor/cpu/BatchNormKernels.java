@@ -83,10 +83,7 @@ final class BatchNormKernels {
             for (int r0 = s * BLOCK; r0 < Math.min(n, e * BLOCK); r0 += span) {
                 int len = Math.min(span, n - r0) * c, p = xo + r0 * c, q = go + r0 * c, o = gxo + r0 * c;
                 if (sc != null) {
-                    for (int i = 0; i < len; i++) {
-                        float gi = masked(g[q + i], x[p + i] * sc[i] + sh[i]);
-                        gradX[o + i] = at[i] * (gi - mbt[i] - (x[p + i] - mt[i]) * kt[i]);
-                    }
+                    ArrayMath.get().reluMaskedGradInput(g, q, x, p, sc, sh, mt, at, mbt, kt, gradX, o, len);
                 } else {
                     for (int i = 0; i < len; i++) gradX[o + i] = at[i] * (g[q + i] - mbt[i] - (x[p + i] - mt[i]) * kt[i]);
                 }
@@ -127,11 +124,6 @@ final class BatchNormKernels {
     /** ReLU with the element-wise kernel's results (NaN passes through, -0 gives +0), in a form C2 vectorises. */
     private static float relu(float v) {
         return Math.max(v, 0f);
-    }
-
-    /** The ReLU's gradient g [y > 0], as g * mask would give it (a zero keeps g's sign; NaN stays NaN). */
-    private static float masked(float g, float y) {
-        return y > 0 ? g : g * 0f;
     }
 
     /**
@@ -181,11 +173,7 @@ final class BatchNormKernels {
                 for (int r0 = blk * BLOCK; r0 < end; r0 += k) {
                     int len = Math.min(k, end - r0) * c, p = go + r0 * c, q = xo + r0 * c;
                     if (sc != null) {
-                        for (int i = 0; i < len; i++) {
-                            float gi = masked(g[p + i], x[q + i] * sc[i] + sh[i]);
-                            accG[i] += gi;
-                            accGx[i] += gi * (x[q + i] - mt[i]);
-                        }
+                        ArrayMath.get().reluMaskedGradSums(g, p, x, q, sc, sh, mt, accG, accGx, len);
                     } else {
                         for (int i = 0; i < len; i++) {
                             accG[i] += g[p + i];

@@ -2,7 +2,7 @@ package dev.dinoj.tensor.cpu;
 
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.ForkJoinWorkerThread;
-import java.util.concurrent.RecursiveAction;
+import java.util.concurrent.CountedCompleter;
 
 /**
  * The one shared thread pool of the CPU backend and the loops that use it. Its size defaults to the
@@ -75,7 +75,7 @@ public final class Parallel {
         int pieces = (int) Math.min((n + g - 1) / g, 4L * t);
         int size = (n + pieces - 1) / pieces;
         size = (size + g - 1) / g * g;
-        p.invoke(new Split(body, 0, n, size));
+        p.invoke(new Split(null, body, 0, n, size));
     }
 
     /** Runs task(i) for i in [0, tasks), one task per piece of work, in parallel. */
@@ -85,7 +85,7 @@ public final class Parallel {
             for (int i = 0; i < tasks; i++) task.accept(i);
             return;
         }
-        pool.invoke(new Split((s, e) -> {
+        pool.invoke(new Split(null, (s, e) -> {
             for (int i = s; i < e; i++) task.accept(i);
         }, 0, tasks, 1));
     }
@@ -95,12 +95,20 @@ public final class Parallel {
         return t instanceof ForkJoinWorkerThread && ((ForkJoinWorkerThread) t).getPool() == pool;
     }
 
-    private static final class Split extends RecursiveAction {
+    /**
+     * The loop's pieces, split in halves at multiples of {@code size} from the start (so the pieces are
+     * the same, whoever runs them), as a CountedCompleter: a thread forks the right half, goes on with the
+     * left and finishes with its last piece, never waiting for another's (RecursiveAction's joins made a
+     * worker wait for a stolen half, and the pool then started a spare thread to keep its parallelism: a
+     * third busy thread on two cores).
+     */
+    private static final class Split extends CountedCompleter<Void> {
         private static final long serialVersionUID = 1L;
         private final transient Range body;
         private final int start, end, size;
 
-        Split(Range body, int start, int end, int size) {
+        Split(CountedCompleter<?> parent, Range body, int start, int end, int size) {
+            super(parent);
             this.body = body;
             this.start = start;
             this.end = end;
@@ -108,14 +116,17 @@ public final class Parallel {
         }
 
         @Override
-        protected void compute() {
-            if (end - start <= size) {
-                body.run(start, end);
-                return;
+        public void compute() {
+            int e = end;
+            while (e - start > size) {
+                int pieces = (e - start + size - 1) / size;
+                int mid = start + (pieces / 2) * size;
+                addToPendingCount(1);
+                new Split(this, body, mid, e, size).fork();
+                e = mid;
             }
-            int pieces = (end - start + size - 1) / size;
-            int mid = start + (pieces / 2) * size;
-            invokeAll(new Split(body, start, mid, size), new Split(body, mid, end, size));
+            body.run(start, e);
+            tryComplete();
         }
     }
 }

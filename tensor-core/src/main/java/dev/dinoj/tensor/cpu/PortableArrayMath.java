@@ -58,4 +58,22 @@ final class PortableArrayMath extends ArrayMath {
     void tanh(float[] x, int xo, float[] o, int oo, int n) {
         for (int i = 0; i < n; i++) o[oo + i] = (float) Math.tanh(x[xo + i]);
     }
+
+    @Override
+    void reluMaskedGradSums(float[] g, int go, float[] x, int xo, float[] sc, float[] sh, float[] mt, float[] accG, float[] accGx, int n) {
+        for (int i = 0; i < n; i++) {
+            float gi = x[xo + i] * sc[i] + sh[i] > 0 ? g[go + i] : g[go + i] * 0f;
+            accG[i] += gi;
+            accGx[i] += gi * (x[xo + i] - mt[i]);
+        }
+    }
+
+    @Override
+    void reluMaskedGradInput(float[] g, int go, float[] x, int xo, float[] sc, float[] sh, float[] mt, float[] a, float[] mb, float[] k,
+                             float[] o, int oo, int n) {
+        for (int i = 0; i < n; i++) {
+            float gi = x[xo + i] * sc[i] + sh[i] > 0 ? g[go + i] : g[go + i] * 0f;
+            o[oo + i] = a[i] * (gi - mb[i] - (x[xo + i] - mt[i]) * k[i]);
+        }
+    }
 }

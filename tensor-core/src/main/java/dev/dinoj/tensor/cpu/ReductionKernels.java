@@ -156,13 +156,19 @@ final class ReductionKernels {
     private static void columnReduce(ReduceOp op, float[] x, StridedLoop red, StridedLoop kept, int correction, float[] out) {
         int inner = kept.innerSize();
         int outer = kept.numel / inner;
-        int tiles = (inner + TILE - 1) / TILE;
+        // narrower tiles when there would be fewer tasks than threads (a bias gradient: one output row of
+        // a few hundred columns); each column sums the same rows in the same order whatever its tile
+        int tile = TILE;
+        if (outer * ((inner + TILE - 1) / TILE) < 2 * Parallel.threads()) {
+            tile = Math.min(TILE, Math.max(16, ((inner + 2 * Parallel.threads() - 1) / (2 * Parallel.threads()) + 7) / 8 * 8));
+        }
+        int tw = tile, tiles = (inner + tile - 1) / tile;
         int n = red.numel;
         int kos = kept.innerStride(1);
-        Parallel.forRange(outer * tiles, 1, (long) n * Math.min(inner, TILE), (s, e) -> {
-            double[] acc = new double[TILE];
+        Parallel.forRange(outer * tiles, 1, (long) n * Math.min(inner, tile), (s, e) -> {
+            double[] acc = new double[tw];
             for (int task = s; task < e; task++) {
-                int o = task / tiles, j0 = (task % tiles) * TILE, w = Math.min(TILE, inner - j0);
+                int o = task / tiles, j0 = (task % tiles) * tw, w = Math.min(tw, inner - j0);
                 int[] offs = new int[2];
                 kept.runRange(o * inner, o * inner + 1, (ko, len) -> {
                     offs[0] = ko[0];

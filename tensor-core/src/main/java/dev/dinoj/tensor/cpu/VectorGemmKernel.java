@@ -1,6 +1,7 @@
 package dev.dinoj.tensor.cpu;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -15,9 +16,11 @@ import java.util.List;
  * is loaded only when the runtime has the jdk.incubator.vector module.
  */
 final class VectorGemmKernel implements GemmKernel {
-    private static final int KC = 256;
+    static final int KC = 256;
     private static final int MC = 48;
     private static final int NC = 1536;
+    /** Most floats of packed B held at once (4 MB): longer k is packed and multiplied in spans. */
+    private static final int PACKED_B_FLOATS = 1 << 20;
 
     private final VectorTile tile;
     private final int mr, nr;
@@ -34,8 +37,8 @@ final class VectorGemmKernel implements GemmKernel {
     /**
      * Packing buffers, one set per thread and reused: allocating them per call (1.5 MB of packed B per
      * product) was most of what a training step still left to the garbage collector. Slots: the packed
-     * B panel (filled by the calling thread, read by all), the packed A block and the edge tile (per
-     * worker).
+     * B of a k span (the calling thread's, filled and read by all), the packed A block and the edge tile
+     * (per worker).
      */
     private static final int PACKED_B = 0, PACKED_A = 1, EDGE = 2;
     private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[3][0]);
@@ -132,46 +135,52 @@ final class VectorGemmKernel implements GemmKernel {
             if (!accumulate) GemmKernel.initialise(m, n, c, cOff, ldc, bias, biasOff);
             return;
         }
-        int ncMax = Math.min(NC, n), kcMax = Math.min(KC, k);
-        float[] bp = scratch(PACKED_B, roundUp(ncMax, nr) * kcMax);
-        for (int jc = 0; jc < n; jc += NC) {
-            int nc = Math.min(NC, n - jc);
-            for (int pc = 0; pc < k; pc += KC) {
-                int kc = Math.min(KC, k - pc);
-                packB(b, bOff + pc * brs + jc * bcs, brs, bcs, kc, nc, bp, nr);
-                int aBase = aOff + pc * acs, cBase = cOff + jc;
-                int blocks = (m + MC - 1) / MC;
-                // The first k block zeroes each tile of C just before adding to it, the last adds the bias to
-                // the tile while it is in cache: the same operations, in the same order, as filling C with zeros
-                // first and adding the bias in a separate pass, without those two passes over memory.
-                boolean store = pc == 0 && !accumulate;
-                float[] rowBias = pc + kc == k ? bias : null;
-                int rowBiasOff = biasOff + jc;
-                Parallel.Range body = (s, e) -> {
-                    float[] ap = scratch(PACKED_A, MC * kc);
-                    float[] edge = scratch(EDGE, mr * nr);
-                    for (int blk = s; blk < e; blk++) {
-                        int i0 = blk * MC, mc = Math.min(MC, m - i0);
-                        packA(a, aBase + i0 * ars, ars, acs, mc, kc, ap, mr);
-                        for (int jr = 0; jr < nc; jr += nr) {
-                            int w = Math.min(nr, nc - jr);
-                            int bo = jr * kc;
-                            for (int ir = 0; ir < mc; ir += mr) {
-                                int h = Math.min(mr, mc - ir), co = cBase + (i0 + ir) * ldc + jr;
-                                if (h == mr && w == nr) {
-                                    if (store) zero(c, co, ldc);
-                                    tile.multiplyAdd(ap, ir * kc, bp, bo, kc, c, co, ldc);
-                                    if (rowBias != null) addBias(c, co, ldc, rowBias, rowBiasOff + jr);
-                                } else {
-                                    edgeTile(ap, ir * kc, bp, bo, kc, c, co, ldc, h, w, edge, store, rowBias, rowBiasOff + jr);
+        int panels = (n + nr - 1) / nr;
+        // k in spans whose packed B fits PACKED_B_FLOATS (one span for every ViT-sized product)
+        int span = Math.max(KC, PACKED_B_FLOATS / (panels * nr) / KC * KC);
+        float[] bp = scratch(PACKED_B, panels * nr * Math.min(span, k));
+        int blocks = (m + MC - 1) / MC;
+        for (int k0 = 0; k0 < k; k0 += span) {
+            int ks = Math.min(span, k - k0);
+            packB(b, bOff + k0 * brs, brs, bcs, ks, n, bp, parallel);
+            int spanStart = k0;
+            Parallel.Range body = (s, e) -> {
+                float[] ap = scratch(PACKED_A, MC * Math.min(KC, ks));
+                float[] edge = scratch(EDGE, mr * nr);
+                for (int jc = 0; jc < n; jc += NC) {
+                    int nc = Math.min(NC, n - jc);
+                    for (int pc = spanStart; pc < spanStart + ks; pc += KC) {
+                        int kc = Math.min(KC, spanStart + ks - pc);
+                        // the first k block stores its products to C, the last adds the bias to each tile while
+                        // it is in cache: the same operations, in the same order, as zeroing C first and adding
+                        // the bias in a separate pass, without those two passes over memory
+                        boolean store = pc == 0 && !accumulate;
+                        float[] rowBias = pc + kc == k ? bias : null;
+                        int aBase = aOff + pc * acs, cBase = cOff + jc;
+                        for (int blk = s; blk < e; blk++) {
+                            int i0 = blk * MC, mc = Math.min(MC, m - i0);
+                            packA(a, aBase + i0 * ars, ars, acs, mc, kc, ap, mr);
+                            for (int jr = 0; jr < nc; jr += nr) {
+                                int w = Math.min(nr, nc - jr);
+                                int bo = (jc + jr) / nr * ks * nr + (pc - spanStart) * nr;
+                                for (int ir = 0; ir < mc; ir += mr) {
+                                    int h = Math.min(mr, mc - ir), co = cBase + (i0 + ir) * ldc + jr;
+                                    if (h == mr && w == nr) {
+                                        tile.multiplyAdd(ap, ir * kc, bp, bo, kc, c, co, ldc, store);
+                                        if (rowBias != null) addBias(c, co, ldc, rowBias, biasOff + jc + jr);
+                                    } else {
+                                        edgeTile(ap, ir * kc, bp, bo, kc, c, co, ldc, h, w, edge, store, rowBias, biasOff + jc + jr);
+                                    }
                                 }
                             }
                         }
                     }
-                };
-                if (parallel) Parallel.forRange(blocks, 1, (long) MC * kc * nc, body);
-                else body.run(0, blocks);
-            }
+                }
+            };
+            // one parallel loop per span: each piece of blocks runs every k block of the span itself, so no
+            // thread waits at a k block's end for the others (or for the packing of the next B block)
+            if (parallel) Parallel.forRange(blocks, 1, (long) MC * ks * n, body);
+            else body.run(0, blocks);
         }
     }
 
@@ -179,21 +188,29 @@ final class VectorGemmKernel implements GemmKernel {
         return (x + q - 1) / q * q;
     }
 
-    /** bp[jPanel*kc*nr + p*nr + j] = B[p, jPanel*nr + j], zero past nc. */
-    private static void packB(float[] b, int off, int brs, int bcs, int kc, int nc, float[] bp, int nr) {
-        for (int jp = 0; jp < nc; jp += nr) {
-            int w = Math.min(nr, nc - jp);
-            int base = jp * kc;
-            for (int p = 0; p < kc; p++) {
-                int src = off + p * brs + jp * bcs, dst = base + p * nr;
-                if (bcs == 1) {
-                    System.arraycopy(b, src, bp, dst, w);
-                } else {
-                    for (int j = 0; j < w; j++) bp[dst + j] = b[src + j * bcs];
+    /**
+     * B's rows [0, ks) in panels nr wide: bp[panel*ks*nr + p*nr + j] = B[p, panel*nr + j], zero past n,
+     * so that the kc x nr slice of a k block is contiguous. Panels and k blocks are packed in parallel.
+     */
+    private void packB(float[] b, int off, int brs, int bcs, int ks, int n, float[] bp, boolean parallel) {
+        int panels = (n + nr - 1) / nr, kBlocks = (ks + KC - 1) / KC;
+        Parallel.Range body = (s, e) -> {
+            for (int u = s; u < e; u++) {
+                int panel = u / kBlocks, p0 = u % kBlocks * KC, p1 = Math.min(ks, p0 + KC);
+                int jp = panel * nr, w = Math.min(nr, n - jp);
+                for (int p = p0; p < p1; p++) {
+                    int src = off + p * brs + jp * bcs, dst = panel * ks * nr + p * nr;
+                    if (bcs == 1) {
+                        System.arraycopy(b, src, bp, dst, w);
+                    } else {
+                        for (int j = 0; j < w; j++) bp[dst + j] = b[src + j * bcs];
+                    }
+                    for (int j = w; j < nr; j++) bp[dst + j] = 0f;
                 }
-                for (int j = w; j < nr; j++) bp[dst + j] = 0f;
             }
-        }
+        };
+        if (parallel) Parallel.forRange(panels * kBlocks, 1, (long) KC * nr, body);
+        else body.run(0, panels * kBlocks);
     }
 
     /**
@@ -244,11 +261,6 @@ final class VectorGemmKernel implements GemmKernel {
         }
     }
 
-    /** C[mr x nr] = 0 before the first k block adds to it (the tile is about to be loaded anyway). */
-    private void zero(float[] c, int co, int ldc) {
-        for (int r = 0; r < mr; r++, co += ldc) Arrays.fill(c, co, co + nr, 0f);
-    }
-
     /** C[mr x nr] += bias[j] on every row: the bias epilogue of a full tile, on C while it is in cache. */
     private void addBias(float[] c, int co, int ldc, float[] bias, int bo) {
         for (int r = 0; r < mr; r++, co += ldc) {
@@ -259,18 +271,21 @@ final class VectorGemmKernel implements GemmKernel {
     }
 
     /**
-     * A partial tile (h < mr or w < nr): the full tile into a zeroed scratch, then its valid part stored
-     * (first k block) or added to C, then the bias added when given.
+     * A partial tile (h < mr or w < nr): the full tile into the scratch, then its valid part stored (first
+     * k block) or added to C, then the bias added when given, a masked vector per row piece.
      */
     private void edgeTile(float[] ap, int ao, float[] bp, int bo, int kc, float[] c, int co, int ldc, int h, int w, float[] edge,
                           boolean store, float[] bias, int biasOff) {
-        Arrays.fill(edge, 0, mr * nr, 0f);
-        tile.multiplyAdd(ap, ao, bp, bo, kc, edge, 0, nr);
-        for (int r = 0; r < h; r++) {
-            int row = co + r * ldc;
-            for (int j = 0; j < w; j++) {
-                float v = (store ? 0f : c[row + j]) + edge[r * nr + j];
-                c[row + j] = bias == null ? v : v + bias[biasOff + j];
+        tile.multiplyAdd(ap, ao, bp, bo, kc, edge, 0, nr, true);
+        for (int j = 0; j < w; j += VectorTile.L) {
+            VectorMask<Float> valid = VectorTile.S.indexInRange(j, w);
+            FloatVector bj = bias == null ? null : FloatVector.fromArray(VectorTile.S, bias, biasOff + j, valid);
+            for (int r = 0; r < h; r++) {
+                int at = co + r * ldc + j;
+                FloatVector v = FloatVector.fromArray(VectorTile.S, edge, r * nr + j);
+                if (!store) v = FloatVector.fromArray(VectorTile.S, c, at, valid).add(v);
+                if (bj != null) v = v.add(bj);
+                v.intoArray(c, at, valid);
             }
         }
     }

@@ -29,8 +29,13 @@ abstract class VectorTile {
         this.nr = nrVectors * L;
     }
 
-    /** C[mr x nr] += A * B: ap[ao + p*mr + r] = A[r, p], bp[bo + p*nr + j] = B[p, j], C[r, j] = c[co + r*ldc + j]. */
-    abstract void multiplyAdd(float[] ap, int ao, float[] bp, int bo, int kc, float[] c, int co, int ldc);
+    /**
+     * C[mr x nr] += A * B, or C = A * B when {@code store} (C is then neither read nor zeroed first):
+     * ap[ao + p*mr + r] = A[r, p], bp[bo + p*nr + j] = B[p, j], C[r, j] = c[co + r*ldc + j]. Both give
+     * the same bits as adding to a zeroed C: the accumulators start at +0 and so are never -0 (under
+     * round-to-nearest a sum is -0 only when both terms are), and 0 + x == x for every other float.
+     */
+    abstract void multiplyAdd(float[] ap, int ao, float[] bp, int bo, int kc, float[] c, int co, int ldc, boolean store);
 
     String shape() {
         return mr + "x" + nrVectors;
@@ -56,7 +61,7 @@ abstract class VectorTile {
         }
 
         @Override
-        void multiplyAdd(float[] ap, int ao, float[] bp, int bo, int kc, float[] c, int co, int ldc) {
+        void multiplyAdd(float[] ap, int ao, float[] bp, int bo, int kc, float[] c, int co, int ldc, boolean store) {
             FloatVector c0_0 = FloatVector.zero(S), c0_1 = FloatVector.zero(S);
             FloatVector c1_0 = FloatVector.zero(S), c1_1 = FloatVector.zero(S);
             FloatVector c2_0 = FloatVector.zero(S), c2_1 = FloatVector.zero(S);
@@ -73,23 +78,32 @@ abstract class VectorTile {
                 FloatVector a4 = FloatVector.broadcast(S, ap[ai + 4]); c4_0 = a4.fma(b0, c4_0); c4_1 = a4.fma(b1, c4_1);
                 FloatVector a5 = FloatVector.broadcast(S, ap[ai + 5]); c5_0 = a5.fma(b0, c5_0); c5_1 = a5.fma(b1, c5_1);
             }
-            FloatVector.fromArray(S, c, co).add(c0_0).intoArray(c, co);
-            FloatVector.fromArray(S, c, co + L).add(c0_1).intoArray(c, co + L);
-            co += ldc;
-            FloatVector.fromArray(S, c, co).add(c1_0).intoArray(c, co);
-            FloatVector.fromArray(S, c, co + L).add(c1_1).intoArray(c, co + L);
-            co += ldc;
-            FloatVector.fromArray(S, c, co).add(c2_0).intoArray(c, co);
-            FloatVector.fromArray(S, c, co + L).add(c2_1).intoArray(c, co + L);
-            co += ldc;
-            FloatVector.fromArray(S, c, co).add(c3_0).intoArray(c, co);
-            FloatVector.fromArray(S, c, co + L).add(c3_1).intoArray(c, co + L);
-            co += ldc;
-            FloatVector.fromArray(S, c, co).add(c4_0).intoArray(c, co);
-            FloatVector.fromArray(S, c, co + L).add(c4_1).intoArray(c, co + L);
-            co += ldc;
-            FloatVector.fromArray(S, c, co).add(c5_0).intoArray(c, co);
-            FloatVector.fromArray(S, c, co + L).add(c5_1).intoArray(c, co + L);
+            if (store) {
+                c0_0.intoArray(c, co); c0_1.intoArray(c, co + L); co += ldc;
+                c1_0.intoArray(c, co); c1_1.intoArray(c, co + L); co += ldc;
+                c2_0.intoArray(c, co); c2_1.intoArray(c, co + L); co += ldc;
+                c3_0.intoArray(c, co); c3_1.intoArray(c, co + L); co += ldc;
+                c4_0.intoArray(c, co); c4_1.intoArray(c, co + L); co += ldc;
+                c5_0.intoArray(c, co); c5_1.intoArray(c, co + L);
+            } else {
+                FloatVector.fromArray(S, c, co).add(c0_0).intoArray(c, co);
+                FloatVector.fromArray(S, c, co + L).add(c0_1).intoArray(c, co + L);
+                co += ldc;
+                FloatVector.fromArray(S, c, co).add(c1_0).intoArray(c, co);
+                FloatVector.fromArray(S, c, co + L).add(c1_1).intoArray(c, co + L);
+                co += ldc;
+                FloatVector.fromArray(S, c, co).add(c2_0).intoArray(c, co);
+                FloatVector.fromArray(S, c, co + L).add(c2_1).intoArray(c, co + L);
+                co += ldc;
+                FloatVector.fromArray(S, c, co).add(c3_0).intoArray(c, co);
+                FloatVector.fromArray(S, c, co + L).add(c3_1).intoArray(c, co + L);
+                co += ldc;
+                FloatVector.fromArray(S, c, co).add(c4_0).intoArray(c, co);
+                FloatVector.fromArray(S, c, co + L).add(c4_1).intoArray(c, co + L);
+                co += ldc;
+                FloatVector.fromArray(S, c, co).add(c5_0).intoArray(c, co);
+                FloatVector.fromArray(S, c, co + L).add(c5_1).intoArray(c, co + L);
+            }
         }
     }
 
@@ -100,7 +114,7 @@ abstract class VectorTile {
         }
 
         @Override
-        void multiplyAdd(float[] ap, int ao, float[] bp, int bo, int kc, float[] c, int co, int ldc) {
+        void multiplyAdd(float[] ap, int ao, float[] bp, int bo, int kc, float[] c, int co, int ldc, boolean store) {
             FloatVector c0_0 = FloatVector.zero(S), c0_1 = FloatVector.zero(S);
             FloatVector c1_0 = FloatVector.zero(S), c1_1 = FloatVector.zero(S);
             FloatVector c2_0 = FloatVector.zero(S), c2_1 = FloatVector.zero(S);
@@ -129,41 +143,56 @@ abstract class VectorTile {
                 FloatVector a10 = FloatVector.broadcast(S, ap[ai + 10]); c10_0 = a10.fma(b0, c10_0); c10_1 = a10.fma(b1, c10_1);
                 FloatVector a11 = FloatVector.broadcast(S, ap[ai + 11]); c11_0 = a11.fma(b0, c11_0); c11_1 = a11.fma(b1, c11_1);
             }
-            FloatVector.fromArray(S, c, co).add(c0_0).intoArray(c, co);
-            FloatVector.fromArray(S, c, co + L).add(c0_1).intoArray(c, co + L);
-            co += ldc;
-            FloatVector.fromArray(S, c, co).add(c1_0).intoArray(c, co);
-            FloatVector.fromArray(S, c, co + L).add(c1_1).intoArray(c, co + L);
-            co += ldc;
-            FloatVector.fromArray(S, c, co).add(c2_0).intoArray(c, co);
-            FloatVector.fromArray(S, c, co + L).add(c2_1).intoArray(c, co + L);
-            co += ldc;
-            FloatVector.fromArray(S, c, co).add(c3_0).intoArray(c, co);
-            FloatVector.fromArray(S, c, co + L).add(c3_1).intoArray(c, co + L);
-            co += ldc;
-            FloatVector.fromArray(S, c, co).add(c4_0).intoArray(c, co);
-            FloatVector.fromArray(S, c, co + L).add(c4_1).intoArray(c, co + L);
-            co += ldc;
-            FloatVector.fromArray(S, c, co).add(c5_0).intoArray(c, co);
-            FloatVector.fromArray(S, c, co + L).add(c5_1).intoArray(c, co + L);
-            co += ldc;
-            FloatVector.fromArray(S, c, co).add(c6_0).intoArray(c, co);
-            FloatVector.fromArray(S, c, co + L).add(c6_1).intoArray(c, co + L);
-            co += ldc;
-            FloatVector.fromArray(S, c, co).add(c7_0).intoArray(c, co);
-            FloatVector.fromArray(S, c, co + L).add(c7_1).intoArray(c, co + L);
-            co += ldc;
-            FloatVector.fromArray(S, c, co).add(c8_0).intoArray(c, co);
-            FloatVector.fromArray(S, c, co + L).add(c8_1).intoArray(c, co + L);
-            co += ldc;
-            FloatVector.fromArray(S, c, co).add(c9_0).intoArray(c, co);
-            FloatVector.fromArray(S, c, co + L).add(c9_1).intoArray(c, co + L);
-            co += ldc;
-            FloatVector.fromArray(S, c, co).add(c10_0).intoArray(c, co);
-            FloatVector.fromArray(S, c, co + L).add(c10_1).intoArray(c, co + L);
-            co += ldc;
-            FloatVector.fromArray(S, c, co).add(c11_0).intoArray(c, co);
-            FloatVector.fromArray(S, c, co + L).add(c11_1).intoArray(c, co + L);
+            if (store) {
+                c0_0.intoArray(c, co); c0_1.intoArray(c, co + L); co += ldc;
+                c1_0.intoArray(c, co); c1_1.intoArray(c, co + L); co += ldc;
+                c2_0.intoArray(c, co); c2_1.intoArray(c, co + L); co += ldc;
+                c3_0.intoArray(c, co); c3_1.intoArray(c, co + L); co += ldc;
+                c4_0.intoArray(c, co); c4_1.intoArray(c, co + L); co += ldc;
+                c5_0.intoArray(c, co); c5_1.intoArray(c, co + L); co += ldc;
+                c6_0.intoArray(c, co); c6_1.intoArray(c, co + L); co += ldc;
+                c7_0.intoArray(c, co); c7_1.intoArray(c, co + L); co += ldc;
+                c8_0.intoArray(c, co); c8_1.intoArray(c, co + L); co += ldc;
+                c9_0.intoArray(c, co); c9_1.intoArray(c, co + L); co += ldc;
+                c10_0.intoArray(c, co); c10_1.intoArray(c, co + L); co += ldc;
+                c11_0.intoArray(c, co); c11_1.intoArray(c, co + L);
+            } else {
+                FloatVector.fromArray(S, c, co).add(c0_0).intoArray(c, co);
+                FloatVector.fromArray(S, c, co + L).add(c0_1).intoArray(c, co + L);
+                co += ldc;
+                FloatVector.fromArray(S, c, co).add(c1_0).intoArray(c, co);
+                FloatVector.fromArray(S, c, co + L).add(c1_1).intoArray(c, co + L);
+                co += ldc;
+                FloatVector.fromArray(S, c, co).add(c2_0).intoArray(c, co);
+                FloatVector.fromArray(S, c, co + L).add(c2_1).intoArray(c, co + L);
+                co += ldc;
+                FloatVector.fromArray(S, c, co).add(c3_0).intoArray(c, co);
+                FloatVector.fromArray(S, c, co + L).add(c3_1).intoArray(c, co + L);
+                co += ldc;
+                FloatVector.fromArray(S, c, co).add(c4_0).intoArray(c, co);
+                FloatVector.fromArray(S, c, co + L).add(c4_1).intoArray(c, co + L);
+                co += ldc;
+                FloatVector.fromArray(S, c, co).add(c5_0).intoArray(c, co);
+                FloatVector.fromArray(S, c, co + L).add(c5_1).intoArray(c, co + L);
+                co += ldc;
+                FloatVector.fromArray(S, c, co).add(c6_0).intoArray(c, co);
+                FloatVector.fromArray(S, c, co + L).add(c6_1).intoArray(c, co + L);
+                co += ldc;
+                FloatVector.fromArray(S, c, co).add(c7_0).intoArray(c, co);
+                FloatVector.fromArray(S, c, co + L).add(c7_1).intoArray(c, co + L);
+                co += ldc;
+                FloatVector.fromArray(S, c, co).add(c8_0).intoArray(c, co);
+                FloatVector.fromArray(S, c, co + L).add(c8_1).intoArray(c, co + L);
+                co += ldc;
+                FloatVector.fromArray(S, c, co).add(c9_0).intoArray(c, co);
+                FloatVector.fromArray(S, c, co + L).add(c9_1).intoArray(c, co + L);
+                co += ldc;
+                FloatVector.fromArray(S, c, co).add(c10_0).intoArray(c, co);
+                FloatVector.fromArray(S, c, co + L).add(c10_1).intoArray(c, co + L);
+                co += ldc;
+                FloatVector.fromArray(S, c, co).add(c11_0).intoArray(c, co);
+                FloatVector.fromArray(S, c, co + L).add(c11_1).intoArray(c, co + L);
+            }
         }
     }
 
@@ -174,7 +203,7 @@ abstract class VectorTile {
         }
 
         @Override
-        void multiplyAdd(float[] ap, int ao, float[] bp, int bo, int kc, float[] c, int co, int ldc) {
+        void multiplyAdd(float[] ap, int ao, float[] bp, int bo, int kc, float[] c, int co, int ldc, boolean store) {
             FloatVector c0_0 = FloatVector.zero(S), c0_1 = FloatVector.zero(S), c0_2 = FloatVector.zero(S);
             FloatVector c1_0 = FloatVector.zero(S), c1_1 = FloatVector.zero(S), c1_2 = FloatVector.zero(S);
             FloatVector c2_0 = FloatVector.zero(S), c2_1 = FloatVector.zero(S), c2_2 = FloatVector.zero(S);
@@ -195,37 +224,48 @@ abstract class VectorTile {
                 FloatVector a6 = FloatVector.broadcast(S, ap[ai + 6]); c6_0 = a6.fma(b0, c6_0); c6_1 = a6.fma(b1, c6_1); c6_2 = a6.fma(b2, c6_2);
                 FloatVector a7 = FloatVector.broadcast(S, ap[ai + 7]); c7_0 = a7.fma(b0, c7_0); c7_1 = a7.fma(b1, c7_1); c7_2 = a7.fma(b2, c7_2);
             }
-            FloatVector.fromArray(S, c, co).add(c0_0).intoArray(c, co);
-            FloatVector.fromArray(S, c, co + L).add(c0_1).intoArray(c, co + L);
-            FloatVector.fromArray(S, c, co + 2 * L).add(c0_2).intoArray(c, co + 2 * L);
-            co += ldc;
-            FloatVector.fromArray(S, c, co).add(c1_0).intoArray(c, co);
-            FloatVector.fromArray(S, c, co + L).add(c1_1).intoArray(c, co + L);
-            FloatVector.fromArray(S, c, co + 2 * L).add(c1_2).intoArray(c, co + 2 * L);
-            co += ldc;
-            FloatVector.fromArray(S, c, co).add(c2_0).intoArray(c, co);
-            FloatVector.fromArray(S, c, co + L).add(c2_1).intoArray(c, co + L);
-            FloatVector.fromArray(S, c, co + 2 * L).add(c2_2).intoArray(c, co + 2 * L);
-            co += ldc;
-            FloatVector.fromArray(S, c, co).add(c3_0).intoArray(c, co);
-            FloatVector.fromArray(S, c, co + L).add(c3_1).intoArray(c, co + L);
-            FloatVector.fromArray(S, c, co + 2 * L).add(c3_2).intoArray(c, co + 2 * L);
-            co += ldc;
-            FloatVector.fromArray(S, c, co).add(c4_0).intoArray(c, co);
-            FloatVector.fromArray(S, c, co + L).add(c4_1).intoArray(c, co + L);
-            FloatVector.fromArray(S, c, co + 2 * L).add(c4_2).intoArray(c, co + 2 * L);
-            co += ldc;
-            FloatVector.fromArray(S, c, co).add(c5_0).intoArray(c, co);
-            FloatVector.fromArray(S, c, co + L).add(c5_1).intoArray(c, co + L);
-            FloatVector.fromArray(S, c, co + 2 * L).add(c5_2).intoArray(c, co + 2 * L);
-            co += ldc;
-            FloatVector.fromArray(S, c, co).add(c6_0).intoArray(c, co);
-            FloatVector.fromArray(S, c, co + L).add(c6_1).intoArray(c, co + L);
-            FloatVector.fromArray(S, c, co + 2 * L).add(c6_2).intoArray(c, co + 2 * L);
-            co += ldc;
-            FloatVector.fromArray(S, c, co).add(c7_0).intoArray(c, co);
-            FloatVector.fromArray(S, c, co + L).add(c7_1).intoArray(c, co + L);
-            FloatVector.fromArray(S, c, co + 2 * L).add(c7_2).intoArray(c, co + 2 * L);
+            if (store) {
+                c0_0.intoArray(c, co); c0_1.intoArray(c, co + L); c0_2.intoArray(c, co + 2 * L); co += ldc;
+                c1_0.intoArray(c, co); c1_1.intoArray(c, co + L); c1_2.intoArray(c, co + 2 * L); co += ldc;
+                c2_0.intoArray(c, co); c2_1.intoArray(c, co + L); c2_2.intoArray(c, co + 2 * L); co += ldc;
+                c3_0.intoArray(c, co); c3_1.intoArray(c, co + L); c3_2.intoArray(c, co + 2 * L); co += ldc;
+                c4_0.intoArray(c, co); c4_1.intoArray(c, co + L); c4_2.intoArray(c, co + 2 * L); co += ldc;
+                c5_0.intoArray(c, co); c5_1.intoArray(c, co + L); c5_2.intoArray(c, co + 2 * L); co += ldc;
+                c6_0.intoArray(c, co); c6_1.intoArray(c, co + L); c6_2.intoArray(c, co + 2 * L); co += ldc;
+                c7_0.intoArray(c, co); c7_1.intoArray(c, co + L); c7_2.intoArray(c, co + 2 * L);
+            } else {
+                FloatVector.fromArray(S, c, co).add(c0_0).intoArray(c, co);
+                FloatVector.fromArray(S, c, co + L).add(c0_1).intoArray(c, co + L);
+                FloatVector.fromArray(S, c, co + 2 * L).add(c0_2).intoArray(c, co + 2 * L);
+                co += ldc;
+                FloatVector.fromArray(S, c, co).add(c1_0).intoArray(c, co);
+                FloatVector.fromArray(S, c, co + L).add(c1_1).intoArray(c, co + L);
+                FloatVector.fromArray(S, c, co + 2 * L).add(c1_2).intoArray(c, co + 2 * L);
+                co += ldc;
+                FloatVector.fromArray(S, c, co).add(c2_0).intoArray(c, co);
+                FloatVector.fromArray(S, c, co + L).add(c2_1).intoArray(c, co + L);
+                FloatVector.fromArray(S, c, co + 2 * L).add(c2_2).intoArray(c, co + 2 * L);
+                co += ldc;
+                FloatVector.fromArray(S, c, co).add(c3_0).intoArray(c, co);
+                FloatVector.fromArray(S, c, co + L).add(c3_1).intoArray(c, co + L);
+                FloatVector.fromArray(S, c, co + 2 * L).add(c3_2).intoArray(c, co + 2 * L);
+                co += ldc;
+                FloatVector.fromArray(S, c, co).add(c4_0).intoArray(c, co);
+                FloatVector.fromArray(S, c, co + L).add(c4_1).intoArray(c, co + L);
+                FloatVector.fromArray(S, c, co + 2 * L).add(c4_2).intoArray(c, co + 2 * L);
+                co += ldc;
+                FloatVector.fromArray(S, c, co).add(c5_0).intoArray(c, co);
+                FloatVector.fromArray(S, c, co + L).add(c5_1).intoArray(c, co + L);
+                FloatVector.fromArray(S, c, co + 2 * L).add(c5_2).intoArray(c, co + 2 * L);
+                co += ldc;
+                FloatVector.fromArray(S, c, co).add(c6_0).intoArray(c, co);
+                FloatVector.fromArray(S, c, co + L).add(c6_1).intoArray(c, co + L);
+                FloatVector.fromArray(S, c, co + 2 * L).add(c6_2).intoArray(c, co + 2 * L);
+                co += ldc;
+                FloatVector.fromArray(S, c, co).add(c7_0).intoArray(c, co);
+                FloatVector.fromArray(S, c, co + L).add(c7_1).intoArray(c, co + L);
+                FloatVector.fromArray(S, c, co + 2 * L).add(c7_2).intoArray(c, co + 2 * L);
+            }
         }
     }
 }

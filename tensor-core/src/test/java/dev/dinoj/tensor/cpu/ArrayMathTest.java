@@ -80,4 +80,48 @@ class ArrayMathTest {
             assertThat(m.max(x, 0, 33)).isZero();
         }
     }
+
+    /**
+     * The ReLU-masked batch-norm backward loops give the portable loops' bits on every implementation,
+     * special values included: where x * sc + sh is not positive (NaN included) the gradient is g * 0,
+     * a zero keeping g's sign (NaN and infinities of g give NaN).
+     */
+    @Test
+    void reluMaskedBatchNormLoopsGiveThePortableBits() {
+        Random r = new Random(13);
+        PortableArrayMath portable = new PortableArrayMath();
+        float[] special = {0f, -0f, Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, Float.MIN_VALUE, -Float.MIN_VALUE};
+        for (ArrayMath m : impls()) {
+            for (int n : new int[] {1, 15, 16, 17, 100, 1024}) {
+                float[] g = new float[n + 2], x = new float[n + 3], sc = new float[n], sh = new float[n], mt = new float[n];
+                float[] a = new float[n], mb = new float[n], k = new float[n];
+                for (int i = 0; i < g.length; i++) g[i] = i % 11 == 0 ? special[i % special.length] : (float) r.nextGaussian();
+                for (int i = 0; i < x.length; i++) x[i] = i % 13 == 0 ? special[(i / 13) % special.length] : (float) r.nextGaussian();
+                for (int i = 0; i < n; i++) {
+                    sc[i] = (float) r.nextGaussian();
+                    sh[i] = i % 9 == 0 ? -x[3 + i] * sc[i] : (float) r.nextGaussian();
+                    mt[i] = (float) r.nextGaussian();
+                    a[i] = (float) r.nextGaussian();
+                    mb[i] = (float) r.nextGaussian();
+                    k[i] = (float) r.nextGaussian();
+                }
+                float[] accG = new float[n], accGx = new float[n], wantG = new float[n], wantGx = new float[n];
+                for (int i = 0; i < n; i++) accG[i] = wantG[i] = accGx[i] = wantGx[i] = (float) r.nextGaussian();
+                m.reluMaskedGradSums(g, 2, x, 3, sc, sh, mt, accG, accGx, n);
+                portable.reluMaskedGradSums(g, 2, x, 3, sc, sh, mt, wantG, wantGx, n);
+                assertThat(accG).as("%s sums n=%d", m.name(), n).containsExactly(wantG);
+                assertThat(accGx).as("%s sums n=%d", m.name(), n).containsExactly(wantGx);
+                float[] o = new float[n + 1], want = new float[n + 1];
+                m.reluMaskedGradInput(g, 2, x, 3, sc, sh, mt, a, mb, k, o, 1, n);
+                portable.reluMaskedGradInput(g, 2, x, 3, sc, sh, mt, a, mb, k, want, 1, n);
+                assertThat(o).as("%s input n=%d", m.name(), n).containsExactly(want);
+            }
+        }
+        // the mask itself: a negative normalised value stops g, a positive one passes it
+        float[] acc = new float[2], accX = new float[2];
+        portable.reluMaskedGradSums(new float[] {-3f, -3f}, 0, new float[] {-1f, 1f}, 0, new float[] {1f, 1f}, new float[2],
+                new float[2], acc, accX, 2);
+        assertThat(acc).containsExactly(0f, -3f);
+        assertThat(accX).containsExactly(0f, -3f);
+    }
 }

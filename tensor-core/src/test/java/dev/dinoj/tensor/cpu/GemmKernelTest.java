@@ -112,6 +112,50 @@ class GemmKernelTest {
         }
     }
 
+    /**
+     * The vector kernel's exact order of operations, as a scalar sum: each element of C is the sum of
+     * one float FMA chain (from +0) per k block of {@link VectorGemmKernel#KC}, the blocks added to C in
+     * k order (the first one stored, unless accumulating), then the bias. It holds whatever the tile,
+     * the threads, the narrow (edge) panels or the spans a long k is packed in (k = 20000 with 64 columns
+     * is two spans), so no change of blocking or parallelism may change a bit of any result.
+     */
+    @Test
+    void vectorKernelSumsEachElementInTheSameOrderWhateverTheSplit() {
+        Assumptions.assumeTrue(ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent() && VectorGemmKernel.usable());
+        Random r = new Random(11);
+        int[][] sizes = {{61, 111, 300}, {100, 24, 700}, {7, 64, 20000}, {50, 40, 513}, {130, 97, 256}};
+        for (int[] s : sizes) {
+            int m = s[0], n = s[1], k = s[2];
+            float[] a = new float[m * k], b = new float[k * n], bias = new float[n], c0 = new float[m * n];
+            for (int i = 0; i < a.length; i++) a[i] = (float) r.nextGaussian();
+            for (int i = 0; i < b.length; i++) b[i] = (float) r.nextGaussian();
+            for (int i = 0; i < n; i++) bias[i] = (float) r.nextGaussian();
+            for (int i = 0; i < c0.length; i++) c0[i] = (float) r.nextGaussian();
+            for (boolean accumulate : new boolean[] {false, true}) {
+                float[] want = new float[m * n];
+                for (int i = 0; i < m; i++) {
+                    for (int j = 0; j < n; j++) {
+                        float sum = accumulate ? c0[i * n + j] : 0f;
+                        for (int p0 = 0; p0 < k; p0 += VectorGemmKernel.KC) {
+                            float chain = 0f;
+                            for (int p = p0; p < Math.min(k, p0 + VectorGemmKernel.KC); p++) chain = Math.fma(a[i * k + p], b[p * n + j], chain);
+                            sum = p0 == 0 && !accumulate ? chain : sum + chain;
+                        }
+                        want[i * n + j] = accumulate ? sum : sum + bias[j];
+                    }
+                }
+                for (VectorTile t : VectorTile.all()) {
+                    for (boolean parallel : new boolean[] {true, false}) {
+                        float[] c = accumulate ? c0.clone() : new float[m * n];
+                        if (!accumulate) java.util.Arrays.fill(c, Float.NaN);
+                        new VectorGemmKernel(t).multiply(m, n, k, a, 0, k, 1, b, 0, n, 1, c, 0, n, accumulate, accumulate ? null : bias, 0, parallel);
+                        assertThat(c).as("%s %dx%dx%d accumulate %s parallel %s", t.shape(), m, n, k, accumulate, parallel).containsExactly(want);
+                    }
+                }
+            }
+        }
+    }
+
     @Test
     void startUpMeasurementPicksATileAndNamesThePropertyOnABadOne() {
         Assumptions.assumeTrue(ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent() && VectorGemmKernel.usable());
