@@ -1,7 +1,6 @@
 package dev.dinoj.tensor.cpu;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -11,8 +10,9 @@ import java.util.List;
  * GEMM on the JDK Vector API (GotoBLAS structure): B is packed into panels NR wide, A into panels of MR
  * rows interleaved by k, and an MR x NR tile of C ({@link VectorTile}) lives in vector registers while k
  * runs. The tile shape is the one {@link #fastest} measured fastest on this machine at start-up (6x2
- * vectors for AVX2's 16 registers; 12x2 or 8x3 can win with AVX-512's 32); every shape gives the same
- * bits, since each element of C sums the same products in the same order whatever the tile. This class
+ * vectors for AVX2's 16 registers; 12x2 or 8x3 can win with AVX-512's 32), except for products whose
+ * width another measured tile pads less ({@link #forWidth}); every shape gives the same bits, since
+ * each element of C sums the same products in the same order whatever the tile. This class
  * is loaded only when the runtime has the jdk.incubator.vector module.
  */
 final class VectorGemmKernel implements GemmKernel {
@@ -26,6 +26,14 @@ final class VectorGemmKernel implements GemmKernel {
     private final int mr, nr;
     /** What {@link #fastest} measured, on the kernel it chose (empty otherwise); published through Gemm's volatile field. */
     private String measured = "";
+    /**
+     * Set by {@link #fastest} on the kernel it chose: every measured kernel (this one included) and its
+     * speed. A product whose n fits another tile's width with less padding goes to that tile when its
+     * padded work divided by its measured speed is smaller (n = 48 with 32-wide 12x2 tiles pads a third;
+     * 48-wide 8x3 tiles fit it exactly). Every tile gives the same bits, so this changes speed only.
+     */
+    private VectorGemmKernel[] byWidth = new VectorGemmKernel[0];
+    private double[] speeds = new double[0];
 
     VectorGemmKernel(VectorTile tile) {
         if (MC % tile.mr != 0 || NC % tile.nr != 0) throw new IllegalArgumentException("tile " + tile.shape() + " does not divide the blocks");
@@ -105,6 +113,9 @@ final class VectorGemmKernel implements GemmKernel {
             if (best[i] < best[pick] * 0.97) pick = i;
         }
         VectorGemmKernel chosen = kernels.get(pick);
+        double[] speed = new double[best.length];
+        for (int i = 0; i < best.length; i++) speed[i] = 1.0 / best[i];
+        chosen.withMeasured(kernels.toArray(new VectorGemmKernel[0]), speed);
         StringBuilder times = new StringBuilder();
         for (int i = 0; i < kernels.size(); i++) {
             times.append(i == 0 ? "" : ", ").append(kernels.get(i).tile.shape()).append(' ')
@@ -116,6 +127,33 @@ final class VectorGemmKernel implements GemmKernel {
 
     String measured() {
         return measured;
+    }
+
+    /** Records the measured kernels (this one among them) and their speeds, for {@link #forWidth}; returns this. */
+    VectorGemmKernel withMeasured(VectorGemmKernel[] kernels, double[] speed) {
+        byWidth = kernels.clone();
+        speeds = speed.clone();
+        return this;
+    }
+
+    /**
+     * The measured kernel that multiplies n columns fastest: padded width divided by measured speed, where
+     * another tile must be 3% better than this one (the measurement's own margin).
+     */
+    VectorGemmKernel forWidth(int n) {
+        VectorGemmKernel pick = this;
+        double best = Double.MAX_VALUE;
+        for (int i = 0; i < byWidth.length; i++) {
+            if (byWidth[i] == this) best = roundUp(n, nr) / speeds[i];
+        }
+        for (int i = 0; i < byWidth.length; i++) {
+            double cost = roundUp(n, byWidth[i].nr) / speeds[i];
+            if (cost < best * 0.97) {
+                best = cost;
+                pick = byWidth[i];
+            }
+        }
+        return pick;
     }
 
     static boolean usable() {
@@ -133,6 +171,11 @@ final class VectorGemmKernel implements GemmKernel {
         if (m == 0 || n == 0) return;
         if (k == 0) {
             if (!accumulate) GemmKernel.initialise(m, n, c, cOff, ldc, bias, biasOff);
+            return;
+        }
+        VectorGemmKernel fit = byWidth.length == 0 ? this : forWidth(n);
+        if (fit != this) {
+            fit.multiply(m, n, k, a, aOff, ars, acs, b, bOff, brs, bcs, c, cOff, ldc, accumulate, bias, biasOff, parallel);
             return;
         }
         int panels = (n + nr - 1) / nr;
@@ -271,21 +314,22 @@ final class VectorGemmKernel implements GemmKernel {
     }
 
     /**
-     * A partial tile (h < mr or w < nr): the full tile into the scratch, then its valid part stored (first
-     * k block) or added to C, then the bias added when given, a masked vector per row piece.
+     * A partial tile (h < mr or w < nr): the full tile stored into the scratch, then its valid part stored
+     * (first k block) or added to C, then the bias added when given. Scalar: JDK 17's masked vector
+     * loads and stores run 2-5x slower than this loop (a microbenchmark of the 32768 x 24 copy-out).
      */
     private void edgeTile(float[] ap, int ao, float[] bp, int bo, int kc, float[] c, int co, int ldc, int h, int w, float[] edge,
                           boolean store, float[] bias, int biasOff) {
         tile.multiplyAdd(ap, ao, bp, bo, kc, edge, 0, nr, true);
-        for (int j = 0; j < w; j += VectorTile.L) {
-            VectorMask<Float> valid = VectorTile.S.indexInRange(j, w);
-            FloatVector bj = bias == null ? null : FloatVector.fromArray(VectorTile.S, bias, biasOff + j, valid);
-            for (int r = 0; r < h; r++) {
-                int at = co + r * ldc + j;
-                FloatVector v = FloatVector.fromArray(VectorTile.S, edge, r * nr + j);
-                if (!store) v = FloatVector.fromArray(VectorTile.S, c, at, valid).add(v);
-                if (bj != null) v = v.add(bj);
-                v.intoArray(c, at, valid);
+        for (int r = 0; r < h; r++) {
+            int row = co + r * ldc, e = r * nr;
+            if (store && bias == null) {
+                System.arraycopy(edge, e, c, row, w);
+            } else {
+                for (int j = 0; j < w; j++) {
+                    float v = (store ? 0f : c[row + j]) + edge[e + j];
+                    c[row + j] = bias == null ? v : v + bias[biasOff + j];
+                }
             }
         }
     }

@@ -156,6 +156,32 @@ class GemmKernelTest {
         }
     }
 
+    /** A product goes to the tile whose width pads it least, at equal measured speed; the chosen tile keeps the rest. */
+    @Test
+    void eachProductGoesToTheTileThatPadsItsWidthLeast() {
+        Assumptions.assumeTrue(ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent() && VectorGemmKernel.usable());
+        VectorGemmKernel t12x2 = new VectorGemmKernel(VectorTile.named("12x2")), t8x3 = new VectorGemmKernel(VectorTile.named("8x3"));
+        VectorGemmKernel chosen = t12x2.withMeasured(new VectorGemmKernel[] {t12x2, t8x3}, new double[] {1.0, 1.0});
+        int l = VectorTile.L;
+        assertThat(chosen.forWidth(3 * l)).isSameAs(t8x3); // 8x3 fits exactly, 12x2 pads to 4 vectors
+        assertThat(chosen.forWidth(2 * l)).isSameAs(t12x2);
+        assertThat(chosen.forWidth(6 * l)).isSameAs(t12x2); // both fit: the chosen one
+        assertThat(chosen.forWidth(l)).isSameAs(t12x2);
+        // a much slower exact fit loses to a faster padded one
+        chosen.withMeasured(new VectorGemmKernel[] {t12x2, t8x3}, new double[] {1.0, 0.5});
+        assertThat(chosen.forWidth(3 * l)).isSameAs(t12x2);
+        // and the product is right through the other tile
+        int m = 37, n = 3 * l, k = 50;
+        Random r = new Random(2);
+        float[] a = new float[m * k], b = new float[k * n], c = new float[m * n], d = new float[m * n];
+        for (int i = 0; i < a.length; i++) a[i] = (float) r.nextGaussian();
+        for (int i = 0; i < b.length; i++) b[i] = (float) r.nextGaussian();
+        chosen.withMeasured(new VectorGemmKernel[] {t12x2, t8x3}, new double[] {1.0, 1.0});
+        chosen.multiply(m, n, k, a, 0, k, 1, b, 0, n, 1, c, 0, n, false, null, 0, true);
+        new VectorGemmKernel(VectorTile.named("6x2")).multiply(m, n, k, a, 0, k, 1, b, 0, n, 1, d, 0, n, false, null, 0, true);
+        assertThat(c).containsExactly(d);
+    }
+
     @Test
     void startUpMeasurementPicksATileAndNamesThePropertyOnABadOne() {
         Assumptions.assumeTrue(ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent() && VectorGemmKernel.usable());
