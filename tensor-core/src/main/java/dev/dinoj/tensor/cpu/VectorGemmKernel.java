@@ -178,20 +178,19 @@ final class VectorGemmKernel implements GemmKernel {
             fit.multiply(m, n, k, a, aOff, ars, acs, b, bOff, brs, bcs, c, cOff, ldc, accumulate, bias, biasOff, parallel);
             return;
         }
-        int panels = (n + nr - 1) / nr;
-        // k in spans whose packed B fits PACKED_B_FLOATS (one span for every ViT-sized product)
-        int span = Math.max(KC, PACKED_B_FLOATS / (panels * nr) / KC * KC);
-        float[] bp = scratch(PACKED_B, panels * nr * Math.min(span, k));
         int blocks = (m + MC - 1) / MC;
-        for (int k0 = 0; k0 < k; k0 += span) {
-            int ks = Math.min(span, k - k0);
-            packB(b, bOff + k0 * brs, brs, bcs, ks, n, bp, parallel);
-            int spanStart = k0;
-            Parallel.Range body = (s, e) -> {
-                float[] ap = scratch(PACKED_A, MC * Math.min(KC, ks));
-                float[] edge = scratch(EDGE, mr * nr);
-                for (int jc = 0; jc < n; jc += NC) {
-                    int nc = Math.min(NC, n - jc);
+        // columns in chunks of NC (packed B of a chunk stays in cache while every block of rows uses it), k
+        // in spans whose packed B fits PACKED_B_FLOATS: one chunk and one span for every ViT-sized product
+        for (int jc = 0; jc < n; jc += NC) {
+            int nc = Math.min(NC, n - jc), panels = (nc + nr - 1) / nr;
+            int span = Math.max(KC, PACKED_B_FLOATS / (panels * nr) / KC * KC);
+            float[] bp = scratch(PACKED_B, panels * nr * Math.min(span, k));
+            for (int k0 = 0; k0 < k; k0 += span) {
+                int ks = Math.min(span, k - k0), spanStart = k0, cBase = cOff + jc, biasBase = biasOff + jc;
+                packB(b, bOff + k0 * brs + jc * bcs, brs, bcs, ks, nc, bp, parallel);
+                Parallel.Range body = (s, e) -> {
+                    float[] ap = scratch(PACKED_A, MC * Math.min(KC, ks));
+                    float[] edge = scratch(EDGE, mr * nr);
                     for (int pc = spanStart; pc < spanStart + ks; pc += KC) {
                         int kc = Math.min(KC, spanStart + ks - pc);
                         // the first k block stores its products to C, the last adds the bias to each tile while
@@ -199,31 +198,31 @@ final class VectorGemmKernel implements GemmKernel {
                         // the bias in a separate pass, without those two passes over memory
                         boolean store = pc == 0 && !accumulate;
                         float[] rowBias = pc + kc == k ? bias : null;
-                        int aBase = aOff + pc * acs, cBase = cOff + jc;
+                        int aBase = aOff + pc * acs;
                         for (int blk = s; blk < e; blk++) {
                             int i0 = blk * MC, mc = Math.min(MC, m - i0);
                             packA(a, aBase + i0 * ars, ars, acs, mc, kc, ap, mr);
                             for (int jr = 0; jr < nc; jr += nr) {
                                 int w = Math.min(nr, nc - jr);
-                                int bo = (jc + jr) / nr * ks * nr + (pc - spanStart) * nr;
+                                int bo = jr / nr * ks * nr + (pc - spanStart) * nr;
                                 for (int ir = 0; ir < mc; ir += mr) {
                                     int h = Math.min(mr, mc - ir), co = cBase + (i0 + ir) * ldc + jr;
                                     if (h == mr && w == nr) {
                                         tile.multiplyAdd(ap, ir * kc, bp, bo, kc, c, co, ldc, store);
-                                        if (rowBias != null) addBias(c, co, ldc, rowBias, biasOff + jc + jr);
+                                        if (rowBias != null) addBias(c, co, ldc, rowBias, biasBase + jr);
                                     } else {
-                                        edgeTile(ap, ir * kc, bp, bo, kc, c, co, ldc, h, w, edge, store, rowBias, biasOff + jc + jr);
+                                        edgeTile(ap, ir * kc, bp, bo, kc, c, co, ldc, h, w, edge, store, rowBias, biasBase + jr);
                                     }
                                 }
                             }
                         }
                     }
-                }
-            };
-            // one parallel loop per span: each piece of blocks runs every k block of the span itself, so no
-            // thread waits at a k block's end for the others (or for the packing of the next B block)
-            if (parallel) Parallel.forRange(blocks, 1, (long) MC * ks * n, body);
-            else body.run(0, blocks);
+                };
+                // one parallel loop per span: each piece of blocks runs every k block of the span itself, so no
+                // thread waits at a k block's end for the others (or for the packing of the next B block)
+                if (parallel) Parallel.forRange(blocks, 1, (long) MC * ks * nc, body);
+                else body.run(0, blocks);
+            }
         }
     }
 
