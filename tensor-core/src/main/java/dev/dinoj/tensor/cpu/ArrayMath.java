@@ -2,8 +2,10 @@ package dev.dinoj.tensor.cpu;
 
 /**
  * Transcendental functions over contiguous array ranges: the hot inner loops of softmax, GELU and
- * friends. {@link #get()} is the Vector API implementation (SIMD exp, about 40x faster than Math.exp
- * per element) where the runtime has jdk.incubator.vector, else a portable scalar one.
+ * friends, and the loops C2 does not vectorise by itself (the ReLU-masked batch-norm backward).
+ * {@link #get()} is the Vector API implementation (SIMD exp, about 40x faster than Math.exp per
+ * element) where the runtime has jdk.incubator.vector, else a portable scalar one; both give the same
+ * bits where a method says so.
  */
 abstract class ArrayMath {
     private static final ArrayMath INSTANCE = choose();
