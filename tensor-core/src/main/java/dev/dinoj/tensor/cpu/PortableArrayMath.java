@@ -61,17 +61,29 @@ final class PortableArrayMath extends ArrayMath {
 
     @Override
     void reluMaskedGradSums(float[] g, int go, float[] x, int xo, float[] sc, float[] sh, float[] mt, float[] accG, float[] accGx, int n) {
-        for (int i = 0; i < n; i++) {
+        reluMaskedGradSums(g, go, x, xo, sc, sh, mt, accG, accGx, 0, n);
+    }
+
+    @Override
+    void reluMaskedGradInput(float[] g, int go, float[] x, int xo, float[] sc, float[] sh, float[] mt, float[] a, float[] mb, float[] k,
+                             float[] o, int oo, int n) {
+        reluMaskedGradInput(g, go, x, xo, sc, sh, mt, a, mb, k, o, oo, 0, n);
+    }
+
+    /** {@link ArrayMath#reluMaskedGradSums} over the span indices [from, to): the whole loop here, the tail past the vectors in VectorArrayMath. */
+    static void reluMaskedGradSums(float[] g, int go, float[] x, int xo, float[] sc, float[] sh, float[] mt, float[] accG, float[] accGx,
+                                   int from, int to) {
+        for (int i = from; i < to; i++) {
             float gi = x[xo + i] * sc[i] + sh[i] > 0 ? g[go + i] : g[go + i] * 0f;
             accG[i] += gi;
             accGx[i] += gi * (x[xo + i] - mt[i]);
         }
     }
 
-    @Override
-    void reluMaskedGradInput(float[] g, int go, float[] x, int xo, float[] sc, float[] sh, float[] mt, float[] a, float[] mb, float[] k,
-                             float[] o, int oo, int n) {
-        for (int i = 0; i < n; i++) {
+    /** {@link ArrayMath#reluMaskedGradInput} over the span indices [from, to). */
+    static void reluMaskedGradInput(float[] g, int go, float[] x, int xo, float[] sc, float[] sh, float[] mt, float[] a, float[] mb, float[] k,
+                                    float[] o, int oo, int from, int to) {
+        for (int i = from; i < to; i++) {
             float gi = x[xo + i] * sc[i] + sh[i] > 0 ? g[go + i] : g[go + i] * 0f;
             o[oo + i] = a[i] * (gi - mb[i] - (x[xo + i] - mt[i]) * k[i]);
         }

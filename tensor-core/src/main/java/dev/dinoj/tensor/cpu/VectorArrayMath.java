@@ -258,11 +258,7 @@ final class VectorArrayMath extends ArrayMath {
             FloatVector.fromArray(S, accG, i).add(gi).intoArray(accG, i);
             FloatVector.fromArray(S, accGx, i).add(gi.mul(xv.sub(FloatVector.fromArray(S, mt, i)))).intoArray(accGx, i);
         }
-        for (int i = w; i < n; i++) {
-            float gi = x[xo + i] * sc[i] + sh[i] > 0 ? g[go + i] : g[go + i] * 0f;
-            accG[i] += gi;
-            accGx[i] += gi * (x[xo + i] - mt[i]);
-        }
+        PortableArrayMath.reluMaskedGradSums(g, go, x, xo, sc, sh, mt, accG, accGx, w, n);
     }
 
     @Override
@@ -276,9 +272,6 @@ final class VectorArrayMath extends ArrayMath {
             FloatVector d = xv.sub(FloatVector.fromArray(S, mt, i)).mul(FloatVector.fromArray(S, k, i));
             FloatVector.fromArray(S, a, i).mul(gi.sub(FloatVector.fromArray(S, mb, i)).sub(d)).intoArray(o, oo + i);
         }
-        for (int i = w; i < n; i++) {
-            float gi = x[xo + i] * sc[i] + sh[i] > 0 ? g[go + i] : g[go + i] * 0f;
-            o[oo + i] = a[i] * (gi - mb[i] - (x[xo + i] - mt[i]) * k[i]);
-        }
+        PortableArrayMath.reluMaskedGradInput(g, go, x, xo, sc, sh, mt, a, mb, k, o, oo, w, n);
     }
 }
