@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Builds the CUDA host emulation into OUT_DIR: libcuda.so.1, libcublas.so.13 (+ empty libcublasLt.so.13
-# and libcudart.so.13, which the JavaCPP presets' JNI libraries also link) and libdinoj_kernels_host.so.
+# Builds the CUDA host emulation into OUT_DIR: libcuda.so.1, libcublas.so.13, libcusolver.so.12 (+ empty
+# libcublasLt.so.13, libcudart.so.13, libcusolverMg.so.12 and libcusparse.so.12, which the JavaCPP presets'
+# JNI libraries also link) and libdinoj_kernels_host.so.
 # Put OUT_DIR first on LD_LIBRARY_PATH and the real JavaCPP presets load them instead of NVIDIA's.
 # usage: build.sh OUT_DIR [CUDA_INCLUDE_DIR]   (the toolkit's include directory, with cuda.h; default: nvcc's)
 set -euo pipefail
@@ -26,9 +27,11 @@ if [ "$count" -eq 0 ]; then echo "build.sh: no kernels found in native/src" >&2;
 "$cxx" "${flags[@]}" -shared -I"$cuda_include" -Wl,-soname,libcuda.so.1 -o "$tmp/libcuda.so.1" "$here/driver.cpp" -ldl
 "$cxx" "${flags[@]}" -shared -Wl,-soname,libcublas.so.13 -Wl,--version-script="$here/cublas.map" -o "$tmp/libcublas.so.13" \
     "$here/cublas.cpp" "$tmp/libcuda.so.1" -Wl,-rpath,'$ORIGIN'
+"$cxx" "${flags[@]}" -shared -Wl,-soname,libcusolver.so.12 -Wl,--version-script="$here/cusolver.map" -o "$tmp/libcusolver.so.12" \
+    "$here/cusolver.cpp" "$tmp/libcuda.so.1" -Wl,-rpath,'$ORIGIN'
 # libraries the JNI code links but never calls into; a version node of the library's name, as NVIDIA's have
 echo 'extern "C" void dinoj_emu_stub() {}' > "$tmp/gen/stub.cpp"
-for lib in libcublasLt.so.13 libcudart.so.13; do
+for lib in libcublasLt.so.13 libcudart.so.13 libcusolverMg.so.12 libcusparse.so.12; do
     echo "$lib { global: dinoj_emu_stub; local: *; };" > "$tmp/gen/$lib.map"
     "$cxx" "${flags[@]}" -shared -Wl,-soname,"$lib" -Wl,--version-script="$tmp/gen/$lib.map" -o "$tmp/$lib" "$tmp/gen/stub.cpp"
 done

@@ -1,5 +1,5 @@
 // A stand-in libcublas.so.13: the calls dinoj's CUDA backend makes (handle, stream, math mode, SGEMM
-// strided-batched), column-major as cuBLAS is, with cuBLAS's argument checks (status 7, INVALID_VALUE,
+// strided-batched, STRSM), column-major as cuBLAS is, with cuBLAS's argument checks (status 7, INVALID_VALUE,
 // for negative sizes, leading dimensions below the rows stored, unknown operations) and its rule that
 // C is not read when beta is 0. Operands must be device memory of the stand-in driver: anything else
 // is a fault, reported at the next synchronisation as on a GPU.
@@ -112,6 +112,52 @@ int cublasSgemmStridedBatched(cublasContext* handle, int transa, int transb, int
             float* c = Ct + (long long) j * ldc;
             for (int i = 0; i < m; i++) c[i] = b == 0.f ? a * acc[i] : a * acc[i] + b * c[i];
         }
+    }
+    return SUCCESS;
+}
+
+// op(A) X = alpha B (side left) or X op(A) = alpha B (side right), A triangular (only the uplo triangle
+// read; diag unit: ones assumed on the diagonal), B m x n overwritten with X; column-major. Every solve
+// is a substitution with M = op(A) (left, on each column of B) or M = op(A)^T (right, on each row).
+int cublasStrsm_v2(cublasContext* handle, int side, int uplo, int trans, int diag, int m, int n, const float* alpha, const float* A, int lda,
+                   float* B, int ldb) {
+    if (!handle) return NOT_INITIALIZED;
+    if (side < 0 || side > 1 || uplo < 0 || uplo > 1 || trans < OP_N || trans > OP_C || diag < 0 || diag > 1) return INVALID_VALUE;
+    if (m < 0 || n < 0 || !alpha) return INVALID_VALUE;
+    bool left = side == 0;
+    int k = left ? m : n;
+    if (lda < std::max(1, k) || ldb < std::max(1, m)) return INVALID_VALUE;
+    if (m == 0 || n == 0) return SUCCESS;
+    if (!inDevice(A, k, k, lda, 0, 1) || !inDevice(B, m, n, ldb, 0, 1)) {
+        char why[200];
+        snprintf(why, sizeof why, "cublasStrsm(m %d, n %d): A or B is not device memory (A %p, B %p)", m, n, (const void*) A, (void*) B);
+        dinoj_emu_fault(why);
+        return SUCCESS;
+    }
+    bool t = trans != OP_N;
+    // M(i, j) in terms of A: op(A)(i, j) = t ? A(j, i) : A(i, j); for side right M = op(A)^T
+    bool flip = t != !left;
+    auto M = [&](int i, int j) -> float {
+        int r = flip ? j : i, c = flip ? i : j;
+        return A[r + (long long) c * lda];
+    };
+    // M is lower triangular when A's stored triangle, seen through the flips, lies below the diagonal
+    bool lower = (uplo == 0) != flip;
+    bool unit = diag == 1;
+    float a = *alpha;
+    int vectors = left ? n : m;
+    std::vector<float> v((size_t) k);
+    for (int q = 0; q < vectors; q++) {
+        auto at = [&](int i) -> float& { return left ? B[i + (long long) q * ldb] : B[q + (long long) i * ldb]; };
+        for (int i = 0; i < k; i++) v[i] = a * at(i);
+        for (int s = 0; s < k; s++) {
+            int i = lower ? s : k - 1 - s;
+            float acc = v[i];
+            if (lower) for (int j = 0; j < i; j++) acc -= M(i, j) * v[j];
+            else for (int j = i + 1; j < k; j++) acc -= M(i, j) * v[j];
+            v[i] = unit ? acc : acc / M(i, i);
+        }
+        for (int i = 0; i < k; i++) at(i) = v[i];
     }
     return SUCCESS;
 }

@@ -155,6 +155,69 @@ final class Derivatives {
                 b.requiresGrad ? sumTo(g, b.shape()) : null);
     }
 
+    /**
+     * L = cholesky(A): dA = sym(L^-T Phi(L^T g) L^-1), Phi keeping the lower triangle with the diagonal
+     * halved, sym(S) = (S + S^T) / 2 (Murray 2016, "Differentiation of the Cholesky decomposition").
+     */
+    static Backward cholesky(Tensor l) {
+        return g -> {
+            int n = l.size(-1);
+            Tensor p = l.transpose(-2, -1).matmul(g).mul(lowerMask(n, 0.5f, l));
+            Tensor left = l.solveTriangular(p, true);                             // L^-T P
+            Tensor s = l.solveTriangular(left.transpose(-2, -1).contiguous(), true).transpose(-2, -1); // (L^-T (L^-T P)^T)^T = L^-T P L^-1
+            return grads(s.add(s.transpose(-2, -1)).mul(0.5f));
+        };
+    }
+
+    /**
+     * X = op(L)^-1 B: dB = op(L)^-T g; dL = tril(-dB X^T) (op the identity) or tril(-X dB^T) (op the
+     * transpose), only the lower triangle, which is all the forward read.
+     */
+    static Backward solveTriangular(Variable l, Tensor x, boolean transpose) {
+        return g -> {
+            Tensor db = l.data.solveTriangular(g.contiguous(), !transpose);
+            Tensor dl = null;
+            if (l.requiresGrad) {
+                Tensor outer = transpose ? x.matmul(db.transpose(-2, -1)) : db.matmul(x.transpose(-2, -1));
+                dl = outer.mul(lowerMask(l.size(-1), 1f, l.data)).neg();
+            }
+            return grads(dl, db);
+        };
+    }
+
+    /** z = log det A = 2 sum(log diag L): dA = g A^-1, A^-1 = L^-T L^-1 from the forward's factor. */
+    static Backward logdetSpd(Tensor l) {
+        return g -> {
+            int n = l.size(-1);
+            Tensor identity = Tensor.eye(n, l.device());
+            Tensor eye = l.rank() == 2 ? identity : identity.expand(l.dims()).contiguous();
+            Tensor inverse = l.solveTriangular(l.solveTriangular(eye, false), true);
+            int[] view = Arrays.copyOf(g.dims(), g.rank() + 2);
+            view[view.length - 2] = 1;
+            view[view.length - 1] = 1;
+            return grads(inverse.mul(g.contiguous().view(view)));
+        };
+    }
+
+    /** z = diag(x): dx is g on the diagonal, zero elsewhere. */
+    static Backward diagonal(Shape x) {
+        return g -> {
+            Tensor dx = Tensor.zeros(x, g.device());
+            dx.diagonal().copyFrom(g);
+            return grads(dx);
+        };
+    }
+
+    /** [n, n]: 1 below the diagonal, {@code diagonal} on it, 0 above; on like's device (broadcasts over batch dimensions). */
+    private static Tensor lowerMask(int n, float diagonal, Tensor like) {
+        float[] m = new float[n * n];
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < i; j++) m[i * n + j] = 1f;
+            m[i * n + i] = diagonal;
+        }
+        return Tensor.fromArray(m, Shape.of(n, n), like.device());
+    }
+
     /** z = softmax(x / T): dx = z (g - sum(g z)) / T; z = log_softmax(x / T): dx = (g - exp(z) sum(g)) / T. */
     static Backward softmax(Tensor z, float temperature, boolean log) {
         return g -> grads(z.softmaxBackward(g, temperature, log));

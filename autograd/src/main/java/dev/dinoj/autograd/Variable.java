@@ -289,6 +289,37 @@ public final class Variable {
         return fromOp("matmulBias", data.matmul(o.data, bias.data), Derivatives.matmulBias(this, o, bias), this, o, bias);
     }
 
+    /**
+     * The Cholesky factor L of each symmetric positive definite matrix [..., n, n] (this = L L^T; only the
+     * lower triangle is read). Its gradient is symmetric (Murray 2016, as PyTorch's): differentiate
+     * through a symmetric construction (A = (M + M^T) / 2, A = I + c Z^T Z), not entry by entry.
+     */
+    public Variable cholesky() {
+        Tensor l = data.cholesky();
+        return fromOp("cholesky", l, Derivatives.cholesky(l), this);
+    }
+
+    /** X = L^-1 B (L^-T B when transpose) with this as the lower-triangular L [..., n, n] and b [..., n, m]. */
+    public Variable solveTriangular(Variable b, boolean transpose) {
+        Tensor x = data.solveTriangular(b.data, transpose);
+        return fromOp("solveTriangular", x, Derivatives.solveTriangular(this, x, transpose), this, b);
+    }
+
+    /**
+     * log det of each symmetric positive definite matrix [..., n, n], through its Cholesky factor: [...].
+     * Gradient g A^-1 (symmetric, as for {@link #cholesky}), from the factor the forward computed.
+     */
+    public Variable logdetSpd() {
+        Tensor l = data.cholesky();
+        Tensor value = l.diagonal().log().sum(-1, false).mul(2f);
+        return fromOp("logdetSpd", value, Derivatives.logdetSpd(l), this);
+    }
+
+    /** The diagonals of the last two dimensions, [..., n, m] -> [..., min(n, m)]. */
+    public Variable diagonal() {
+        return fromOp("diagonal", data.diagonal(), Derivatives.diagonal(shape()), this);
+    }
+
     /** softmax(x / temperature) over the last dimension. */
     public Variable softmax(float temperature) {
         Tensor y = data.softmax(temperature);

@@ -34,6 +34,7 @@ public final class CudaBackend implements Backend {
 
     private final Attention attention;
     private final MultiTensorOps multiTensor;
+    private final CudaLinearAlgebra linearAlgebra;
 
     CudaBackend(Device device, CudaContext ctx) {
         this.device = device;
@@ -41,6 +42,7 @@ public final class CudaBackend implements Backend {
         CudaKernels kernels = CudaKernels.over(this); // reads only device and ctx, set above
         this.attention = new CudaAttention(kernels);
         this.multiTensor = new CudaMultiTensorOps(kernels);
+        this.linearAlgebra = new CudaLinearAlgebra(ctx, this);
     }
 
     public CudaContext context() {
@@ -253,6 +255,18 @@ public final class CudaBackend implements Backend {
         } finally {
             for (Tensor t : temps) t.close();
         }
+    }
+
+    /** cuSOLVER's potrf per matrix; see {@link CudaLinearAlgebra}. */
+    @Override
+    public int[] cholesky(Tensor a, Tensor out) {
+        return linearAlgebra.cholesky(a, out);
+    }
+
+    /** cuBLAS's trsm per matrix; see {@link CudaLinearAlgebra}. */
+    @Override
+    public void triangularSolve(Tensor l, Tensor b, boolean transpose, Tensor out) {
+        linearAlgebra.triangularSolve(l, b, transpose, out);
     }
 
     /** A matrix operand as cuBLAS sees it: op, leading dimension and one batch stride. */

@@ -51,6 +51,8 @@ public final class CudaContext implements AutoCloseable {
     private final CUstream_st stream = new CUstream_st();
     private final CUmod_st module = new CUmod_st();
     private final cublasContext blas = new cublasContext();
+    /** cuSOLVER's dense handle, created on first use (only the Cholesky-based ops need it; its library loads then). */
+    private org.bytedeco.cuda.cusolver.cusolverDnContext solver;
     private final Map<String, CUfunc_st> functions = new HashMap<>();
     private final DeviceAllocator allocator;
     private final KernelArgs args = new KernelArgs();
@@ -166,6 +168,26 @@ public final class CudaContext implements AutoCloseable {
 
     cublasContext blas() {
         return blas;
+    }
+
+    /**
+     * The cuSOLVER dense handle on this context's stream, created (and libcusolver loaded) on first use:
+     * a machine whose CUDA installation lacks cuSOLVER runs everything else.
+     */
+    synchronized org.bytedeco.cuda.cusolver.cusolverDnContext solver() {
+        makeCurrent();
+        if (solver == null) {
+            try {
+                Loader.load(org.bytedeco.cuda.global.cusolver.class);
+            } catch (Throwable e) {
+                throw new CudaException("cuSOLVER unavailable on " + this + ": libcusolver could not be loaded: " + rootMessage(e), -1);
+            }
+            org.bytedeco.cuda.cusolver.cusolverDnContext h = new org.bytedeco.cuda.cusolver.cusolverDnContext();
+            Driver.checkSolver(org.bytedeco.cuda.global.cusolver.cusolverDnCreate(h), "cusolverDnCreate");
+            Driver.checkSolver(org.bytedeco.cuda.global.cusolver.cusolverDnSetStream(h, stream), "cusolverDnSetStream");
+            solver = h;
+        }
+        return solver;
     }
 
     /** Whether every launch is synchronised and checked at once ({@code -Ddinoj.cuda.syncCheck=true}). */
@@ -337,6 +359,10 @@ public final class CudaContext implements AutoCloseable {
             failures.add(e.getMessage());
         }
         closed = true; // from here on makeCurrent refuses, so nothing can launch on the destroyed stream
+        if (solver != null) {
+            int solverStatus = org.bytedeco.cuda.global.cusolver.cusolverDnDestroy(solver);
+            if (solverStatus != 0) failures.add("cusolverDnDestroy failed: cusolverStatus " + solverStatus);
+        }
         int blasStatus = cublasDestroy_v2(blas);
         if (blasStatus != 0) failures.add("cublasDestroy failed: cublasStatus " + blasStatus);
         note(failures, cuMemFreeHost(staging), "cuMemFreeHost");

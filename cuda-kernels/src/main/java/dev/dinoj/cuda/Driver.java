@@ -25,4 +25,8 @@ final class Driver {
     static void checkBlas(int status, String call) {
         if (status != 0) throw new CudaException(call + " failed: cublasStatus " + status, status);
     }
+
+    static void checkSolver(int status, String call) {
+        if (status != 0) throw new CudaException(call + " failed: cusolverStatus " + status, status);
+    }
 }

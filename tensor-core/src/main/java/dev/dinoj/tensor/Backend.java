@@ -166,6 +166,32 @@ public interface Backend {
     }
 
     /**
+     * Cholesky factors of the symmetric positive definite matrices a [..., n, n] (contiguous; only the
+     * lower triangles are read) into out (contiguous, a's shape): lower-triangular L with a = L L^T,
+     * zeros above the diagonal. Returns null on success, else {matrix, order}: the first matrix of the
+     * batch (row-major order of the leading dimensions) whose leading minor of that order is not
+     * positive; out is then undefined. The default computes on the host.
+     */
+    default int[] cholesky(Tensor a, Tensor out) {
+        int n = a.size(-1), batch = (int) (a.numel() / ((long) n * n));
+        float[] l = readFloats(a);
+        int[] failed = dev.dinoj.tensor.cpu.CholeskyKernels.factor(l, 0, l, 0, batch, n);
+        if (failed == null) write(out, l);
+        return failed;
+    }
+
+    /**
+     * X = L^-1 B, or L^-T B when transpose, for lower-triangular l [..., n, n] (only the lower triangle
+     * is read) and b [..., n, m], all contiguous, out of b's shape. The default computes on the host.
+     */
+    default void triangularSolve(Tensor l, Tensor b, boolean transpose, Tensor out) {
+        int n = l.size(-1), m = b.size(-1), batch = (int) (l.numel() / ((long) n * n));
+        float[] x = new float[(int) b.numel()];
+        dev.dinoj.tensor.cpu.CholeskyKernels.solve(readFloats(l), 0, readFloats(b), 0, x, 0, batch, n, m, transpose);
+        write(out, x);
+    }
+
+    /**
      * One fused AdamW step (PyTorch's algorithm) on contiguous, same-shaped param, grad, expAvg and
      * expAvgSq: param *= 1 - lr*weightDecay; m = b1 m + (1-b1) g; v = b2 v + (1-b2) g^2;
      * param -= lr/(1-b1^step) * m / (sqrt(v)/sqrt(1-b2^step) + eps).

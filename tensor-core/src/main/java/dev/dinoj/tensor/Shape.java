@@ -96,6 +96,12 @@ public final class Shape {
         return Shape.of(d);
     }
 
+    /** The first rank - k dimensions (the batch dimensions of [..., n, m] for k = 2). */
+    public Shape dropLast(int k) {
+        if (k < 0 || k > dims.length) throw new IllegalArgumentException("shape " + this + " has no " + k + " last dimensions to drop");
+        return Shape.of(Arrays.copyOf(dims, dims.length - k));
+    }
+
     @Override
     public boolean equals(Object o) {
         return o instanceof Shape && Arrays.equals(dims, ((Shape) o).dims);

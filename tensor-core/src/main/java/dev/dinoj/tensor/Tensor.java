@@ -132,6 +132,14 @@ public final class Tensor implements AutoCloseable {
         return t;
     }
 
+    /** The n x n identity matrix on {@code device}. */
+    public static Tensor eye(int n, Device device) {
+        if (n < 0) throw new IllegalArgumentException("eye: size must be >= 0, got " + n);
+        float[] v = new float[n * n];
+        for (int i = 0; i < n; i++) v[i * n + i] = 1f;
+        return fromArray(v, Shape.of(n, n), device);
+    }
+
     /** A 2-D CPU tensor from rows of equal length. */
     public static Tensor fromArray(float[][] rows) {
         int cols = rows.length == 0 ? 0 : rows[0].length;
@@ -722,6 +730,67 @@ public final class Tensor implements AutoCloseable {
         sameDevice("scatterAdd", src);
         backend().scatterAdd(src, d, index, this);
         return this;
+    }
+
+    /** The diagonals of the last two dimensions, [..., n, m] -> [..., min(n, m)]: a view (writes go to the matrix). */
+    public Tensor diagonal() {
+        if (rank() < 2) throw new IllegalArgumentException("diagonal: needs at least 2 dimensions, shape is " + shape);
+        int r = rank();
+        int[] d = new int[r - 1], st = new int[r - 1];
+        for (int i = 0; i < r - 2; i++) {
+            d[i] = size(i);
+            st[i] = strides[i];
+        }
+        d[r - 2] = Math.min(size(-2), size(-1));
+        st[r - 2] = strides[r - 2] + strides[r - 1];
+        return view(Shape.of(d), st, offset);
+    }
+
+    /**
+     * The Cholesky factor L (lower triangular, zeros above the diagonal) of each symmetric positive
+     * definite matrix of this [..., n, n] tensor: this = L L^T. Only the lower triangle is read. A matrix
+     * that is not positive definite is an IllegalArgumentException naming it and the failing minor.
+     */
+    public Tensor cholesky() {
+        requireSquareMatrices("cholesky");
+        Tensor out = empty(shape, DType.FLOAT32, device());
+        if (numel() == 0) return out;
+        int[] failed = backend().cholesky(contiguous(), out);
+        if (failed != null) {
+            out.close();
+            throw new IllegalArgumentException("cholesky: " + (rank() == 2 ? "the matrix" : "matrix " + failed[0] + " of the batch") + " (shape "
+                    + shape + ") is not positive definite: its leading minor of order " + failed[1] + " is not positive");
+        }
+        return out;
+    }
+
+    /**
+     * X = L^-1 B, or L^-T B when {@code transpose}, with this [..., n, n] as the lower-triangular L
+     * (only its lower triangle is read; a Cholesky factor) and b [..., n, m] with the same leading dimensions.
+     */
+    public Tensor solveTriangular(Tensor b, boolean transpose) {
+        requireSquareMatrices("solveTriangular");
+        b.requireFloat("solveTriangular");
+        sameDevice("solveTriangular", b);
+        if (b.rank() != rank() || b.size(-2) != size(-1) || !b.shape.dropLast(2).equals(shape.dropLast(2))) {
+            throw new IllegalArgumentException("solveTriangular: right-hand side shape " + b.shape + " does not match triangular matrices "
+                    + shape + " (needs [..., " + size(-1) + ", m] with the same leading dimensions)");
+        }
+        Tensor out = empty(b.shape, DType.FLOAT32, device());
+        if (out.numel() > 0) backend().triangularSolve(contiguous(), b.contiguous(), transpose, out);
+        return out;
+    }
+
+    /** log det of each symmetric positive definite matrix of [..., n, n], 2 sum(log(diag(L))) of its Cholesky factor: [...]. */
+    public Tensor logdetSpd() {
+        return cholesky().diagonal().log().sum(-1, false).mul(2f);
+    }
+
+    private void requireSquareMatrices(String op) {
+        requireFloat(op);
+        if (rank() < 2 || size(-1) != size(-2)) {
+            throw new IllegalArgumentException(op + ": needs square matrices [..., n, n], got shape " + shape);
+        }
     }
 
     /** Adds src's slices along dim into this tensor's slices index names (the gradient of indexSelect; repeats sum). */

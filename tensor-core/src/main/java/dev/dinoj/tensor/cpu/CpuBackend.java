@@ -280,6 +280,19 @@ public final class CpuBackend implements Backend {
         });
     }
 
+    @Override
+    public int[] cholesky(Tensor a, Tensor out) {
+        int n = a.size(-1);
+        return CholeskyKernels.factor(f(a), a.offset(), f(out), out.offset(), (int) (a.numel() / ((long) n * n)), n);
+    }
+
+    @Override
+    public void triangularSolve(Tensor l, Tensor b, boolean transpose, Tensor out) {
+        int n = l.size(-1);
+        if (f(b) == f(out)) b = b.copy(); // the solve reads rows of B after writing rows of X
+        CholeskyKernels.solve(f(l), l.offset(), f(b), b.offset(), f(out), out.offset(), (int) (l.numel() / ((long) n * n)), n, b.size(-1), transpose);
+    }
+
     /** The int32 vector index, each entry checked to lie within t's dimension dim. */
     private int[] checkedIndices(String op, Tensor index, Tensor t, int dim, String role) {
         int[] idx = readInts(index);
