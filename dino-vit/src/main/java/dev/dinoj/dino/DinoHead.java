@@ -33,15 +33,25 @@ public final class DinoHead extends Module {
                     + ", bottleneck " + bottleneckDim);
         }
         this.outDim = outDim;
-        mlp = registerModule("mlp", useBn
-                ? new Sequential(new Linear(inDim, hiddenDim, true, g), new BatchNorm1d(hiddenDim), new Gelu(),
-                        new Linear(hiddenDim, hiddenDim, true, g), new BatchNorm1d(hiddenDim), new Gelu(), new Linear(hiddenDim, bottleneckDim, true, g))
-                : new Sequential(new Linear(inDim, hiddenDim, true, g), new Gelu(),
-                        new Linear(hiddenDim, hiddenDim, true, g), new Gelu(), new Linear(hiddenDim, bottleneckDim, true, g)));
-        VisionTransformer.initLinears(mlp, g);
+        mlp = registerModule("mlp", projection(inDim, hiddenDim, bottleneckDim, useBn, g));
         lastLayer = registerModule("last_layer", new WeightNormLinear(bottleneckDim, outDim, g));
         lastLayer.weightG().data().fill(1f);
         lastLayer.freezeGain(normLastLayer);
+    }
+
+    /**
+     * The head's 3-layer MLP in -> hidden -> hidden -> bottleneck (GELU between; batch norm after each
+     * hidden Linear when useBn), initialised as the reference's (trunc-normal 0.02, zero bias); SimDINO's
+     * head is this MLP alone.
+     */
+    static Sequential projection(int inDim, int hiddenDim, int bottleneckDim, boolean useBn, Generator g) {
+        Sequential mlp = useBn
+                ? new Sequential(new Linear(inDim, hiddenDim, true, g), new BatchNorm1d(hiddenDim), new Gelu(),
+                        new Linear(hiddenDim, hiddenDim, true, g), new BatchNorm1d(hiddenDim), new Gelu(), new Linear(hiddenDim, bottleneckDim, true, g))
+                : new Sequential(new Linear(inDim, hiddenDim, true, g), new Gelu(),
+                        new Linear(hiddenDim, hiddenDim, true, g), new Gelu(), new Linear(hiddenDim, bottleneckDim, true, g));
+        VisionTransformer.initLinears(mlp, g);
+        return mlp;
     }
 
     public int outDim() {

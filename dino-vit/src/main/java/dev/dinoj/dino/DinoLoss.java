@@ -15,7 +15,7 @@ import dev.dinoj.tensor.TensorScope;
  * dino_loss.cu, or {@link ReferenceDinoLossKernels}: one log-softmax of all student logits against
  * one target matrix, the same value and gradient as the reference's double loop).
  */
-public final class DinoLoss {
+public final class DinoLoss implements TeacherStudentLoss {
     /**
      * How the teacher's targets are kept from collapsing: DINO's EMA centre (subtract a running mean
      * of the logits, then a sharp softmax), or DINOv2's Sinkhorn-Knopp normalisation (three rounds of
@@ -88,7 +88,32 @@ public final class DinoLoss {
         old.close();
     }
 
+    @Override
+    public java.util.Map<String, Double> terms() {
+        return java.util.Map.of();
+    }
+
+    /** The centre update. */
+    @Override
+    public void afterStep(Tensor teacher) {
+        updateCenter(teacher);
+    }
+
+    /** {"center": the centre [1, out_dim]}. */
+    @Override
+    public java.util.Map<String, Tensor> state() {
+        return java.util.Map.of("center", center);
+    }
+
+    @Override
+    public void loadState(java.util.Map<String, Tensor> state) {
+        Tensor c = state.get("center");
+        if (c == null) throw new IllegalArgumentException("the DINO loss's state has no center");
+        setCenter(c);
+    }
+
     /** Closes the centre; the loss cannot be used afterwards. */
+    @Override
     public void release() {
         center.close();
     }
@@ -101,6 +126,7 @@ public final class DinoLoss {
      * @param student [crops * B, out_dim] student logits (crop-major)
      * @param teacher [2 * B, out_dim] teacher logits of the global crops (no gradient)
      */
+    @Override
     public Variable forward(Variable student, Tensor teacher, int epoch) {
         int rows = student.size(0);
         if (student.rank() != 2 || student.size(1) != outDim || rows % crops != 0) {
@@ -123,6 +149,7 @@ public final class DinoLoss {
      * The health figures of one step: from the teacher targets this loss used (call it before {@link
      * #updateCenter}) and the loss value of the same step.
      */
+    @Override
     public TeacherHealth health(Tensor teacher, int epoch, double lossValue) {
         followDevice(teacher);
         Tensor q = targets(teacher, epoch);

@@ -8,15 +8,15 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Backbone + DINO head over multi-crop input (the reference's MultiCropWrapper): consecutive crops of
+ * Backbone + projection head (DINO's, or SimDINO's) over multi-crop input (the reference's MultiCropWrapper): consecutive crops of
  * one resolution are concatenated and go through the backbone together, then all cls features go
  * through the head at once. Output rows are crop-major: crop 0's batch, then crop 1's, ...
  */
 public final class DinoModel extends Module {
     private final VisionTransformer backbone;
-    private final DinoHead head;
+    private final Module head;
 
-    public DinoModel(VisionTransformer backbone, DinoHead head) {
+    public DinoModel(VisionTransformer backbone, Module head) {
         this.backbone = registerModule("backbone", backbone);
         this.head = registerModule("head", head);
     }
@@ -25,7 +25,7 @@ public final class DinoModel extends Module {
         return backbone;
     }
 
-    public DinoHead head() {
+    public Module head() {
         return head;
     }
 

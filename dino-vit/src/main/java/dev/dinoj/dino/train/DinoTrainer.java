@@ -8,6 +8,9 @@ import dev.dinoj.dino.DinoModel;
 import dev.dinoj.dino.KoLeoLoss;
 import dev.dinoj.dino.TeacherHealth;
 import dev.dinoj.dino.MomentumTeacher;
+import dev.dinoj.dino.SimDinoHead;
+import dev.dinoj.dino.SimDinoLoss;
+import dev.dinoj.dino.TeacherStudentLoss;
 import dev.dinoj.dino.VisionTransformer;
 import dev.dinoj.dino.VitConfig;
 import dev.dinoj.dino.data.ImageDataset;
@@ -59,7 +62,7 @@ public final class DinoTrainer implements AutoCloseable {
     private final MultiCropLoader loader;
     private final DinoModel student, teacher;
     private final MomentumTeacher ema;
-    private final DinoLoss loss;
+    private final TeacherStudentLoss loss;
     private final AdamW optimizer;
     private final ParamGroup regularized, unregularized;
     private final Schedule lrSchedule, wdSchedule, momentumSchedule;
@@ -187,10 +190,8 @@ public final class DinoTrainer implements AutoCloseable {
 
             VitConfig vit = config.vit();
             Generator init = new Generator(config.seed);
-            student = new DinoModel(new VisionTransformer(vit, init),
-                    new DinoHead(vit.embedDim, config.outDim, config.headHidden, config.headBottleneck, config.normLastLayer, config.useBnInHead, init));
-            teacher = new DinoModel(new VisionTransformer(vit.withDropPath(0f), init),
-                    new DinoHead(vit.embedDim, config.outDim, config.headHidden, config.headBottleneck, config.normLastLayer, config.useBnInHead, init));
+            student = new DinoModel(new VisionTransformer(vit, init), head(config, vit.embedDim, init));
+            teacher = new DinoModel(new VisionTransformer(vit.withDropPath(0f), init), head(config, vit.embedDim, init));
             if (config.posEmbed.startsWith("sincos")) student.backbone().useSinCosPosEmbed(config.posEmbed.equals("sincos"));
             dropPathGenerator = new Generator(config.seed ^ 0x5DEECE66DL);
             student.setGenerator(dropPathGenerator);
@@ -202,10 +203,12 @@ public final class DinoTrainer implements AutoCloseable {
             teacher.to(device);
 
             int crops = 2 + config.localCrops;
-            loss = new DinoLoss(config.outDim, crops, (float) config.studentTemp,
-                    Schedule.warmupCosine(config.teacherTemp, config.teacherTemp, config.epochs, 1, config.warmupTeacherTempEpochs,
-                            config.warmupTeacherTemp),
-                    (float) config.centerMomentum, DinoLoss.Centering.parse(config.centering));
+            loss = config.method() == TrainConfig.Method.SIMDINO
+                    ? new SimDinoLoss(crops, config.codingRateEps, config.codingRateGammaValue())
+                    : new DinoLoss(config.outDim, crops, (float) config.studentTemp,
+                            Schedule.warmupCosine(config.teacherTemp, config.teacherTemp, config.epochs, 1, config.warmupTeacherTempEpochs,
+                                    config.warmupTeacherTemp),
+                            (float) config.centerMomentum, DinoLoss.Centering.parse(config.centering));
 
             ParamGroup[] groups = ParamGroup.decayAndNoDecay(student.namedParameters(), 0, config.weightDecay);
             regularized = groups[0];
@@ -225,6 +228,12 @@ public final class DinoTrainer implements AutoCloseable {
             folderLock.close();
             throw e;
         }
+    }
+
+    /** The method's projection head: DINO's (MLP, normalisation, prototypes) or SimDINO's (MLP, normalisation). */
+    private static dev.dinoj.nn.Module head(TrainConfig c, int embedDim, Generator init) {
+        if (c.method() == TrainConfig.Method.SIMDINO) return new SimDinoHead(embedDim, c.headHidden, c.headBottleneck, c.useBnInHead, init);
+        return new DinoHead(embedDim, c.outDim, c.headHidden, c.headBottleneck, c.normLastLayer, c.useBnInHead, init);
     }
 
     /** Continues, on the CPU, the run whose checkpoint is in outDir, with the configuration saved there. */
@@ -420,8 +429,8 @@ public final class DinoTrainer implements AutoCloseable {
         if (stopEpoch <= startEpoch || stopEpoch > config.epochs) {
             throw new IllegalArgumentException("run: stop epoch " + stopEpoch + " must be in (" + startEpoch + ", " + config.epochs + "]");
         }
-        log.printf(Locale.ROOT, "DINO: %s, head out_dim %d, %d crops (%d px global, %d px local), %d images, batch %d, %d iterations/epoch%n",
-                config.vit(), config.outDim, 2 + config.localCrops, config.globalSize, config.localSize, trainData.size(),
+        log.printf(Locale.ROOT, "%s: %s, head out_dim %d, %d crops (%d px global, %d px local), %d images, batch %d, %d iterations/epoch%n",
+                config.method().label(), config.vit(), loss instanceof SimDinoLoss ? config.headBottleneck : config.outDim, 2 + config.localCrops, config.globalSize, config.localSize, trainData.size(),
                 config.batchSize, itersPerEpoch);
         log.printf(Locale.ROOT, "student: %,d parameters; device: %s; output: %s%n", student.parameterCount(), device, outDir.toAbsolutePath());
         TrainingEvaluation eval = evaluation;
@@ -452,6 +461,7 @@ public final class DinoTrainer implements AutoCloseable {
                 double lossSum = 0;
                 int step = 0;
                 List<TeacherHealth> epochHealth = new ArrayList<>();
+                Map<String, Double> epochTerms = new LinkedHashMap<>();
                 student.train(true);
                 for (MultiCropLoader.Batch batch : loader.epoch(epoch, 0)) {
                     int it = epoch * itersPerEpoch + step;
@@ -467,7 +477,8 @@ public final class DinoTrainer implements AutoCloseable {
                     }
                     lossSum += l;
                     lastLoss = l;
-                    epochHealth.add(sr.health());
+                    if (sr.health() != null) epochHealth.add(sr.health());
+                    sr.terms().forEach((k, v) -> epochTerms.merge(k, v, Double::sum));
                     step++;
                     doneIters++;
                     double secs = (System.nanoTime() - t0) / 1e9;
@@ -482,8 +493,9 @@ public final class DinoTrainer implements AutoCloseable {
                     rec.put("lr", lrSchedule.at(it));
                     rec.put("weight_decay", wdSchedule.at(it));
                     rec.put("teacher_momentum", momentumSchedule.at(it));
-                    rec.put("teacher_temp", loss.teacherTemperature(epoch));
-                    healthFields(rec, sr.health());
+                    if (loss instanceof DinoLoss) rec.put("teacher_temp", ((DinoLoss) loss).teacherTemperature(epoch));
+                    if (sr.health() != null) healthFields(rec, sr.health());
+                    rec.putAll(sr.terms());
                     rec.put("images_per_s", ips);
                     metrics.write(rec);
                     double eta = elapsed / doneIters * (totalIters - doneIters);
@@ -492,17 +504,21 @@ public final class DinoTrainer implements AutoCloseable {
                             ProgressLine.duration(eta)));
                 }
                 double epochSecs = (System.nanoTime() - epochStart) / 1e9;
-                lastHealth = TeacherHealth.mean(epochHealth);
+                lastHealth = epochHealth.isEmpty() ? null : TeacherHealth.mean(epochHealth);
+                int steps = step;
+                epochTerms.replaceAll((k, v) -> v / steps);
                 progress.finish(String.format(Locale.ROOT, "epoch %d/%d done: mean loss %.4f, %s, %.1f img/s; %s", epoch + 1, config.epochs,
-                        lossSum / step, ProgressLine.duration(epochSecs), step * config.batchSize / epochSecs, lastHealth));
-                String warning = lastHealth.collapseWarning();
+                        lossSum / step, ProgressLine.duration(epochSecs), step * config.batchSize / epochSecs,
+                        lastHealth != null ? lastHealth : describeTerms(epochTerms)));
+                String warning = lastHealth == null ? null : lastHealth.collapseWarning();
                 if (warning != null) log.println(warning);
                 Map<String, Object> rec = new LinkedHashMap<>();
                 rec.put("type", "epoch");
                 rec.put("epoch", epoch + 1);
                 rec.put("iteration", (epoch + 1) * itersPerEpoch - 1);
                 rec.put("mean_loss", lossSum / step);
-                healthFields(rec, lastHealth);
+                if (lastHealth != null) healthFields(rec, lastHealth);
+                epochTerms.forEach((k, v) -> rec.put("mean_" + k, v));
                 if (warning != null) rec.put("warning", warning);
                 rec.put("seconds", epochSecs);
                 metrics.write(rec);
@@ -521,6 +537,18 @@ public final class DinoTrainer implements AutoCloseable {
         saveTeacherBackbone(outDir.resolve(TEACHER_BACKBONE));
         startEpoch = stopEpoch;
         return new Result(stopEpoch, lastLoss, atInit, last, pixels, lastHealth);
+    }
+
+    /** SimDINO's epoch line: "distance 0.412, coding rate 12.3 (gamma 0.012)". */
+    private static String describeTerms(Map<String, Double> terms) {
+        if (terms.isEmpty()) return "";
+        StringBuilder sb = new StringBuilder();
+        terms.forEach((k, v) -> {
+            if (k.equals("gamma")) return;
+            sb.append(sb.length() == 0 ? "" : ", ").append(k.replace('_', ' ')).append(String.format(Locale.ROOT, " %.4f", v));
+        });
+        if (terms.containsKey("gamma")) sb.append(String.format(Locale.ROOT, " (gamma %.4g)", terms.get("gamma")));
+        return sb.toString();
     }
 
     private static void healthFields(Map<String, Object> rec, TeacherHealth h) {
@@ -571,8 +599,9 @@ public final class DinoTrainer implements AutoCloseable {
             Variable k = KoLeoLoss.of(studentOut.features().narrow(0, 0, b)).add(KoLeoLoss.of(studentOut.features().narrow(0, b, b)));
             l = l.add(k.mul((float) config.koleoWeight));
         }
-        if (!Double.isFinite(value) || !Double.isFinite(l.item())) return new StepResult(value, null);
+        if (!Double.isFinite(value) || !Double.isFinite(l.item())) return new StepResult(value, null, Map.of());
         TeacherHealth health = loss.health(teacherOut, epoch, value);
+        Map<String, Double> terms = new LinkedHashMap<>(loss.terms());
         optimizer.zeroGrad();
         l.backward();
         if (config.clipGrad > 0) GradClip.perParameter(student.parameters(), config.clipGrad);
@@ -585,8 +614,8 @@ public final class DinoTrainer implements AutoCloseable {
         try (GradMode.Scope ignored = GradMode.disabled()) {
             ema.update(momentumSchedule.at(it));
         }
-        loss.updateCenter(teacherOut);
-        return new StepResult(value, health);
+        loss.afterStep(teacherOut);
+        return new StepResult(value, health, terms);
     }
 
     private void saveCheckpoint(int epochsDone) throws IOException {
@@ -600,7 +629,7 @@ public final class DinoTrainer implements AutoCloseable {
         all.putAll(Checkpoint.prefixed("student", student.stateDict()));
         all.putAll(Checkpoint.prefixed("teacher", teacher.stateDict()));
         all.putAll(Checkpoint.prefixed("optimizer", optimizer.stateDict()));
-        all.put("dino_loss.center", loss.center());
+        all.putAll(Checkpoint.prefixed("dino_loss", loss.state()));
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put("format", FORMAT);
         meta.put("epoch", Integer.toString(epochsDone));
@@ -616,9 +645,11 @@ public final class DinoTrainer implements AutoCloseable {
         student.loadStateDict(Checkpoint.section(t, "student"), true);
         teacher.loadStateDict(Checkpoint.section(t, "teacher"), true);
         optimizer.loadStateDict(Checkpoint.section(t, "optimizer"));
-        Tensor center = t.get("dino_loss.center");
-        if (center == null) throw new IllegalArgumentException("checkpoint has no dino_loss.center");
-        loss.setCenter(center);
+        try {
+            loss.loadState(Checkpoint.section(t, "dino_loss"));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("checkpoint: " + e.getMessage() + " (dino_loss.*)", e);
+        }
         String[] gen = c.metadata().get("drop_path_generator").split(":");
         dropPathGenerator.setState(Long.parseLong(gen[0]), Long.parseLong(gen[1]));
         startEpoch = Integer.parseInt(c.metadata().get("epoch"));
@@ -650,6 +681,6 @@ public final class DinoTrainer implements AutoCloseable {
         }
     }
 
-    /** What one iteration reports: its loss and the teacher health figures of its batch. */
-    public record StepResult(double loss, TeacherHealth health) {}
+    /** What one iteration reports: its loss, DINO's teacher health (null for SimDINO) and the objective's named terms. */
+    public record StepResult(double loss, TeacherHealth health, Map<String, Double> terms) {}
 }

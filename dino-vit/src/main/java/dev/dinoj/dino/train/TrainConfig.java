@@ -93,6 +93,17 @@ public final class TrainConfig {
     public double clipGrad = 3.0;
     @Option(names = "--freeze-last-layer", description = "epochs during which the head's last layer is not trained")
     public int freezeLastLayer = 1;
+    // method
+    /** "dino" (Caron et al. 2021) or "simdino" (Wu et al. 2025): see {@link #method()}. */
+    @Option(names = "--method", description = "dino (softmax targets over prototypes, centred and sharpened) or simdino (normalised features"
+            + " pulled together by squared distance, spread by the coding rate; no prototypes, centering or temperatures)")
+    public String method = "dino";
+    @Option(names = "--coding-rate-eps", description = "simdino: the coding rate's precision eps, R = 1/2 logdet(I + d/(b eps^2) Z^T Z)"
+            + " (default sqrt(0.5): the authors' code's 0.5 stands where the paper has eps^2)")
+    public double codingRateEps = dev.dinoj.dino.SimDinoLoss.DEFAULT_EPS;
+    @Option(names = "--coding-rate-gamma", description = "simdino: weight of the coding rate against the distance term: 'auto' (the"
+            + " authors' (d + b) / (d b), d the feature width, b the batch) or a number >= 0")
+    public String codingRateGamma = "auto";
     // DINO
     @Option(names = "--momentum-teacher", description = "teacher EMA momentum, raised to 1 on a cosine")
     public double momentumTeacher = 0.996;
@@ -122,6 +133,40 @@ public final class TrainConfig {
     public int knnEvery = 4;
 
     private static final Gson GSON = new GsonBuilder().setPrettyPrinting().create();
+
+    /** The self-supervised methods {@code --method} names. */
+    public enum Method {
+        DINO, SIMDINO;
+
+        public static Method parse(String s) {
+            switch (s == null ? "" : s.toLowerCase(java.util.Locale.ROOT)) {
+                case "dino": return DINO;
+                case "simdino": return SIMDINO;
+                default: throw new IllegalArgumentException("--method must be dino or simdino, got '" + s + "'");
+            }
+        }
+
+        /** The name as --method spells it and the logs print it. */
+        public String label() {
+            return this == DINO ? "DINO" : "SimDINO";
+        }
+    }
+
+    public Method method() {
+        return Method.parse(method == null ? "dino" : method);
+    }
+
+    /** The coding rate's weight: NaN for 'auto'. */
+    public double codingRateGammaValue() {
+        if (codingRateGamma == null || codingRateGamma.trim().equalsIgnoreCase("auto")) return Double.NaN;
+        try {
+            double g = Double.parseDouble(codingRateGamma.trim());
+            if (g >= 0 && g < Double.POSITIVE_INFINITY) return g;
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new IllegalArgumentException("--coding-rate-gamma must be 'auto' or a number >= 0, got '" + codingRateGamma + "'");
+    }
 
     public VitConfig vit() {
         VitConfig base = arch.equals("custom")
@@ -186,6 +231,11 @@ public final class TrainConfig {
             throw new IllegalArgumentException("give both --eval-train and --eval-val (labelled images), or neither");
         }
         DinoLoss.Centering.parse(centering);
+        method();
+        if (!(codingRateEps > 0) || Double.isInfinite(codingRateEps)) {
+            throw new IllegalArgumentException("--coding-rate-eps must be positive and finite, got " + codingRateEps);
+        }
+        codingRateGammaValue();
         if (!(koleoWeight >= 0)) throw new IllegalArgumentException("--koleo-weight must be >= 0, got " + koleoWeight);
         if (!posEmbed.equals("learned") && !posEmbed.equals("sincos") && !posEmbed.equals("sincos-learned")) {
             throw new IllegalArgumentException("--pos-embed must be learned, sincos or sincos-learned, got '" + posEmbed + "'");
@@ -205,7 +255,8 @@ public final class TrainConfig {
         double w = v.embedDim, tokens = (double) v.gridSize() * v.gridSize() + 1, hidden = w * v.mlpRatio, p = v.patchSize;
         double backbone = 3 * p * p * w + w + tokens * w + w + v.depth * (4 * w + 3 * w * w + 3 * w + w * w + w + 2 * w * hidden + hidden + w) + 2 * w;
         double hh = headHidden, hb = headBottleneck, k = outDim;
-        double head = w * hh + hh + hh * hh + hh + hh * hb + hb + hb * k + k;
+        double prototypes = method().equals(Method.SIMDINO) ? 0 : hb * k + k; // SimDINO's head has no prototype layer
+        double head = w * hh + hh + hh * hh + hh + hh * hb + hb + prototypes;
         return (long) Math.min(Long.MAX_VALUE / 64.0, backbone + head);
     }
 
