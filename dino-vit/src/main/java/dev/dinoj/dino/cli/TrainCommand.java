@@ -50,6 +50,7 @@ final class TrainCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         if (threads != null) Parallel.setThreads(threads);
         if (overwrite && resume) throw new IllegalArgumentException("--overwrite starts a new run and --resume continues one: give one of them");
+        if (!resume) refuseOptionsTheMethodIgnores();
         Device dev = Device.parse(device);
         DinoTrainer opened;
         try {
@@ -70,6 +71,22 @@ final class TrainCommand implements Callable<Integer> {
                     + output.resolve(DinoTrainer.METRICS) + ", " + output.resolve(DinoTrainer.CHART));
         }
         return 0;
+    }
+
+    /** An option of another method (--teacher-temp with --method simdino) is an error naming it, not a setting silently unused. */
+    private void refuseOptionsTheMethodIgnores() {
+        TrainConfig.Method m = config.method();
+        List<String> given = new ArrayList<>();
+        for (OptionSpec o : spec.commandLine().getParseResult().matchedOptions()) {
+            for (String name : o.names()) {
+                if (m.ignoredOptions().contains(name)) given.add(name);
+            }
+        }
+        if (!given.isEmpty()) {
+            throw new IllegalArgumentException(String.join(", ", given) + (given.size() == 1 ? " has" : " have") + " no effect with --method "
+                    + config.method + (m == TrainConfig.Method.SIMDINO ? " (it has no prototypes, centre or temperatures)" : " (they set SimDINO's coding rate)")
+                    + ": remove " + (given.size() == 1 ? "it" : "them"));
+        }
     }
 
     /**

@@ -146,6 +146,13 @@ public final class TrainConfig {
             }
         }
 
+        /** The options of the other methods, which this one does not read (giving one is refused, not ignored). */
+        public java.util.List<String> ignoredOptions() {
+            return this == DINO ? java.util.List.of("--coding-rate-eps", "--coding-rate-gamma")
+                    : java.util.List.of("--out-dim", "--norm-last-layer", "--teacher-temp", "--warmup-teacher-temp", "--warmup-teacher-temp-epochs",
+                            "--student-temp", "--center-momentum", "--centering", "--freeze-last-layer");
+        }
+
         /** The name as --method spells it and the logs print it. */
         public String label() {
             return this == DINO ? "DINO" : "SimDINO";

@@ -81,6 +81,18 @@ class CliTest {
     }
 
     @Test
+    void optionsOfAnotherMethodAreRefusedByNameNotIgnored() {
+        Object[] r = cli("train", "--method", "simdino", "--teacher-temp", "0.02", "--centering", "sinkhorn", "--out", dir.resolve("sd").toString());
+        assertThat((int) r[0]).isNotZero();
+        assertThat((String) r[1]).contains("--teacher-temp, --centering have no effect with --method simdino").doesNotContain("Exception");
+        Object[] d = cli("train", "--coding-rate-gamma", "0.1", "--out", dir.resolve("sd").toString());
+        assertThat((String) d[1]).contains("--coding-rate-gamma has no effect with --method dino");
+        Object[] m = cli("train", "--method", "byol", "--out", dir.resolve("sd").toString());
+        assertThat((String) m[1]).contains("--method must be dino or simdino, got 'byol'");
+        assertThat(dir.resolve("sd")).doesNotExist();
+    }
+
+    @Test
     void settingsThatCannotFitInMemoryAreRefusedByNameBeforeAnythingIsAllocated() {
         String[][] cases = {{"--width", "30000"}, {"--epochs", "2147483647"}, {"--synthetic-images", "2000000000"}, {"--out-dim", "2000000000"}};
         for (String[] c : cases) {
