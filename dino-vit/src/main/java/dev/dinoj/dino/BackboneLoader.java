@@ -18,7 +18,8 @@ import java.util.TreeSet;
  * patch size from patch_embed.proj.weight (or, for a {@link ConvStem}, found by its
  * patch_embed.stem.0.conv.weight, 2 to the number of stem stages, batch norm in it by a running_mean, and its
  * depth by the stem.0.extra.{j} layers),
- * the image size from the position grid, the MLP ratio from fc1; the head count comes from the file's num_heads metadata, else from --heads or --arch.
+ * the image size from the position grid, the MLP ratio from fc1, DINOv2's register tokens, LayerScale and mask token from
+ * register_tokens, blocks.0.ls1.gamma and mask_token; the head count comes from the file's num_heads metadata, else from --heads or --arch.
  */
 public final class BackboneLoader {
     private BackboneLoader() {}
@@ -72,7 +73,18 @@ public final class BackboneLoader {
                 if (!Float.isFinite(v)) throw new IOException(file + ": tensor " + e.getKey() + " holds " + v + " values; the weights are unusable");
             }
         }
-        VisionTransformer model = new VisionTransformer(new VitConfig(width, depth, h, patch, side * patch, mlpRatio, 0f, stem, stemDepth), new Generator(0));
+        VitConfig config = new VitConfig(width, depth, h, patch, side * patch, mlpRatio, 0f, stem, stemDepth);
+        // DINOv2's tokens and LayerScale, by their names; their values come with the weights below
+        Tensor registers = weights.get("register_tokens");
+        if (registers != null) {
+            if (registers.rank() != 3 || registers.size(0) != 1 || registers.size(2) != width) {
+                throw new IOException(file + ": register_tokens has shape " + registers.shape() + ", not [1, registers, width " + width + "]");
+            }
+            config = config.withRegisters(registers.size(1));
+        }
+        if (weights.containsKey("blocks.0.ls1.gamma")) config = config.withLayerScale(1e-5f);
+        if (weights.containsKey("mask_token")) config = config.withMaskToken(true);
+        VisionTransformer model = new VisionTransformer(config, new Generator(0));
         try {
             model.loadStateDict(weights, true);
         } catch (IllegalArgumentException e) {

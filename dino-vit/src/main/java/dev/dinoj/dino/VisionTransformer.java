@@ -19,13 +19,18 @@ import java.util.List;
  * pre-norm blocks with drop-path rising linearly with depth, a final LayerNorm; the output is the cls
  * token. Parameter names are the reference's (cls_token, pos_embed, patch_embed.proj.weight,
  * blocks.0.attn.qkv.weight, norm.weight, ...), and so is the initialisation.
+ *
+ * <p>DINOv2's additions, where the config asks for them: register tokens (register_tokens [1, R, D],
+ * inserted after the cls token once the position embedding is added, so they have none), LayerScale on
+ * every residual branch (blocks.N.ls1.gamma, ls2.gamma), and the mask token (mask_token [1, D]) that
+ * replaces masked patch tokens. The token sequence is [cls, registers, patches].
  */
 public final class VisionTransformer extends Module {
     private static final float NORM_EPS = 1e-6f;
 
     private final VitConfig config;
     private final Module patchEmbed;
-    private final Variable clsToken, posEmbed;
+    private final Variable clsToken, posEmbed, registerTokens, maskToken;
     private final List<TransformerBlock> blocks = new ArrayList<>();
     private final LayerNorm norm;
 
@@ -36,10 +41,13 @@ public final class VisionTransformer extends Module {
                 : new ConvStem(3, d, c.patchSize, c.stemDepth, c.stem == VitConfig.Stem.CONV, g));
         clsToken = registerParameter("cls_token", Init.truncNormal(Tensor.empty(1, 1, d), 0.02f, g));
         posEmbed = registerParameter("pos_embed", Init.truncNormal(Tensor.empty(1, n + 1, d), 0.02f, g));
+        // DINOv2: registers start at N(0, 1e-6), the mask token at zero (no generator draws without them, so other configs keep their weights)
+        registerTokens = c.registers > 0 ? registerParameter("register_tokens", Tensor.randn(g, 1, c.registers, d).mul(1e-6f)) : null;
+        maskToken = c.maskToken ? registerParameter("mask_token", Tensor.zeros(1, d)) : null;
         BlockList list = registerModule("blocks", new BlockList());
         for (int i = 0; i < c.depth; i++) {
             float dpr = c.depth == 1 ? 0f : c.dropPathRate * i / (c.depth - 1); // torch.linspace(0, rate, depth)
-            TransformerBlock b = new TransformerBlock(d, c.heads, c.mlpRatio, true, 0f, 0f, dpr, NORM_EPS, g);
+            TransformerBlock b = new TransformerBlock(d, c.heads, c.mlpRatio, true, 0f, 0f, dpr, NORM_EPS, c.layerScale, g);
             list.add(b);
             blocks.add(b);
         }
@@ -103,15 +111,38 @@ public final class VisionTransformer extends Module {
         posEmbed.requiresGrad(!frozen);
     }
 
-    /** Patch tokens with the cls token prepended and position embeddings added: [B, 1 + N, D]. */
+    /** Patch tokens with the cls token prepended, position embeddings added, then the registers: [B, 1 + R + N, D]. */
     public Variable prepareTokens(Variable images) {
+        return prepareTokens(images, null);
+    }
+
+    /**
+     * As {@link #prepareTokens(Variable)}, with the patch tokens where {@code masks} [B, N] is non-zero
+     * replaced by the mask token before the position embedding is added (DINOv2's prepare_tokens_with_masks).
+     */
+    public Variable prepareTokens(Variable images, Tensor masks) {
         if (images.rank() != 4 || images.size(1) != 3) {
             throw new IllegalArgumentException("VisionTransformer: images must be [B, 3, H, W], got " + images.shape());
         }
         int b = images.size(0), h = images.size(2), w = images.size(3);
         Variable x = patchEmbed.forward(images);
+        if (masks != null) {
+            if (maskToken == null) throw new IllegalArgumentException("VisionTransformer: masks given, but this backbone has no mask token");
+            if (masks.rank() != 2 || masks.size(0) != b || masks.size(1) != x.size(1)) {
+                throw new IllegalArgumentException("VisionTransformer: masks must be [" + b + ", " + x.size(1) + "] (images x patches), got " + masks.shape());
+            }
+            x = Variable.where(masks.unsqueeze(2).expand(b, x.size(1), config.embedDim).contiguous(),
+                    maskToken.reshape(1, 1, config.embedDim).expand(b, x.size(1), config.embedDim), x);
+        }
         x = Variable.cat(1, clsToken.expand(b, 1, config.embedDim), x);
-        return x.add(interpolatePosEncoding(h / config.patchSize, w / config.patchSize));
+        x = x.add(interpolatePosEncoding(h / config.patchSize, w / config.patchSize));
+        if (registerTokens == null) return x;
+        return Variable.cat(1, x.narrow(1, 0, 1), registerTokens.expand(b, config.registers, config.embedDim), x.narrow(1, 1, x.size(1) - 1));
+    }
+
+    /** Index of the first patch token in the token sequence: after the cls token and the registers. */
+    public int firstPatchToken() {
+        return 1 + config.registers;
     }
 
     /**
@@ -139,7 +170,7 @@ public final class VisionTransformer extends Module {
     }
 
     /**
-     * The token outputs [B, 1 + N, D] of the last {@code n} blocks, earliest first, each through the final
+     * The token outputs [B, 1 + R + N, D] of the last {@code n} blocks, earliest first, each through the final
      * norm (the reference's get_intermediate_layers; the linear probe reads their cls tokens).
      */
     public List<Variable> intermediateLayers(Variable images, int n) {
@@ -155,7 +186,7 @@ public final class VisionTransformer extends Module {
         return out;
     }
 
-    /** The last block's attention probabilities [B, heads, 1 + N, 1 + N]. */
+    /** The last block's attention probabilities [B, heads, T, T], T = 1 + R + N tokens ({@link #firstPatchToken}). */
     public Tensor lastSelfAttention(Variable images) {
         Variable x = prepareTokens(images);
         for (int i = 0; i < blocks.size() - 1; i++) x = blocks.get(i).forward(x);

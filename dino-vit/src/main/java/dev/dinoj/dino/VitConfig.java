@@ -35,6 +35,12 @@ public final class VitConfig {
     public final Stem stem;
     /** 3x3 convolutions per stage of a conv stem: 1 (Xiao et al.'s stem), or more, each extra one stride 1 at the stage's resolution. */
     public final int stemDepth;
+    /** DINOv2's register tokens (Darcet et al. 2024): learned tokens after the cls token, without position embedding; 0 for none. */
+    public final int registers;
+    /** The initial LayerScale of every block's two branches (DINOv2: 1e-5); 0 for none. */
+    public final float layerScale;
+    /** Whether the backbone has DINOv2's learned mask token (the iBOT objective replaces masked patch tokens by it). */
+    public final boolean maskToken;
 
     public VitConfig(int embedDim, int depth, int heads, int patchSize, int imageSize, float mlpRatio, float dropPathRate) {
         this(embedDim, depth, heads, patchSize, imageSize, mlpRatio, dropPathRate, Stem.PATCH);
@@ -46,6 +52,16 @@ public final class VitConfig {
 
     public VitConfig(int embedDim, int depth, int heads, int patchSize, int imageSize, float mlpRatio, float dropPathRate, Stem stem,
                      int stemDepth) {
+        this(embedDim, depth, heads, patchSize, imageSize, mlpRatio, dropPathRate, stem, stemDepth, 0, 0f, false);
+    }
+
+    private VitConfig(int embedDim, int depth, int heads, int patchSize, int imageSize, float mlpRatio, float dropPathRate, Stem stem,
+                      int stemDepth, int registers, float layerScale, boolean maskToken) {
+        if (registers < 0) throw new IllegalArgumentException("vit: --registers must be >= 0, got " + registers);
+        if (!(layerScale >= 0) || Float.isInfinite(layerScale)) throw new IllegalArgumentException("vit: --layer-scale must be >= 0 (0: none) and finite, got " + layerScale);
+        this.registers = registers;
+        this.layerScale = layerScale;
+        this.maskToken = maskToken;
         if (embedDim <= 0 || depth <= 0 || heads <= 0 || patchSize <= 0 || imageSize <= 0) {
             throw new IllegalArgumentException("vit: width, depth, heads, patch and image size must be positive, got width " + embedDim
                     + ", depth " + depth + ", heads " + heads + ", patch " + patchSize + ", image " + imageSize);
@@ -87,16 +103,32 @@ public final class VitConfig {
     }
 
     public VitConfig withDropPath(float rate) {
-        return new VitConfig(embedDim, depth, heads, patchSize, imageSize, mlpRatio, rate, stem, stemDepth);
+        return new VitConfig(embedDim, depth, heads, patchSize, imageSize, mlpRatio, rate, stem, stemDepth, registers, layerScale, maskToken);
     }
 
     public VitConfig withStem(Stem s) {
-        return new VitConfig(embedDim, depth, heads, patchSize, imageSize, mlpRatio, dropPathRate, s, s == Stem.PATCH ? 1 : stemDepth);
+        return new VitConfig(embedDim, depth, heads, patchSize, imageSize, mlpRatio, dropPathRate, s, s == Stem.PATCH ? 1 : stemDepth, registers,
+                layerScale, maskToken);
     }
 
     /** A conv stem with this many 3x3 convolutions per stage (see {@link #stemDepth}). */
     public VitConfig withStemDepth(int convsPerStage) {
-        return new VitConfig(embedDim, depth, heads, patchSize, imageSize, mlpRatio, dropPathRate, stem, convsPerStage);
+        return new VitConfig(embedDim, depth, heads, patchSize, imageSize, mlpRatio, dropPathRate, stem, convsPerStage, registers, layerScale, maskToken);
+    }
+
+    /** With n register tokens (DINOv2 with registers: 4). */
+    public VitConfig withRegisters(int n) {
+        return new VitConfig(embedDim, depth, heads, patchSize, imageSize, mlpRatio, dropPathRate, stem, stemDepth, n, layerScale, maskToken);
+    }
+
+    /** With LayerScale on every branch, initialised to init (DINOv2: 1e-5); 0 for none. */
+    public VitConfig withLayerScale(float init) {
+        return new VitConfig(embedDim, depth, heads, patchSize, imageSize, mlpRatio, dropPathRate, stem, stemDepth, registers, init, maskToken);
+    }
+
+    /** With (or without) DINOv2's mask token. */
+    public VitConfig withMaskToken(boolean on) {
+        return new VitConfig(embedDim, depth, heads, patchSize, imageSize, mlpRatio, dropPathRate, stem, stemDepth, registers, layerScale, on);
     }
 
     public int gridSize() {
@@ -107,6 +139,7 @@ public final class VitConfig {
     public String toString() {
         return String.format(Locale.ROOT, "ViT(width %d, depth %d, heads %d, patch %d, image %d, mlp %.1f, drop-path %.2f%s)",
                 embedDim, depth, heads, patchSize, imageSize, mlpRatio, dropPathRate,
-                stem == Stem.PATCH ? "" : ", stem " + stem.option + (stemDepth > 1 ? " x" + stemDepth + " per stage" : ""));
+                stem == Stem.PATCH ? "" : ", stem " + stem.option + (stemDepth > 1 ? " x" + stemDepth + " per stage" : ""))
+                .replaceFirst("\\)$", (registers > 0 ? ", " + registers + " registers" : "") + (layerScale > 0 ? String.format(Locale.ROOT, ", layer scale %.0e", layerScale) : "") + ")");
     }
 }

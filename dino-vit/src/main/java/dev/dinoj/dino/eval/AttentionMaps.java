@@ -33,7 +33,7 @@ public final class AttentionMaps {
             attn = model.lastSelfAttention(Variable.constant(Tensor.fromArray(input, 1, 3, size, size).to(model.device()))).to(dev.dinoj.tensor.Device.CPU);
         }
         int heads = attn.size(1);
-        Tensor maps = attn.select(0, 0).narrow(1, 0, 1).narrow(2, 1, g * g).reshape(heads, g, g).contiguous();
+        Tensor maps = attn.select(0, 0).narrow(1, 0, 1).narrow(2, model.firstPatchToken(), g * g).reshape(heads, g, g).contiguous();
         int scale = Math.max(1, 256 / size) * patch;
         float[] mean = new float[g * g];
         for (int h = 0; h < heads; h++) {

@@ -49,7 +49,7 @@ public final class FeatureExtractor {
             for (Variable l : layers) parts.add(l.data().select(1, 0));
             if (avgpoolPatchTokens) {
                 Tensor last = layers.get(layers.size() - 1).data();
-                parts.add(last.narrow(1, 1, last.size(1) - 1).mean(1, false));
+                parts.add(last.narrow(1, model.firstPatchToken(), last.size(1) - model.firstPatchToken()).mean(1, false));
             }
             return Tensor.cat(1, parts);
         });

@@ -53,6 +53,10 @@ public final class TrainConfig {
     @Option(names = "--stem-depth", description = "3x3 convolutions per stage of a conv stem: 1 (Xiao et al.), or more, the"
             + " extra ones stride 1 at the stage's resolution (more capacity before the tokens, for small images)")
     public int stemDepth = 1;
+    @Option(names = "--registers", description = "DINOv2's register tokens (learned tokens beside the cls token, without position; 0: none, DINOv2: 4)")
+    public int registers = 0;
+    @Option(names = "--layer-scale", description = "DINOv2's LayerScale: the initial per-channel scale of every residual branch (0: none, DINOv2: 1e-5)")
+    public double layerScale = 0;
     @Option(names = "--out-dim", description = "DINO head output dimension (reference: 65536)")
     public int outDim = 256;
     @Option(names = "--head-hidden", description = "DINO head hidden width (reference: 2048)")
@@ -179,7 +183,8 @@ public final class TrainConfig {
         VitConfig base = arch.equals("custom")
                 ? new VitConfig(width, depth, heads, patchSize, globalSize, 4f, 0f)
                 : VitConfig.preset(arch, patchSize, globalSize);
-        return base.withDropPath(dropPath).withStem(VitConfig.Stem.parse(stem == null ? "patch" : stem)).withStemDepth(stemDepth);
+        return base.withDropPath(dropPath).withStem(VitConfig.Stem.parse(stem == null ? "patch" : stem)).withStemDepth(stemDepth)
+                .withRegisters(registers).withLayerScale((float) layerScale);
     }
 
     /** Rejects inconsistent settings with one message naming the option. */

@@ -142,6 +142,33 @@ class TrainingTest {
     }
 
     @Test
+    void registersAndLayerScaleTrainAndTheBackboneLoadsBackWithThem() throws IOException {
+        TrainConfig c = tiny();
+        c.registers = 2;
+        c.layerScale = 1e-5;
+        c.epochs = 1;
+        Path out = dir.resolve("dinov2-arch");
+        try (DinoTrainer t = new DinoTrainer(c, out, quiet())) {
+            assertThat(t.student().backbone().firstPatchToken()).isEqualTo(3);
+            assertThat(Double.isFinite(t.run().finalLoss)).isTrue();
+        }
+        SafeTensors.Contents ckpt = SafeTensors.read(out.resolve(DinoTrainer.CHECKPOINT));
+        assertThat(ckpt.tensors()).containsKeys("student.backbone.register_tokens", "student.backbone.blocks.0.ls1.gamma",
+                "optimizer.backbone.register_tokens.exp_avg");
+        // the registers and scales were trained: they moved from their initial values
+        float[] gamma = ckpt.tensors().get("student.backbone.blocks.0.ls2.gamma").toFloatArray();
+        boolean moved = false;
+        for (float v : gamma) moved |= v != 1e-5f;
+        assertThat(moved).isTrue();
+        dev.dinoj.dino.VisionTransformer vit = dev.dinoj.dino.BackboneLoader.load(out.resolve(DinoTrainer.TEACHER_BACKBONE), 0, null);
+        assertThat(vit.config().registers).isEqualTo(2);
+        assertThat(vit.config().layerScale).isPositive();
+        TrainConfig bad = tiny();
+        bad.registers = -1;
+        assertThatThrownBy(bad::validate).hasMessageContaining("--registers");
+    }
+
+    @Test
     void aConvStemRunResumesBitForBitAndItsBackboneLoadsForEvaluation() throws IOException {
         TrainConfig c = tiny();
         c.stem = "conv";
