@@ -15,10 +15,47 @@ import java.util.List;
 public final class DinoModel extends Module {
     private final VisionTransformer backbone;
     private final Module head;
+    /** DINOv2's iBOT head over patch tokens (null without one; the DINO head serves both when DINOv2's heads are tied). */
+    private final Module ibotHead;
 
     public DinoModel(VisionTransformer backbone, Module head) {
+        this(backbone, head, null);
+    }
+
+    /** With DINOv2's separate iBOT patch head (name: ibot_head). */
+    public DinoModel(VisionTransformer backbone, Module head, Module ibotHead) {
         this.backbone = registerModule("backbone", backbone);
         this.head = registerModule("head", head);
+        this.ibotHead = ibotHead == null ? null : registerModule("ibot_head", ibotHead);
+    }
+
+    /** The head of the iBOT patch term: the separate one, else the DINO head. */
+    public Module patchHead() {
+        return ibotHead != null ? ibotHead : head;
+    }
+
+    /** DINOv2's forward: cls features and head logits of every crop, and the patch head's logits at the chosen patches (null if none). */
+    public record MaskedOutput(Variable features, Variable logits, Variable patchLogits) {}
+
+    /**
+     * DINOv2's forward. The two global crops (the first two, [B, 3, H, W] each) go through the backbone
+     * together, their patch tokens replaced by the mask token where {@code masks} [2B, N] is non-zero
+     * (null: unmasked, the teacher's view); the patch head maps their patch tokens at {@code patchIndex}
+     * (flat indices into [2B * N]; null or empty: none). The other crops give cls tokens only.
+     */
+    public MaskedOutput forwardMasked(List<Tensor> crops, Tensor masks, Tensor patchIndex) {
+        if (crops.size() < 2) throw new IllegalArgumentException("DinoModel: DINOv2 needs the 2 global crops first, got " + crops.size() + " crops");
+        Variable tokens = backbone.tokens(Variable.constant(Tensor.cat(0, crops.subList(0, 2))), masks); // [2B, T, D], after the final norm
+        Variable patchLogits = null;
+        if (patchIndex != null && patchIndex.size(0) > 0) {
+            int first = backbone.firstPatchToken(), n = tokens.size(1) - first, d = tokens.size(2);
+            patchLogits = patchHead().forward(tokens.narrow(1, first, n).reshape(tokens.size(0) * n, d).indexSelect(0, patchIndex));
+        }
+        List<Variable> features = new ArrayList<>();
+        features.add(tokens.select(1, 0));
+        if (crops.size() > 2) features.addAll(backboneFeatures(crops.subList(2, crops.size())));
+        Variable all = features.size() == 1 ? features.get(0) : Variable.cat(0, features);
+        return new MaskedOutput(all, head.forward(all), patchLogits);
     }
 
     public VisionTransformer backbone() {
@@ -40,6 +77,13 @@ public final class DinoModel extends Module {
     /** As {@link #forward}, keeping the backbone features (for a regulariser on them). */
     public Output forwardWithFeatures(List<Tensor> crops) {
         if (crops.isEmpty()) throw new IllegalArgumentException("DinoModel: no crops given");
+        List<Variable> features = backboneFeatures(crops);
+        Variable all = features.size() == 1 ? features.get(0) : Variable.cat(0, features);
+        return new Output(all, head.forward(all));
+    }
+
+    /** The backbone's cls features of consecutive same-sized crops, batched together, in crop order. */
+    private List<Variable> backboneFeatures(List<Tensor> crops) {
         List<Variable> features = new ArrayList<>();
         int start = 0;
         while (start < crops.size()) {
@@ -52,7 +96,6 @@ public final class DinoModel extends Module {
             features.add(backbone.forward(Variable.constant(batch)));
             start = end;
         }
-        Variable all = features.size() == 1 ? features.get(0) : Variable.cat(0, features);
-        return new Output(all, head.forward(all));
+        return features;
     }
 }

@@ -169,6 +169,13 @@ public final class VisionTransformer extends Module {
         return norm.forward(x).select(1, 0);
     }
 
+    /** Every token after the final norm, [B, 1 + R + N, D], with the patches where masks [B, N] is non-zero masked (null: none). */
+    public Variable tokens(Variable images, Tensor masks) {
+        Variable x = prepareTokens(images, masks);
+        for (TransformerBlock b : blocks) x = b.forward(x);
+        return norm.forward(x);
+    }
+
     /**
      * The token outputs [B, 1 + R + N, D] of the last {@code n} blocks, earliest first, each through the final
      * norm (the reference's get_intermediate_layers; the linear probe reads their cls tokens).

@@ -50,7 +50,12 @@ final class TrainCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         if (threads != null) Parallel.setThreads(threads);
         if (overwrite && resume) throw new IllegalArgumentException("--overwrite starts a new run and --resume continues one: give one of them");
-        if (!resume) refuseOptionsTheMethodIgnores();
+        if (!resume) {
+            refuseOptionsTheMethodIgnores();
+            java.util.Set<String> given = new java.util.HashSet<>();
+            for (OptionSpec o : spec.commandLine().getParseResult().matchedOptions()) given.addAll(java.util.Arrays.asList(o.names()));
+            config.withMethodDefaults(given);
+        }
         Device dev = Device.parse(device);
         DinoTrainer opened;
         try {
@@ -84,7 +89,7 @@ final class TrainCommand implements Callable<Integer> {
         }
         if (!given.isEmpty()) {
             throw new IllegalArgumentException(String.join(", ", given) + (given.size() == 1 ? " has" : " have") + " no effect with --method "
-                    + config.method + (m == TrainConfig.Method.SIMDINO ? " (it has no prototypes, centre or temperatures)" : " (they set SimDINO's coding rate)")
+                    + config.method + (m == TrainConfig.Method.SIMDINO ? " (it has no prototypes, centre or temperatures)" : " (they belong to another --method)")
                     + ": remove " + (given.size() == 1 ? "it" : "them"));
         }
     }

@@ -64,7 +64,12 @@ public final class DinoTrainer implements AutoCloseable {
     private final MomentumTeacher ema;
     private final TeacherStudentLoss loss;
     private final AdamW optimizer;
-    private final ParamGroup regularized, unregularized;
+    /** Optimizer groups (with and without weight decay, per learning-rate multiplier) and each group's multiplier. */
+    private final List<ParamGroup> decayed = new ArrayList<>();
+    private final Map<ParamGroup, Double> lrMultiplier = new java.util.IdentityHashMap<>();
+    /** DINOv2's iBOT term (null for the other methods) and the masks of its global crops. */
+    private final dev.dinoj.dino.IbotPatchLoss ibotLoss;
+    private final dev.dinoj.dino.data.BlockMasking masking;
     private final Schedule lrSchedule, wdSchedule, momentumSchedule;
     private final Generator dropPathGenerator;
     private final Device device;
@@ -190,8 +195,8 @@ public final class DinoTrainer implements AutoCloseable {
 
             VitConfig vit = config.vit();
             Generator init = new Generator(config.seed);
-            student = new DinoModel(new VisionTransformer(vit, init), head(config, vit.embedDim, init));
-            teacher = new DinoModel(new VisionTransformer(vit.withDropPath(0f), init), head(config, vit.embedDim, init));
+            student = new DinoModel(new VisionTransformer(vit, init), head(config, vit.embedDim, init), ibotHead(config, vit.embedDim, init));
+            teacher = new DinoModel(new VisionTransformer(vit.withDropPath(0f), init), head(config, vit.embedDim, init), ibotHead(config, vit.embedDim, init));
             if (config.posEmbed.startsWith("sincos")) student.backbone().useSinCosPosEmbed(config.posEmbed.equals("sincos"));
             dropPathGenerator = new Generator(config.seed ^ 0x5DEECE66DL);
             student.setGenerator(dropPathGenerator);
@@ -210,10 +215,12 @@ public final class DinoTrainer implements AutoCloseable {
                                     config.warmupTeacherTemp),
                             (float) config.centerMomentum, DinoLoss.Centering.parse(config.centering));
 
-            ParamGroup[] groups = ParamGroup.decayAndNoDecay(student.namedParameters(), 0, config.weightDecay);
-            regularized = groups[0];
-            unregularized = groups[1];
-            optimizer = new AdamW(List.of(regularized, unregularized), 0.9f, 0.999f, 1e-8f);
+            ibotLoss = config.method() != TrainConfig.Method.DINOV2 ? null : new dev.dinoj.dino.IbotPatchLoss(config.ibotPrototypes(),
+                    (float) config.studentTemp, Schedule.warmupCosine(config.teacherTemp, config.teacherTemp, config.epochs, 1,
+                            config.warmupTeacherTempEpochs, config.warmupTeacherTemp), (float) config.centerMomentum, DinoLoss.Centering.parse(config.centering));
+            masking = ibotLoss == null ? null : new dev.dinoj.dino.data.BlockMasking(vit.gridSize(), vit.gridSize(), config.maskRatio[0],
+                    config.maskRatio[1], config.maskProbability);
+            optimizer = new AdamW(parameterGroups(config, student.namedParameters(), vit.depth), 0.9f, 0.999f, 1e-8f);
             double scaledLr = config.lr * config.batchSize / 256.0;
             lrSchedule = Schedule.warmupCosine(scaledLr, config.minLr, config.epochs, itersPerEpoch, config.warmupEpochs, 0);
             wdSchedule = Schedule.warmupCosine(config.weightDecay, config.weightDecayEnd, config.epochs, itersPerEpoch, 0, 0);
@@ -228,6 +235,50 @@ public final class DinoTrainer implements AutoCloseable {
             folderLock.close();
             throw e;
         }
+    }
+
+    /**
+     * The optimizer's groups: with and without weight decay for each learning-rate multiplier (layer-wise
+     * decay, DINOv2's get_vit_lr_decay_rate: block i at decay^(depth - i), the embeddings and tokens at
+     * decay^(depth + 1), the final norm and the heads at 1; the patch embedding also x --patch-embed-lr-mult).
+     * With both off, the two groups of before, in the same order.
+     */
+    private List<ParamGroup> parameterGroups(TrainConfig c, Map<String, dev.dinoj.autograd.Variable> named, int depth) {
+        Map<Double, Map<String, dev.dinoj.autograd.Variable>> byMultiplier = new java.util.TreeMap<>(java.util.Comparator.reverseOrder());
+        named.forEach((name, v) -> byMultiplier.computeIfAbsent(lrMultiplier(c, name, depth), k -> new LinkedHashMap<>()).put(name, v));
+        List<ParamGroup> groups = new ArrayList<>();
+        for (Map.Entry<Double, Map<String, dev.dinoj.autograd.Variable>> e : byMultiplier.entrySet()) {
+            ParamGroup[] pair = ParamGroup.decayAndNoDecay(e.getValue(), 0, c.weightDecay);
+            for (ParamGroup g : pair) {
+                if (g.params().isEmpty() && byMultiplier.size() > 1) continue;
+                groups.add(g);
+                lrMultiplier.put(g, e.getKey());
+            }
+            decayed.add(pair[0]);
+        }
+        return groups;
+    }
+
+    static double lrMultiplier(TrainConfig c, String name, int depth) {
+        double m = 1;
+        if (c.layerDecay != 1) {
+            String p = name.startsWith("backbone.") ? name.substring("backbone.".length()) : null;
+            int layer = depth + 1; // the final norm and everything outside the backbone
+            if (p != null) {
+                if (p.startsWith("blocks.")) layer = Integer.parseInt(p.split("\\.")[1]) + 1;
+                else if (p.startsWith("patch_embed") || p.equals("pos_embed") || p.equals("cls_token") || p.equals("mask_token")
+                        || p.equals("register_tokens")) layer = 0;
+            }
+            m = Math.pow(c.layerDecay, depth + 1 - layer);
+        }
+        if (name.startsWith("backbone.patch_embed")) m *= c.patchEmbedLrMult;
+        return m;
+    }
+
+    /** DINOv2's separate iBOT patch head (null for the other methods, or when the heads are tied). */
+    private static dev.dinoj.nn.Module ibotHead(TrainConfig c, int embedDim, Generator init) {
+        if (c.method() != TrainConfig.Method.DINOV2 || !c.ibotSeparateHead) return null;
+        return new DinoHead(embedDim, c.ibotPrototypes(), c.headHidden, c.headBottleneck, c.normLastLayer, c.useBnInHead, init);
     }
 
     /** The method's projection head: DINO's (MLP, normalisation, prototypes) or SimDINO's (MLP, normalisation). */
@@ -581,27 +632,58 @@ public final class DinoTrainer implements AutoCloseable {
     }
 
     private StepResult trainStepInScope(List<Tensor> crops, int epoch, int it) {
-        for (ParamGroup g : optimizer.groups()) g.setLr(lrSchedule.at(it));
-        regularized.setWeightDecay(wdSchedule.at(it)); // only the first group is regularised
-        Tensor teacherOut;
+        for (ParamGroup g : optimizer.groups()) g.setLr(lrSchedule.at(it) * lrMultiplier.get(g));
+        for (ParamGroup g : decayed) g.setWeightDecay(wdSchedule.at(it)); // the no-decay groups stay at 0
+        Tensor teacherOut, teacherPatches = null;
+        Masks masks = masking == null ? null : masks(crops.get(0).size(0), it, crops.get(0).device());
         // the teacher's intermediates are garbage as soon as its output exists: a scope of their own
         // returns their memory before the student's forward needs it
         try (GradMode.Scope ignored = GradMode.disabled(); TensorScope teacherPass = TensorScope.open()) {
-            teacherOut = teacher.forward(crops.subList(0, 2)).data();
+            if (masks == null) {
+                teacherOut = teacher.forward(crops.subList(0, 2)).data();
+            } else {
+                DinoModel.MaskedOutput t = teacher.forwardMasked(crops.subList(0, 2), null, masks.index);
+                teacherOut = t.logits().data();
+                if (t.patchLogits() != null) {
+                    teacherPatches = t.patchLogits().data();
+                    if (teacherPass.owns(teacherPatches)) teacherPass.keep(teacherPatches);
+                }
+            }
             if (teacherPass.owns(teacherOut)) teacherPass.keep(teacherOut);
         }
-        DinoModel.Output studentOut = student.forwardWithFeatures(crops);
-        Variable l = loss.forward(studentOut.logits(), teacherOut, epoch);
+        Variable studentFeatures, studentLogits, studentPatches = null;
+        if (masks == null) {
+            DinoModel.Output o = student.forwardWithFeatures(crops);
+            studentFeatures = o.features();
+            studentLogits = o.logits();
+        } else {
+            DinoModel.MaskedOutput o = student.forwardMasked(crops, masks.masks, masks.index);
+            studentFeatures = o.features();
+            studentLogits = o.logits();
+            studentPatches = o.patchLogits();
+        }
+        Variable l = loss.forward(studentLogits, teacherOut, epoch);
         double value = l.item();
+        double ibotValue = Double.NaN;
+        if (studentPatches != null) {
+            // DINOv2: the iBOT term at the masked patches, weighted as the reference (its value is logged apart, as the DINO loss)
+            Variable ibot = ibotLoss.forward(studentPatches, ibotLoss.targets(teacherPatches, epoch), masks.weights, 2 * crops.get(0).size(0));
+            ibotValue = ibot.item();
+            l = l.add(ibot.mul((float) config.ibotWeight));
+        }
         if (config.koleoWeight > 0) {
             // DINOv2: the weighted sum of KoLeo over the global crops' cls features, each crop's batch on its own
             int b = crops.get(0).size(0);
-            Variable k = KoLeoLoss.of(studentOut.features().narrow(0, 0, b)).add(KoLeoLoss.of(studentOut.features().narrow(0, b, b)));
+            Variable k = KoLeoLoss.of(studentFeatures.narrow(0, 0, b)).add(KoLeoLoss.of(studentFeatures.narrow(0, b, b)));
             l = l.add(k.mul((float) config.koleoWeight));
         }
         if (!Double.isFinite(value) || !Double.isFinite(l.item())) return new StepResult(value, null, Map.of());
         TeacherHealth health = loss.health(teacherOut, epoch, value);
         Map<String, Double> terms = new LinkedHashMap<>(loss.terms());
+        if (masks != null) {
+            terms.put("ibot", Double.isNaN(ibotValue) ? 0.0 : ibotValue);
+            terms.put("masked_patches", (double) masks.index.size(0));
+        }
         optimizer.zeroGrad();
         l.backward();
         if (config.clipGrad > 0) GradClip.perParameter(student.parameters(), config.clipGrad);
@@ -615,7 +697,36 @@ public final class DinoTrainer implements AutoCloseable {
             ema.update(momentumSchedule.at(it));
         }
         loss.afterStep(teacherOut);
+        if (teacherPatches != null) ibotLoss.updateCenter(teacherPatches);
         return new StepResult(value, health, terms);
+    }
+
+    /** DINOv2's masks of one step's 2B global crops: [2B, N] (1 = masked), the masked flat indices, and 1 / (masked patches of its image) per index. */
+    private record Masks(Tensor masks, Tensor index, Tensor weights) {}
+
+    /** The masks of iteration {@code it}: drawn from the seed and the iteration alone, so a resumed run draws the same ones. */
+    private Masks masks(int b, int it, dev.dinoj.tensor.Device device) {
+        java.util.SplittableRandom r = new java.util.SplittableRandom(config.seed * 0x9E3779B97F4A7C15L + it + 0x632BE59BD9B4E019L);
+        List<boolean[]> drawn = masking.batch(2 * b, r);
+        int n = drawn.get(0).length;
+        float[] m = new float[2 * b * n];
+        List<Integer> index = new ArrayList<>();
+        List<Float> weight = new ArrayList<>();
+        for (int i = 0; i < 2 * b; i++) {
+            int count = 0;
+            for (boolean x : drawn.get(i)) if (x) count++;
+            for (int p = 0; p < n; p++) {
+                if (!drawn.get(i)[p]) continue;
+                m[i * n + p] = 1f;
+                index.add(i * n + p);
+                weight.add(1f / count);
+            }
+        }
+        int[] idx = index.stream().mapToInt(Integer::intValue).toArray();
+        float[] w = new float[weight.size()];
+        for (int i = 0; i < w.length; i++) w[i] = weight.get(i);
+        return new Masks(Tensor.fromArray(m, dev.dinoj.tensor.Shape.of(2 * b, n), device), Tensor.fromIndices(idx, idx.length).to(device),
+                Tensor.fromArray(w, dev.dinoj.tensor.Shape.of(w.length), device));
     }
 
     private void saveCheckpoint(int epochsDone) throws IOException {
@@ -630,6 +741,7 @@ public final class DinoTrainer implements AutoCloseable {
         all.putAll(Checkpoint.prefixed("teacher", teacher.stateDict()));
         all.putAll(Checkpoint.prefixed("optimizer", optimizer.stateDict()));
         all.putAll(Checkpoint.prefixed("dino_loss", loss.state()));
+        if (ibotLoss != null) all.put("ibot_loss.center", ibotLoss.center());
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put("format", FORMAT);
         meta.put("epoch", Integer.toString(epochsDone));
@@ -645,6 +757,11 @@ public final class DinoTrainer implements AutoCloseable {
         student.loadStateDict(Checkpoint.section(t, "student"), true);
         teacher.loadStateDict(Checkpoint.section(t, "teacher"), true);
         optimizer.loadStateDict(Checkpoint.section(t, "optimizer"));
+        if (ibotLoss != null) {
+            Tensor ibotCenter = t.get("ibot_loss.center");
+            if (ibotCenter == null) throw new IllegalArgumentException("checkpoint has no ibot_loss.center (a DINOv2 run's iBOT centre)");
+            ibotLoss.setCenter(ibotCenter);
+        }
         try {
             loss.loadState(Checkpoint.section(t, "dino_loss"));
         } catch (IllegalArgumentException e) {
@@ -675,6 +792,7 @@ public final class DinoTrainer implements AutoCloseable {
                 for (DinoModel m : List.of(student, teacher)) m.stateDict().values().forEach(Tensor::close);
                 optimizer.clearState();
                 loss.release();
+                if (ibotLoss != null) ibotLoss.release();
             }
         } finally {
             folderLock.close();

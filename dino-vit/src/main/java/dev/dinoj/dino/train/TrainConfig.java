@@ -99,8 +99,9 @@ public final class TrainConfig {
     public int freezeLastLayer = 1;
     // method
     /** "dino" (Caron et al. 2021) or "simdino" (Wu et al. 2025): see {@link #method()}. */
-    @Option(names = "--method", description = "dino (softmax targets over prototypes, centred and sharpened) or simdino (normalised features"
-            + " pulled together by squared distance, spread by the coding rate; no prototypes, centering or temperatures)")
+    @Option(names = "--method", description = "dino (softmax targets over prototypes, centred and sharpened), dinov2 (dino's cls term plus"
+            + " iBOT's masked-patch term, with DINOv2's defaults: Sinkhorn-Knopp, KoLeo 0.1, LayerScale 1e-5, layer decay 0.9, patch-embedding lr x0.2)"
+            + " or simdino (normalised features pulled together by squared distance, spread by the coding rate; no prototypes, centering or temperatures)")
     public String method = "dino";
     @Option(names = "--coding-rate-eps", description = "simdino: the coding rate's precision eps, R = 1/2 logdet(I + d/(b eps^2) Z^T Z)"
             + " (default sqrt(0.5): the authors' code's 0.5 stands where the paper has eps^2)")
@@ -108,6 +109,22 @@ public final class TrainConfig {
     @Option(names = "--coding-rate-gamma", description = "simdino: weight of the coding rate against the distance term: 'auto' (the"
             + " authors' (d + b) / (d b), d the feature width, b the batch) or a number >= 0")
     public String codingRateGamma = "auto";
+    // DINOv2
+    @Option(names = "--ibot-weight", description = "dinov2: weight of the iBOT masked-patch term (reference: 1)")
+    public double ibotWeight = 1.0;
+    @Option(names = "--ibot-out-dim", description = "dinov2: prototypes of the iBOT patch head (0: --out-dim)")
+    public int ibotOutDim = 0;
+    @Option(names = "--ibot-separate-head", arity = "1", description = "dinov2: the iBOT term has its own head (true), or shares the DINO head")
+    public boolean ibotSeparateHead = true;
+    @Option(names = "--mask-ratio", split = ",", description = "dinov2: range of the share of a masked image's patches that is masked (reference: 0.1,0.5)")
+    public double[] maskRatio = {0.1, 0.5};
+    @Option(names = "--mask-probability", description = "dinov2: share of the global crops that is masked at all (reference: 0.5)")
+    public double maskProbability = 0.5;
+    @Option(names = "--layer-decay", description = "layer-wise learning-rate decay: block i of L trains at lr x decay^(L + 1 - (i + 1)), the"
+            + " embeddings at decay^(L + 1), the final norm and heads at lr (1: off; DINOv2: 0.9, the default with --method dinov2)")
+    public double layerDecay = 1.0;
+    @Option(names = "--patch-embed-lr-mult", description = "learning-rate multiplier of the patch embedding (1: off; DINOv2: 0.2, the default with --method dinov2)")
+    public double patchEmbedLrMult = 1.0;
     // DINO
     @Option(names = "--momentum-teacher", description = "teacher EMA momentum, raised to 1 on a cosine")
     public double momentumTeacher = 0.996;
@@ -140,27 +157,55 @@ public final class TrainConfig {
 
     /** The self-supervised methods {@code --method} names. */
     public enum Method {
-        DINO, SIMDINO;
+        DINO, DINOV2, SIMDINO;
 
         public static Method parse(String s) {
             switch (s == null ? "" : s.toLowerCase(java.util.Locale.ROOT)) {
                 case "dino": return DINO;
+                case "dinov2": return DINOV2;
                 case "simdino": return SIMDINO;
-                default: throw new IllegalArgumentException("--method must be dino or simdino, got '" + s + "'");
+                default: throw new IllegalArgumentException("--method must be dino, dinov2 or simdino, got '" + s + "'");
             }
         }
 
         /** The options of the other methods, which this one does not read (giving one is refused, not ignored). */
         public java.util.List<String> ignoredOptions() {
-            return this == DINO ? java.util.List.of("--coding-rate-eps", "--coding-rate-gamma")
-                    : java.util.List.of("--out-dim", "--norm-last-layer", "--teacher-temp", "--warmup-teacher-temp", "--warmup-teacher-temp-epochs",
-                            "--student-temp", "--center-momentum", "--centering", "--freeze-last-layer");
+            java.util.List<String> ibot = java.util.List.of("--ibot-weight", "--ibot-out-dim", "--ibot-separate-head", "--mask-ratio", "--mask-probability");
+            java.util.List<String> codingRate = java.util.List.of("--coding-rate-eps", "--coding-rate-gamma");
+            java.util.List<String> out = new java.util.ArrayList<>();
+            if (this != DINOV2) out.addAll(ibot);
+            if (this != SIMDINO) out.addAll(codingRate);
+            if (this == SIMDINO) {
+                out.addAll(java.util.List.of("--out-dim", "--norm-last-layer", "--teacher-temp", "--warmup-teacher-temp", "--warmup-teacher-temp-epochs",
+                        "--student-temp", "--center-momentum", "--centering", "--freeze-last-layer"));
+            }
+            return out;
         }
 
         /** The name as --method spells it and the logs print it. */
         public String label() {
-            return this == DINO ? "DINO" : "SimDINO";
+            return this == DINO ? "DINO" : this == DINOV2 ? "DINOv2" : "SimDINO";
         }
+    }
+
+    /**
+     * With the method's own defaults where the command line did not set the option ({@code given}: the
+     * long names of the options it set): DINOv2's Sinkhorn-Knopp centering, KoLeo 0.1, LayerScale 1e-5,
+     * layer decay 0.9 and patch-embedding lr x0.2. Other methods keep the fields as they are. Returns this.
+     */
+    public TrainConfig withMethodDefaults(java.util.Set<String> given) {
+        if (method() != Method.DINOV2) return this;
+        if (!given.contains("--centering")) centering = "sinkhorn";
+        if (!given.contains("--koleo-weight")) koleoWeight = 0.1;
+        if (!given.contains("--layer-scale")) layerScale = 1e-5;
+        if (!given.contains("--layer-decay")) layerDecay = 0.9;
+        if (!given.contains("--patch-embed-lr-mult")) patchEmbedLrMult = 0.2;
+        return this;
+    }
+
+    /** The iBOT head's prototypes. */
+    public int ibotPrototypes() {
+        return ibotOutDim > 0 ? ibotOutDim : outDim;
     }
 
     public Method method() {
@@ -184,7 +229,7 @@ public final class TrainConfig {
                 ? new VitConfig(width, depth, heads, patchSize, globalSize, 4f, 0f)
                 : VitConfig.preset(arch, patchSize, globalSize);
         return base.withDropPath(dropPath).withStem(VitConfig.Stem.parse(stem == null ? "patch" : stem)).withStemDepth(stemDepth)
-                .withRegisters(registers).withLayerScale((float) layerScale);
+                .withRegisters(registers).withLayerScale((float) layerScale).withMaskToken(method() == Method.DINOV2);
     }
 
     /** Rejects inconsistent settings with one message naming the option. */
@@ -248,6 +293,16 @@ public final class TrainConfig {
             throw new IllegalArgumentException("--coding-rate-eps must be positive and finite, got " + codingRateEps);
         }
         codingRateGammaValue();
+        if (!(ibotWeight >= 0) || Double.isInfinite(ibotWeight)) throw new IllegalArgumentException("--ibot-weight must be >= 0 and finite, got " + ibotWeight);
+        if (ibotOutDim < 0) throw new IllegalArgumentException("--ibot-out-dim must be >= 0 (0: --out-dim), got " + ibotOutDim);
+        if (maskRatio == null || maskRatio.length != 2 || !(maskRatio[0] >= 0 && maskRatio[0] <= maskRatio[1] && maskRatio[1] <= 1)) {
+            throw new IllegalArgumentException("--mask-ratio must be two numbers lo,hi with 0 <= lo <= hi <= 1, got " + java.util.Arrays.toString(maskRatio));
+        }
+        if (!(maskProbability >= 0 && maskProbability <= 1)) throw new IllegalArgumentException("--mask-probability must be in [0, 1], got " + maskProbability);
+        if (!(layerDecay > 0 && layerDecay <= 1)) throw new IllegalArgumentException("--layer-decay must be in (0, 1] (1: off), got " + layerDecay);
+        if (!(patchEmbedLrMult > 0) || Double.isInfinite(patchEmbedLrMult)) {
+            throw new IllegalArgumentException("--patch-embed-lr-mult must be positive and finite, got " + patchEmbedLrMult);
+        }
         if (!(koleoWeight >= 0)) throw new IllegalArgumentException("--koleo-weight must be >= 0, got " + koleoWeight);
         if (!posEmbed.equals("learned") && !posEmbed.equals("sincos") && !posEmbed.equals("sincos-learned")) {
             throw new IllegalArgumentException("--pos-embed must be learned, sincos or sincos-learned, got '" + posEmbed + "'");
@@ -269,6 +324,7 @@ public final class TrainConfig {
         double hh = headHidden, hb = headBottleneck, k = outDim;
         double prototypes = method().equals(Method.SIMDINO) ? 0 : hb * k + k; // SimDINO's head has no prototype layer
         double head = w * hh + hh + hh * hh + hh + hh * hb + hb + prototypes;
+        if (method() == Method.DINOV2 && ibotSeparateHead) head += w * hh + hh + hh * hh + hh + hh * hb + hb + hb * ibotPrototypes() + ibotPrototypes();
         return (long) Math.min(Long.MAX_VALUE / 64.0, backbone + head);
     }
 
