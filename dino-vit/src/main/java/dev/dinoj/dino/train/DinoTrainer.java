@@ -208,7 +208,7 @@ public final class DinoTrainer implements AutoCloseable {
             teacher.to(device);
 
             int crops = 2 + config.localCrops;
-            loss = config.method() == TrainConfig.Method.SIMDINO
+            loss = config.method().simplified()
                     ? new SimDinoLoss(crops, config.codingRateEps, config.codingRateGammaValue())
                     : new DinoLoss(config.outDim, crops, (float) config.studentTemp,
                             Schedule.warmupCosine(config.teacherTemp, config.teacherTemp, config.epochs, 1, config.warmupTeacherTempEpochs,
@@ -218,7 +218,7 @@ public final class DinoTrainer implements AutoCloseable {
             ibotLoss = config.method() != TrainConfig.Method.DINOV2 ? null : new dev.dinoj.dino.IbotPatchLoss(config.ibotPrototypes(),
                     (float) config.studentTemp, Schedule.warmupCosine(config.teacherTemp, config.teacherTemp, config.epochs, 1,
                             config.warmupTeacherTempEpochs, config.warmupTeacherTemp), (float) config.centerMomentum, DinoLoss.Centering.parse(config.centering));
-            masking = ibotLoss == null ? null : new dev.dinoj.dino.data.BlockMasking(vit.gridSize(), vit.gridSize(), config.maskRatio[0],
+            masking = !config.method().masksPatches() ? null : new dev.dinoj.dino.data.BlockMasking(vit.gridSize(), vit.gridSize(), config.maskRatio[0],
                     config.maskRatio[1], config.maskProbability);
             optimizer = new AdamW(parameterGroups(config, student.namedParameters(), vit.depth), 0.9f, 0.999f, 1e-8f);
             double scaledLr = config.lr * config.batchSize / 256.0;
@@ -277,13 +277,14 @@ public final class DinoTrainer implements AutoCloseable {
 
     /** DINOv2's separate iBOT patch head (null for the other methods, or when the heads are tied). */
     private static dev.dinoj.nn.Module ibotHead(TrainConfig c, int embedDim, Generator init) {
-        if (c.method() != TrainConfig.Method.DINOV2 || !c.ibotSeparateHead) return null;
+        if (!c.method().masksPatches() || !c.ibotSeparateHead) return null;
+        if (c.method().simplified()) return new SimDinoHead(embedDim, c.headHidden, c.headBottleneck, c.useBnInHead, init);
         return new DinoHead(embedDim, c.ibotPrototypes(), c.headHidden, c.headBottleneck, c.normLastLayer, c.useBnInHead, init);
     }
 
     /** The method's projection head: DINO's (MLP, normalisation, prototypes) or SimDINO's (MLP, normalisation). */
     private static dev.dinoj.nn.Module head(TrainConfig c, int embedDim, Generator init) {
-        if (c.method() == TrainConfig.Method.SIMDINO) return new SimDinoHead(embedDim, c.headHidden, c.headBottleneck, c.useBnInHead, init);
+        if (c.method().simplified()) return new SimDinoHead(embedDim, c.headHidden, c.headBottleneck, c.useBnInHead, init);
         return new DinoHead(embedDim, c.outDim, c.headHidden, c.headBottleneck, c.normLastLayer, c.useBnInHead, init);
     }
 
@@ -481,7 +482,7 @@ public final class DinoTrainer implements AutoCloseable {
             throw new IllegalArgumentException("run: stop epoch " + stopEpoch + " must be in (" + startEpoch + ", " + config.epochs + "]");
         }
         log.printf(Locale.ROOT, "%s: %s, head out_dim %d, %d crops (%d px global, %d px local), %d images, batch %d, %d iterations/epoch%n",
-                config.method().label(), config.vit(), loss instanceof SimDinoLoss ? config.headBottleneck : config.outDim, 2 + config.localCrops, config.globalSize, config.localSize, trainData.size(),
+                config.method().label(), config.vit(), config.method().simplified() ? config.headBottleneck : config.outDim, 2 + config.localCrops, config.globalSize, config.localSize, trainData.size(),
                 config.batchSize, itersPerEpoch);
         log.printf(Locale.ROOT, "student: %,d parameters; device: %s; output: %s%n", student.parameterCount(), device, outDir.toAbsolutePath());
         TrainingEvaluation eval = evaluation;
@@ -666,8 +667,11 @@ public final class DinoTrainer implements AutoCloseable {
         double value = l.item();
         double ibotValue = Double.NaN;
         if (studentPatches != null) {
-            // DINOv2: the iBOT term at the masked patches, weighted as the reference (its value is logged apart, as the DINO loss)
-            Variable ibot = ibotLoss.forward(studentPatches, ibotLoss.targets(teacherPatches, epoch), masks.weights, 2 * crops.get(0).size(0));
+            // DINOv2: the iBOT term at the masked patches, weighted as the reference (its value is logged apart, as the DINO loss);
+            // SimDINOv2: the squared distance of the normalised patch features there instead
+            int images = 2 * crops.get(0).size(0);
+            Variable ibot = ibotLoss != null ? ibotLoss.forward(studentPatches, ibotLoss.targets(teacherPatches, epoch), masks.weights, images)
+                    : dev.dinoj.dino.PatchAlignmentLoss.of(studentPatches, teacherPatches, masks.weights, images);
             ibotValue = ibot.item();
             l = l.add(ibot.mul((float) config.ibotWeight));
         }
@@ -697,7 +701,7 @@ public final class DinoTrainer implements AutoCloseable {
             ema.update(momentumSchedule.at(it));
         }
         loss.afterStep(teacherOut);
-        if (teacherPatches != null) ibotLoss.updateCenter(teacherPatches);
+        if (teacherPatches != null && ibotLoss != null) ibotLoss.updateCenter(teacherPatches);
         return new StepResult(value, health, terms);
     }
 

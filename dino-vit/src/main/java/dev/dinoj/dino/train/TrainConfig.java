@@ -157,25 +157,35 @@ public final class TrainConfig {
 
     /** The self-supervised methods {@code --method} names. */
     public enum Method {
-        DINO, DINOV2, SIMDINO;
+        DINO, DINOV2, SIMDINO, SIMDINOV2;
+
+        /** Whether the method masks the student's global crops and has a patch term (DINOv2's iBOT, SimDINOv2's alignment). */
+        public boolean masksPatches() {
+            return this == DINOV2 || this == SIMDINOV2;
+        }
+
+        /** Whether the method compares normalised features (SimDINO's head and loss) rather than distributions over prototypes. */
+        public boolean simplified() {
+            return this == SIMDINO || this == SIMDINOV2;
+        }
 
         public static Method parse(String s) {
             switch (s == null ? "" : s.toLowerCase(java.util.Locale.ROOT)) {
                 case "dino": return DINO;
                 case "dinov2": return DINOV2;
                 case "simdino": return SIMDINO;
-                default: throw new IllegalArgumentException("--method must be dino, dinov2 or simdino, got '" + s + "'");
+                case "simdinov2": return SIMDINOV2;
+                default: throw new IllegalArgumentException("--method must be dino, dinov2, simdino or simdinov2, got '" + s + "'");
             }
         }
 
         /** The options of the other methods, which this one does not read (giving one is refused, not ignored). */
         public java.util.List<String> ignoredOptions() {
-            java.util.List<String> ibot = java.util.List.of("--ibot-weight", "--ibot-out-dim", "--ibot-separate-head", "--mask-ratio", "--mask-probability");
-            java.util.List<String> codingRate = java.util.List.of("--coding-rate-eps", "--coding-rate-gamma");
             java.util.List<String> out = new java.util.ArrayList<>();
-            if (this != DINOV2) out.addAll(ibot);
-            if (this != SIMDINO) out.addAll(codingRate);
-            if (this == SIMDINO) {
+            if (!masksPatches()) out.addAll(java.util.List.of("--ibot-weight", "--ibot-separate-head", "--mask-ratio", "--mask-probability"));
+            if (this != DINOV2) out.add("--ibot-out-dim");
+            if (!simplified()) out.addAll(java.util.List.of("--coding-rate-eps", "--coding-rate-gamma"));
+            if (simplified()) {
                 out.addAll(java.util.List.of("--out-dim", "--norm-last-layer", "--teacher-temp", "--warmup-teacher-temp", "--warmup-teacher-temp-epochs",
                         "--student-temp", "--center-momentum", "--centering", "--freeze-last-layer"));
             }
@@ -184,7 +194,7 @@ public final class TrainConfig {
 
         /** The name as --method spells it and the logs print it. */
         public String label() {
-            return this == DINO ? "DINO" : this == DINOV2 ? "DINOv2" : "SimDINO";
+            return this == DINO ? "DINO" : this == DINOV2 ? "DINOv2" : this == SIMDINO ? "SimDINO" : "SimDINOv2";
         }
     }
 
@@ -194,6 +204,16 @@ public final class TrainConfig {
      * layer decay 0.9 and patch-embedding lr x0.2. Other methods keep the fields as they are. Returns this.
      */
     public TrainConfig withMethodDefaults(java.util.Set<String> given) {
+        if (method() == Method.SIMDINOV2) {
+            // the authors' SimDINOv2 configuration: LayerScale 0.1, DINOv2's lr decay and patch-embedding multiplier, the iBOT
+            // term on the shared head, and a coding-rate eps^2 of 0.05 (their code's eps)
+            if (!given.contains("--layer-scale")) layerScale = 0.1;
+            if (!given.contains("--layer-decay")) layerDecay = 0.9;
+            if (!given.contains("--patch-embed-lr-mult")) patchEmbedLrMult = 0.2;
+            if (!given.contains("--ibot-separate-head")) ibotSeparateHead = false;
+            if (!given.contains("--coding-rate-eps")) codingRateEps = Math.sqrt(0.05);
+            return this;
+        }
         if (method() != Method.DINOV2) return this;
         if (!given.contains("--centering")) centering = "sinkhorn";
         if (!given.contains("--koleo-weight")) koleoWeight = 0.1;
@@ -229,7 +249,7 @@ public final class TrainConfig {
                 ? new VitConfig(width, depth, heads, patchSize, globalSize, 4f, 0f)
                 : VitConfig.preset(arch, patchSize, globalSize);
         return base.withDropPath(dropPath).withStem(VitConfig.Stem.parse(stem == null ? "patch" : stem)).withStemDepth(stemDepth)
-                .withRegisters(registers).withLayerScale((float) layerScale).withMaskToken(method() == Method.DINOV2);
+                .withRegisters(registers).withLayerScale((float) layerScale).withMaskToken(method().masksPatches());
     }
 
     /** Rejects inconsistent settings with one message naming the option. */
@@ -322,9 +342,12 @@ public final class TrainConfig {
         double w = v.embedDim, tokens = (double) v.gridSize() * v.gridSize() + 1, hidden = w * v.mlpRatio, p = v.patchSize;
         double backbone = 3 * p * p * w + w + tokens * w + w + v.depth * (4 * w + 3 * w * w + 3 * w + w * w + w + 2 * w * hidden + hidden + w) + 2 * w;
         double hh = headHidden, hb = headBottleneck, k = outDim;
-        double prototypes = method().equals(Method.SIMDINO) ? 0 : hb * k + k; // SimDINO's head has no prototype layer
+        boolean simple = method().simplified();
+        double prototypes = simple ? 0 : hb * k + k; // SimDINO's head has no prototype layer
         double head = w * hh + hh + hh * hh + hh + hh * hb + hb + prototypes;
-        if (method() == Method.DINOV2 && ibotSeparateHead) head += w * hh + hh + hh * hh + hh + hh * hb + hb + hb * ibotPrototypes() + ibotPrototypes();
+        if (method().masksPatches() && ibotSeparateHead) {
+            head += w * hh + hh + hh * hh + hh + hh * hb + hb + (simple ? 0 : hb * ibotPrototypes() + ibotPrototypes());
+        }
         return (long) Math.min(Long.MAX_VALUE / 64.0, backbone + head);
     }
 

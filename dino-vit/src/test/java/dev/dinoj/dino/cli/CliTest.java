@@ -88,7 +88,7 @@ class CliTest {
         Object[] d = cli("train", "--coding-rate-gamma", "0.1", "--out", dir.resolve("sd").toString());
         assertThat((String) d[1]).contains("--coding-rate-gamma has no effect with --method dino");
         Object[] m = cli("train", "--method", "byol", "--out", dir.resolve("sd").toString());
-        assertThat((String) m[1]).contains("--method must be dino, dinov2 or simdino, got 'byol'");
+        assertThat((String) m[1]).contains("--method must be dino, dinov2, simdino or simdinov2, got 'byol'");
         assertThat(dir.resolve("sd")).doesNotExist();
     }
 

@@ -96,4 +96,38 @@ class Dinov2TrainingTest {
         assertThat(patches).isPositive();
         assertThat(steps.stream().filter(o -> o.get("type").getAsString().equals("step")).allMatch(o -> o.has("ibot"))).isTrue();
     }
+
+    @Test
+    void aSimDinov2RunAlignsMaskedPatchesOnTheSharedHeadAndResumesBitForBit() throws IOException {
+        TrainConfig c = TrainingTest.tiny();
+        c.method = "simdinov2";
+        c.patchSize = 4;
+        c.withMethodDefaults(Set.of());
+        assertThat(c.ibotSeparateHead).isFalse();
+        assertThat(c.layerScale).isEqualTo(0.1);
+        assertThat(c.codingRateEps).isCloseTo(Math.sqrt(0.05), org.assertj.core.data.Offset.offset(1e-12));
+        Path a = dir.resolve("s2a"), b = dir.resolve("s2b");
+        try (DinoTrainer t = new DinoTrainer(c, a, TrainingTest.quiet())) {
+            DinoTrainer.Result r = t.run();
+            assertThat(Double.isFinite(r.finalLoss)).isTrue();
+            assertThat(r.health).isNull();
+            assertThat((double) t.student().parameterCount()).isCloseTo(c.parameterEstimate(), org.assertj.core.data.Percentage.withPercentage(5));
+        }
+        try (DinoTrainer t = new DinoTrainer(c, b, TrainingTest.quiet())) {
+            t.run(2);
+        }
+        try (DinoTrainer t = DinoTrainer.resume(b, TrainingTest.quiet())) {
+            t.run();
+        }
+        SafeTensors.Contents ca = SafeTensors.read(a.resolve(DinoTrainer.CHECKPOINT)), cb = SafeTensors.read(b.resolve(DinoTrainer.CHECKPOINT));
+        assertThat(ca.tensors()).containsKeys("student.backbone.mask_token", "student.head.mlp.4.weight").doesNotContainKeys("ibot_loss.center",
+                "dino_loss.center", "student.ibot_head.mlp.0.weight");
+        for (Map.Entry<String, Tensor> e : ca.tensors().entrySet()) {
+            if (e.getValue().dtype() == dev.dinoj.tensor.DType.INT32) continue;
+            assertThat(bits(cb.tensors().get(e.getKey()).toFloatArray())).as(e.getKey()).containsExactly(bits(e.getValue().toFloatArray()));
+        }
+        List<com.google.gson.JsonObject> steps = MetricsLog.read(a.resolve(DinoTrainer.METRICS));
+        assertThat(steps.stream().filter(o -> o.get("type").getAsString().equals("step"))
+                .allMatch(o -> o.has("ibot") && o.has("coding_rate") && o.get("ibot").getAsDouble() >= 0)).isTrue();
+    }
 }

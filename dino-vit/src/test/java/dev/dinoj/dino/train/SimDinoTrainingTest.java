@@ -74,7 +74,7 @@ class SimDinoTrainingTest {
     void badMethodSettingsAreRefusedByOptionName() {
         TrainConfig c = tinySimDino();
         c.method = "simclr";
-        assertThatThrownBy(c::validate).hasMessageContaining("--method must be dino, dinov2 or simdino");
+        assertThatThrownBy(c::validate).hasMessageContaining("--method must be dino, dinov2, simdino or simdinov2");
         TrainConfig g = tinySimDino();
         g.codingRateGamma = "-1";
         assertThatThrownBy(g::validate).hasMessageContaining("--coding-rate-gamma");
