@@ -33,8 +33,10 @@ public final class BackboneLoader {
         Map<String, Tensor> weights = new LinkedHashMap<>();
         Map<String, String> meta = c.metadata();
         if ("dinoj-dino-checkpoint/1".equals(meta.get("format"))) {
+            // a distilled run's result is its student; every other run's, its momentum teacher
+            String prefix = "student".equals(meta.get("result_backbone")) ? "student.backbone." : "teacher.backbone.";
             c.tensors().forEach((k, v) -> {
-                if (k.startsWith("teacher.backbone.")) weights.put(k.substring("teacher.backbone.".length()), v);
+                if (k.startsWith(prefix)) weights.put(k.substring(prefix.length()), v);
             });
         } else {
             c.tensors().forEach((k, v) -> weights.put(k.replaceFirst("^module\\.", "").replaceFirst("^backbone\\.", ""), v));

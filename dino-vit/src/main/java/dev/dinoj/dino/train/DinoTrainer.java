@@ -61,7 +61,10 @@ public final class DinoTrainer implements AutoCloseable {
     private final ImageDataset trainData;
     private final MultiCropLoader loader;
     private final DinoModel student, teacher;
+    /** The momentum teacher's EMA (null when distilling from a frozen teacher). */
     private final MomentumTeacher ema;
+    /** The frozen teacher's settings when distilling (--distill-from), else null. */
+    private final TrainConfig teacherConfig;
     private final TeacherStudentLoss loss;
     private final AdamW optimizer;
     /** Optimizer groups (with and without weight decay, per learning-rate multiplier) and each group's multiplier. */
@@ -124,6 +127,13 @@ public final class DinoTrainer implements AutoCloseable {
         config.checkResources(Runtime.getRuntime().maxMemory(), device.isCpu());
         if (Files.exists(outDir) && !Files.isDirectory(outDir)) {
             throw new IllegalArgumentException("--out " + outDir + " is a file, not a folder");
+        }
+        if (config.distillFrom != null) {
+            try {
+                DistillationTeacher.config(config, null); // a bad teacher is refused before --overwrite deletes anything
+            } catch (IOException e) {
+                throw new IllegalArgumentException("--distill-from " + config.distillFrom + ": " + e.getMessage(), e);
+            }
         }
     }
 
@@ -196,11 +206,20 @@ public final class DinoTrainer implements AutoCloseable {
             VitConfig vit = config.vit();
             Generator init = new Generator(config.seed);
             student = new DinoModel(new VisionTransformer(vit, init), head(config, vit.embedDim, init), ibotHead(config, vit.embedDim, init));
-            teacher = new DinoModel(new VisionTransformer(vit.withDropPath(0f), init), head(config, vit.embedDim, init), ibotHead(config, vit.embedDim, init));
+            if (config.distillFrom == null) {
+                teacherConfig = null;
+                teacher = new DinoModel(new VisionTransformer(vit.withDropPath(0f), init), head(config, vit.embedDim, init), ibotHead(config, vit.embedDim, init));
+            } else {
+                // a frozen pretrained teacher: its architecture from the source (or, resuming, from this run's checkpoint), its weights
+                // from the source (resuming: restored below with everything else)
+                teacherConfig = DistillationTeacher.config(config, resume);
+                teacher = DistillationTeacher.build(teacherConfig, config);
+                if (resume == null) DistillationTeacher.loadWeights(teacher, Path.of(config.distillFrom));
+            }
             if (config.posEmbed.startsWith("sincos")) student.backbone().useSinCosPosEmbed(config.posEmbed.equals("sincos"));
             dropPathGenerator = new Generator(config.seed ^ 0x5DEECE66DL);
             student.setGenerator(dropPathGenerator);
-            ema = new MomentumTeacher(student, teacher);
+            ema = teacherConfig == null ? new MomentumTeacher(student, teacher) : null;
             // the teacher runs in training mode, as the reference's: it has no dropout or drop-path, and a head
             // with batch norm normalises with the batch's statistics, as the student's does
             teacher.train(true);
@@ -276,14 +295,14 @@ public final class DinoTrainer implements AutoCloseable {
     }
 
     /** DINOv2's separate iBOT patch head (null for the other methods, or when the heads are tied). */
-    private static dev.dinoj.nn.Module ibotHead(TrainConfig c, int embedDim, Generator init) {
+    static dev.dinoj.nn.Module ibotHead(TrainConfig c, int embedDim, Generator init) {
         if (!c.method().masksPatches() || !c.ibotSeparateHead) return null;
         if (c.method().simplified()) return new SimDinoHead(embedDim, c.headHidden, c.headBottleneck, c.useBnInHead, init);
         return new DinoHead(embedDim, c.ibotPrototypes(), c.headHidden, c.headBottleneck, c.normLastLayer, c.useBnInHead, init);
     }
 
     /** The method's projection head: DINO's (MLP, normalisation, prototypes) or SimDINO's (MLP, normalisation). */
-    private static dev.dinoj.nn.Module head(TrainConfig c, int embedDim, Generator init) {
+    static dev.dinoj.nn.Module head(TrainConfig c, int embedDim, Generator init) {
         if (c.method().simplified()) return new SimDinoHead(embedDim, c.headHidden, c.headBottleneck, c.useBnInHead, init);
         return new DinoHead(embedDim, c.outDim, c.headHidden, c.headBottleneck, c.normLastLayer, c.useBnInHead, init);
     }
@@ -447,7 +466,8 @@ public final class DinoTrainer implements AutoCloseable {
         if (!Files.exists(outDir.resolve(TEACHER_BACKBONE))) {
             Map<String, Tensor> backbone = new LinkedHashMap<>();
             c.tensors().forEach((k, v) -> {
-                if (k.startsWith("teacher.backbone.")) backbone.put(k.substring("teacher.backbone.".length()), v);
+                String prefix = "student".equals(c.metadata().get("result_backbone")) ? "student.backbone." : "teacher.backbone.";
+                if (k.startsWith(prefix)) backbone.put(k.substring(prefix.length()), v);
             });
             Map<String, String> meta = new LinkedHashMap<>();
             meta.put("num_heads", Integer.toString(saved.vit().heads));
@@ -497,7 +517,7 @@ public final class DinoTrainer implements AutoCloseable {
                 if (startEpoch == 0) {
                     TrainingEvaluation.Result px = eval.pixelBaseline(config.globalSize);
                     pixels = px.headline();
-                    TrainingEvaluation.Result init = eval.evaluate(teacher.backbone());
+                    TrainingEvaluation.Result init = eval.evaluate(evaluated().backbone());
                     atInit = init.headline();
                     log.println("k-NN at random initialisation: " + init);
                     log.println("k-NN on raw pixels (the baseline to beat): " + px);
@@ -576,7 +596,7 @@ public final class DinoTrainer implements AutoCloseable {
                 metrics.write(rec);
                 boolean lastEpoch = epoch == config.epochs - 1;
                 if (eval != null && ((epoch + 1) % config.knnEvery == 0 || lastEpoch)) {
-                    TrainingEvaluation.Result r = eval.evaluate(teacher.backbone());
+                    TrainingEvaluation.Result r = eval.evaluate(evaluated().backbone());
                     last = r.headline();
                     log.println("k-NN after epoch " + (epoch + 1) + ": " + r + (pixels != null
                             ? String.format(Locale.ROOT, " (raw pixels: %.2f%%)", 100 * pixels.top1) : ""));
@@ -697,8 +717,10 @@ public final class DinoTrainer implements AutoCloseable {
             });
         }
         optimizer.step();
-        try (GradMode.Scope ignored = GradMode.disabled()) {
-            ema.update(momentumSchedule.at(it));
+        if (ema != null) {
+            try (GradMode.Scope ignored = GradMode.disabled()) {
+                ema.update(momentumSchedule.at(it));
+            }
         }
         loss.afterStep(teacherOut);
         if (teacherPatches != null && ibotLoss != null) ibotLoss.updateCenter(teacherPatches);
@@ -753,6 +775,10 @@ public final class DinoTrainer implements AutoCloseable {
         meta.put("drop_path_generator", dropPathGenerator.seed() + ":" + dropPathGenerator.offset());
         meta.put("num_heads", Integer.toString(config.vit().heads));
         meta.put("config", config.toJson());
+        if (teacherConfig != null) {
+            meta.put(DistillationTeacher.METADATA, teacherConfig.toJson());
+            meta.put("result_backbone", "student"); // what knn/linear/embed evaluate in this checkpoint
+        }
         SafeTensors.write(outDir.resolve(CHECKPOINT), all, meta);
     }
 
@@ -777,12 +803,20 @@ public final class DinoTrainer implements AutoCloseable {
         log.printf(Locale.ROOT, "resuming after epoch %d of %d%n", startEpoch, config.epochs);
     }
 
+    /**
+     * The model whose backbone is the run's result: the momentum teacher, or, when distilling, the student
+     * (the frozen teacher is where it came from).
+     */
+    public DinoModel evaluated() {
+        return teacherConfig == null ? teacher : student;
+    }
+
     /** The teacher backbone alone, under the reference names, with num_heads in the metadata (for embed/knn/attention). */
     public void saveTeacherBackbone(Path file) throws IOException {
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put("num_heads", Integer.toString(config.vit().heads));
         meta.put("source", "dinoj DINO teacher backbone");
-        Checkpoint.save(file, teacher.backbone(), meta);
+        Checkpoint.save(file, evaluated().backbone(), meta);
     }
 
     /** Stops the data loader; on a GPU also releases the models, the optimizer state and the centre (none can be used afterwards). */

@@ -109,6 +109,10 @@ public final class TrainConfig {
     @Option(names = "--coding-rate-gamma", description = "simdino: weight of the coding rate against the distance term: 'auto' (the"
             + " authors' (d + b) / (d b), d the feature width, b the batch) or a number >= 0")
     public String codingRateGamma = "auto";
+    /** A dinoj training checkpoint whose (frozen) teacher the student is trained against instead of its own EMA; null for self-distillation. */
+    @Option(names = "--distill-from", description = "a dinoj training checkpoint: train the student against its frozen teacher (backbone and"
+            + " heads, any size) instead of a momentum teacher, as DINOv2 distils small models; the heads' output widths must match")
+    public String distillFrom = null;
     // DINOv2
     @Option(names = "--ibot-weight", description = "dinov2: weight of the iBOT masked-patch term (reference: 1)")
     public double ibotWeight = 1.0;
