@@ -79,6 +79,31 @@ class GpuTrainingTest {
         }
     }
 
+    /** DINOv2 (masks, iBOT), SimDINO (the coding rate's Cholesky on cuSOLVER) and SimDINOv2 follow the CPU's losses on the GPU. */
+    @Test
+    void everyMethodsLossesFollowTheCpuOnTheGpu() throws IOException {
+        Device cuda = cudaOrSkip();
+        for (String method : List.of("dinov2", "simdino", "simdinov2")) {
+            TrainConfig c = TrainingTest.tiny();
+            c.method = method;
+            c.patchSize = 4;
+            c.epochs = 1;
+            c.withMethodDefaults(java.util.Set.of());
+            Path cpuDir = dir.resolve(method + "-cpu"), gpuDir = dir.resolve(method + "-gpu");
+            try (DinoTrainer t = new DinoTrainer(c, cpuDir, TrainingTest.quiet(), Device.CPU)) {
+                t.run();
+            }
+            try (DinoTrainer t = new DinoTrainer(c, gpuDir, TrainingTest.quiet(), cuda)) {
+                t.run();
+            }
+            List<Double> cpuLoss = stepLosses(cpuDir), gpuLoss = stepLosses(gpuDir);
+            assertThat(gpuLoss).as(method).hasSameSizeAs(cpuLoss).hasSizeGreaterThanOrEqualTo(3);
+            for (int i = 0; i < cpuLoss.size(); i++) {
+                assertThat(gpuLoss.get(i)).as("%s: loss at iteration %d", method, i).isCloseTo(cpuLoss.get(i), offset(2e-3 * (1 + i) * (1 + Math.abs(cpuLoss.get(i)))));
+            }
+        }
+    }
+
     @Test
     void aCpuCheckpointResumesOnTheGpu() throws IOException {
         Device cuda = cudaOrSkip();
