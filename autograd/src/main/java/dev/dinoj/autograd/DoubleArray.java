@@ -140,6 +140,33 @@ public final class DoubleArray {
 
     // ------------------------------------------------------------------ linear algebra and row ops
 
+    /**
+     * log |det A| of each matrix of [..., n, n] by Gaussian elimination with partial pivoting: a reference for
+     * log-determinants that shares nothing with a Cholesky factorisation. Shape [...].
+     */
+    public DoubleArray logAbsDet() {
+        int n = size(-1), batch = numel() / Math.max(1, n * n);
+        double[] out = new double[batch];
+        for (int b = 0; b < batch; b++) {
+            double[] m = Arrays.copyOfRange(data, b * n * n, (b + 1) * n * n);
+            for (int c = 0; c < n; c++) {
+                int p = c;
+                for (int i = c + 1; i < n; i++) if (Math.abs(m[i * n + c]) > Math.abs(m[p * n + c])) p = i;
+                for (int j = 0; j < n; j++) {
+                    double t = m[c * n + j];
+                    m[c * n + j] = m[p * n + j];
+                    m[p * n + j] = t;
+                }
+                out[b] += Math.log(Math.abs(m[c * n + c]));
+                for (int i = c + 1; i < n; i++) {
+                    double f = m[i * n + c] / m[c * n + c];
+                    for (int j = c; j < n; j++) m[i * n + j] -= f * m[c * n + j];
+                }
+            }
+        }
+        return new DoubleArray(out, Arrays.copyOf(shape, rank() - 2));
+    }
+
     /** Batched matrix product over the last two dimensions; batch dimensions broadcast. */
     public DoubleArray matmul(DoubleArray b) {
         if (rank() < 2 || b.rank() < 2 || size(-1) != b.size(-2)) {

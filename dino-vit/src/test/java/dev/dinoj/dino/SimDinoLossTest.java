@@ -19,27 +19,6 @@ import static org.assertj.core.data.Offset.offset;
 class SimDinoLossTest {
     private final Generator gen = new Generator(11);
 
-    /** log |det| by Gaussian elimination with partial pivoting. */
-    private static double logdet(double[] a0, int n) {
-        double[] a = a0.clone();
-        double s = 0;
-        for (int c = 0; c < n; c++) {
-            int p = c;
-            for (int i = c + 1; i < n; i++) if (Math.abs(a[i * n + c]) > Math.abs(a[p * n + c])) p = i;
-            for (int j = 0; j < n; j++) {
-                double t = a[c * n + j];
-                a[c * n + j] = a[p * n + j];
-                a[p * n + j] = t;
-            }
-            s += Math.log(Math.abs(a[c * n + c]));
-            for (int i = c + 1; i < n; i++) {
-                double f = a[i * n + c] / a[c * n + c];
-                for (int j = c; j < n; j++) a[i * n + j] -= f * a[c * n + j];
-            }
-        }
-        return s;
-    }
-
     /** R_eps(Z) = 1/2 logdet(I_d + d / (b eps^2) Z^T Z) of the b x d rows z[off ..], always through the d x d matrix. */
     private static double codingRate(double[] z, int off, int b, int d, double eps) {
         double c = d / (b * eps * eps);
@@ -51,7 +30,7 @@ class SimDinoLossTest {
                 m[i * d + j] = (i == j ? 1 : 0) + c * s;
             }
         }
-        return 0.5 * logdet(m, d);
+        return 0.5 * new DoubleArray(m, d, d).logAbsDet().values()[0];
     }
 
     /** The paper's loss in double: mean over pairs (t, v != t) of the batch mean of 1/2 ||s_v - t_t||^2, minus gamma R averaged over the 2 global views. */
