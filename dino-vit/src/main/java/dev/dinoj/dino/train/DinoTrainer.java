@@ -60,6 +60,8 @@ public final class DinoTrainer implements AutoCloseable {
     private final PrintStream log;
     private final ImageDataset trainData;
     private final MultiCropLoader loader;
+    /** The loader of the high-resolution phase's epochs (larger global crops; null without the phase). */
+    private final MultiCropLoader highResLoader;
     private final DinoModel student, teacher;
     /** The momentum teacher's EMA (null when distilling from a frozen teacher). */
     private final MomentumTeacher ema;
@@ -73,6 +75,8 @@ public final class DinoTrainer implements AutoCloseable {
     /** DINOv2's iBOT term (null for the other methods) and the masks of its global crops. */
     private final dev.dinoj.dino.IbotPatchLoss ibotLoss;
     private final dev.dinoj.dino.data.BlockMasking masking;
+    /** The masks of the high-resolution phase's larger patch grid (null without the phase or without masks). */
+    private final dev.dinoj.dino.data.BlockMasking highResMasking;
     private final Schedule lrSchedule, wdSchedule, momentumSchedule;
     private final Generator dropPathGenerator;
     private final Device device;
@@ -202,6 +206,9 @@ public final class DinoTrainer implements AutoCloseable {
                     config.globalScale, config.localScale);
             loader = new MultiCropLoader(trainData, aug, config.batchSize, config.workers, 2, config.seed);
             itersPerEpoch = loader.batchesPerEpoch();
+            // the same images, order and seed: only the global crops' output size differs (their area scale is unchanged)
+            highResLoader = config.highResEpochs == 0 ? null : new MultiCropLoader(trainData, new MultiCropAugmentation(config.highResSize,
+                    config.localSize, config.localCrops, config.globalScale, config.localScale), config.batchSize, config.workers, 2, config.seed);
 
             VitConfig vit = config.vit();
             Generator init = new Generator(config.seed);
@@ -239,6 +246,9 @@ public final class DinoTrainer implements AutoCloseable {
                             config.warmupTeacherTempEpochs, config.warmupTeacherTemp), (float) config.centerMomentum, DinoLoss.Centering.parse(config.centering));
             masking = !config.method().masksPatches() ? null : new dev.dinoj.dino.data.BlockMasking(vit.gridSize(), vit.gridSize(), config.maskRatio[0],
                     config.maskRatio[1], config.maskProbability);
+            int highGrid = config.highResSize / config.patchSize;
+            highResMasking = masking == null || config.highResEpochs == 0 ? null : new dev.dinoj.dino.data.BlockMasking(highGrid, highGrid,
+                    config.maskRatio[0], config.maskRatio[1], config.maskProbability);
             optimizer = new AdamW(parameterGroups(config, student.namedParameters(), vit.depth), 0.9f, 0.999f, 1e-8f);
             double scaledLr = config.lr * config.batchSize / 256.0;
             lrSchedule = Schedule.warmupCosine(scaledLr, config.minLr, config.epochs, itersPerEpoch, config.warmupEpochs, 0);
@@ -535,7 +545,11 @@ public final class DinoTrainer implements AutoCloseable {
                 List<TeacherHealth> epochHealth = new ArrayList<>();
                 Map<String, Double> epochTerms = new LinkedHashMap<>();
                 student.train(true);
-                for (MultiCropLoader.Batch batch : loader.epoch(epoch, 0)) {
+                if (config.highResolution(epoch) && (epoch == startEpoch || !config.highResolution(epoch - 1))) {
+                    log.printf(Locale.ROOT, "epoch %d/%d: high-resolution phase, %d px global crops (position embedding interpolated)%n",
+                            epoch + 1, config.epochs, config.highResSize);
+                }
+                for (MultiCropLoader.Batch batch : (config.highResolution(epoch) ? highResLoader : loader).epoch(epoch, 0)) {
                     int it = epoch * itersPerEpoch + step;
                     long t0 = System.nanoTime();
                     StepResult sr = trainStep(batch.crops, epoch, it);
@@ -656,7 +670,8 @@ public final class DinoTrainer implements AutoCloseable {
         for (ParamGroup g : optimizer.groups()) g.setLr(lrSchedule.at(it) * lrMultiplier.get(g));
         for (ParamGroup g : decayed) g.setWeightDecay(wdSchedule.at(it)); // the no-decay groups stay at 0
         Tensor teacherOut, teacherPatches = null;
-        Masks masks = masking == null ? null : masks(crops.get(0).size(0), it, crops.get(0).device());
+        Masks masks = masking == null ? null : masks(crops.get(0).size(0), crops.get(0).size(3) == config.globalSize ? masking : highResMasking, it,
+                crops.get(0).device());
         // the teacher's intermediates are garbage as soon as its output exists: a scope of their own
         // returns their memory before the student's forward needs it
         try (GradMode.Scope ignored = GradMode.disabled(); TensorScope teacherPass = TensorScope.open()) {
@@ -731,7 +746,7 @@ public final class DinoTrainer implements AutoCloseable {
     private record Masks(Tensor masks, Tensor index, Tensor weights) {}
 
     /** The masks of iteration {@code it}: drawn from the seed and the iteration alone, so a resumed run draws the same ones. */
-    private Masks masks(int b, int it, dev.dinoj.tensor.Device device) {
+    private Masks masks(int b, dev.dinoj.dino.data.BlockMasking masking, int it, dev.dinoj.tensor.Device device) {
         java.util.SplittableRandom r = new java.util.SplittableRandom(config.seed * 0x9E3779B97F4A7C15L + it + 0x632BE59BD9B4E019L);
         List<boolean[]> drawn = masking.batch(2 * b, r);
         int n = drawn.get(0).length;
@@ -824,6 +839,7 @@ public final class DinoTrainer implements AutoCloseable {
     public void close() {
         try {
             loader.close();
+            if (highResLoader != null) highResLoader.close();
             if (!device.isCpu()) {
                 // device memory is never left to the garbage collector: the models, the optimizer state and
                 // the centre go back to the allocator now (the models cannot be used after close)

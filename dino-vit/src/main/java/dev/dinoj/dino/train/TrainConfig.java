@@ -78,6 +78,11 @@ public final class TrainConfig {
     public double[] globalScale = {0.4, 1.0};
     @Option(names = "--local-scale", split = ",", description = "local crop area range")
     public double[] localScale = {0.05, 0.4};
+    @Option(names = "--high-res-epochs", description = "train the last N epochs with global crops of --high-res-size pixels, the position "
+            + "embedding interpolated (DINOv2's short high-resolution phase at the end; 0: off)")
+    public int highResEpochs = 0;
+    @Option(names = "--high-res-size", description = "global crop size in pixels of the --high-res-epochs phase (DINOv2: 518 after 224)")
+    public int highResSize = 0;
     // optimisation
     @Option(names = "--epochs", description = "training epochs")
     public int epochs = 12;
@@ -308,6 +313,19 @@ public final class TrainConfig {
             throw new IllegalArgumentException("crop sizes (" + globalSize + ", " + localSize + ") must be multiples of --patch " + patchSize);
         }
         if (localCrops < 0) throw new IllegalArgumentException("--local-crops must be >= 0, got " + localCrops);
+        if (highResEpochs < 0) throw new IllegalArgumentException("--high-res-epochs must be >= 0 (0: off), got " + highResEpochs);
+        if (highResEpochs > 0) {
+            if (highResEpochs >= epochs) {
+                throw new IllegalArgumentException("--high-res-epochs " + highResEpochs + " must be fewer than --epochs " + epochs
+                        + " (the phase ends a run trained at --global-size)");
+            }
+            if (highResSize <= globalSize || highResSize % patchSize != 0) {
+                throw new IllegalArgumentException("--high-res-size must be a multiple of --patch " + patchSize + " larger than --global-size "
+                        + globalSize + ", got " + highResSize);
+            }
+        } else if (highResSize != 0) {
+            throw new IllegalArgumentException("--high-res-size " + highResSize + " is given without --high-res-epochs N (N > 0)");
+        }
         if ((evalTrain == null) != (evalVal == null)) {
             throw new IllegalArgumentException("give both --eval-train and --eval-val (labelled images), or neither");
         }
@@ -337,6 +355,16 @@ public final class TrainConfig {
         if (knnEvery <= 0) throw new IllegalArgumentException("--knn-every must be positive, got " + knnEvery);
         if (workers <= 0) throw new IllegalArgumentException("--workers must be positive, got " + workers);
         vit();
+    }
+
+    /** Whether epoch {@code epoch} (0-based) belongs to the high-resolution phase at the end of the run. */
+    public boolean highResolution(int epoch) {
+        return highResEpochs > 0 && epoch >= epochs - highResEpochs;
+    }
+
+    /** The global crop size of epoch {@code epoch} (0-based). */
+    public int globalSize(int epoch) {
+        return highResolution(epoch) ? highResSize : globalSize;
     }
 
     /** Parameters of the student (backbone and DINO head): its weights are held 5 times (student, teacher, gradients, two AdamW moments). */

@@ -98,6 +98,57 @@ class Dinov2TrainingTest {
     }
 
     @Test
+    void aHighResolutionLastEpochMasksTheLargerGridAndResumesBitForBitAcrossThePhaseSwitch() throws IOException {
+        TrainConfig c = tinyDinov2();
+        c.highResEpochs = 1;
+        c.highResSize = 24; // a 6 x 6 grid after the 4 x 4 of the 16-px crops
+        c.validate();
+        assertThat(c.globalSize(1)).isEqualTo(16);
+        assertThat(c.globalSize(2)).isEqualTo(24);
+        Path a = dir.resolve("hra"), b = dir.resolve("hrb");
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        try (DinoTrainer t = new DinoTrainer(c, a, new java.io.PrintStream(out, true, java.nio.charset.StandardCharsets.UTF_8))) {
+            assertThat(Double.isFinite(t.run().finalLoss)).isTrue();
+        }
+        assertThat(out.toString(java.nio.charset.StandardCharsets.UTF_8)).contains("epoch 3/3: high-resolution phase, 24 px global crops")
+                .doesNotContain("epoch 2/3: high-resolution");
+        try (DinoTrainer t = new DinoTrainer(c, b, TrainingTest.quiet())) {
+            t.run(2);
+        }
+        try (DinoTrainer t = DinoTrainer.resume(b, TrainingTest.quiet())) {
+            t.run();
+        }
+        SafeTensors.Contents ca = SafeTensors.read(a.resolve(DinoTrainer.CHECKPOINT)), cb = SafeTensors.read(b.resolve(DinoTrainer.CHECKPOINT));
+        for (Map.Entry<String, Tensor> e : ca.tensors().entrySet()) {
+            if (e.getValue().dtype() == dev.dinoj.tensor.DType.INT32) continue;
+            assertThat(bits(cb.tensors().get(e.getKey()).toFloatArray())).as(e.getKey()).containsExactly(bits(e.getValue().toFloatArray()));
+        }
+        // the parameters keep the base grid (16 patches + cls): the phase interpolates the position embedding, it does not resize it
+        assertThat(ca.tensors().get("student.backbone.pos_embed").shape().toArray()).containsExactly(1, 17, 24);
+        // the last epoch masked the 36-patch grid: about 36/16 times the masked patches of the first two epochs' steps
+        List<com.google.gson.JsonObject> steps = MetricsLog.read(a.resolve(DinoTrainer.METRICS)).stream()
+                .filter(o -> o.get("type").getAsString().equals("step")).toList();
+        double low = steps.stream().filter(o -> o.get("epoch").getAsInt() < 3).mapToDouble(o -> o.get("masked_patches").getAsDouble()).average().orElseThrow();
+        double high = steps.stream().filter(o -> o.get("epoch").getAsInt() == 3).mapToDouble(o -> o.get("masked_patches").getAsDouble()).average().orElseThrow();
+        assertThat(high).isGreaterThan(1.5 * low);
+    }
+
+    @Test
+    void theHighResolutionPhaseRefusesSizesThatCannotWork() {
+        TrainConfig c = tinyDinov2();
+        c.highResEpochs = 1;
+        c.highResSize = 16;
+        assertThat(org.assertj.core.api.Assertions.catchThrowable(c::validate)).hasMessageContaining("--high-res-size must be a multiple of --patch 4 larger than --global-size 16");
+        c.highResSize = 26;
+        assertThat(org.assertj.core.api.Assertions.catchThrowable(c::validate)).hasMessageContaining("--high-res-size");
+        c.highResSize = 24;
+        c.highResEpochs = 3;
+        assertThat(org.assertj.core.api.Assertions.catchThrowable(c::validate)).hasMessageContaining("--high-res-epochs 3 must be fewer than --epochs 3");
+        c.highResEpochs = 0;
+        assertThat(org.assertj.core.api.Assertions.catchThrowable(c::validate)).hasMessageContaining("--high-res-size 24 is given without --high-res-epochs");
+    }
+
+    @Test
     void aSimDinov2RunAlignsMaskedPatchesOnTheSharedHeadAndResumesBitForBit() throws IOException {
         TrainConfig c = TrainingTest.tiny();
         c.method = "simdinov2";
