@@ -173,7 +173,7 @@ public final class DinoLoss implements TeacherStudentLoss {
      * normalisation a log-softmax), which gives the same targets without the underflow of exp at low
      * temperatures: a row far below the batch's maximum would otherwise become 0/0.
      */
-    static Tensor sinkhornKnopp(Tensor logits, float temperature, int iterations) {
+    public static Tensor sinkhornKnopp(Tensor logits, float temperature, int iterations) {
         int b = logits.size(0), k = logits.size(1);
         float logK = (float) Math.log(k), logB = (float) Math.log(b);
         Tensor logQ = logits.mul(1f / temperature);
