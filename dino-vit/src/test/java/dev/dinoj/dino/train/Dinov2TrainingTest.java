@@ -26,12 +26,6 @@ class Dinov2TrainingTest {
         return c.withMethodDefaults(Set.of("--registers"));
     }
 
-    private static int[] bits(float[] v) {
-        int[] b = new int[v.length];
-        for (int i = 0; i < v.length; i++) b[i] = Float.floatToRawIntBits(v[i]);
-        return b;
-    }
-
     @Test
     void theMethodsDefaultsAreDinov2sUnlessGiven() {
         TrainConfig c = tinyDinov2();
@@ -82,10 +76,7 @@ class Dinov2TrainingTest {
         assertThat(ca.tensors()).containsKeys("student.ibot_head.last_layer.weight_v", "teacher.ibot_head.mlp.0.weight", "student.backbone.mask_token",
                 "student.backbone.blocks.0.ls1.gamma", "student.backbone.register_tokens", "ibot_loss.center", "dino_loss.center");
         assertThat(cb.tensors().keySet()).containsExactlyElementsOf(ca.tensors().keySet());
-        for (Map.Entry<String, Tensor> e : ca.tensors().entrySet()) {
-            if (e.getValue().dtype() == dev.dinoj.tensor.DType.INT32) continue;
-            assertThat(bits(cb.tensors().get(e.getKey()).toFloatArray())).as(e.getKey()).containsExactly(bits(e.getValue().toFloatArray()));
-        }
+        TrainingTest.assertSameFloatBits(ca, cb);
         // the mask token learned (only masked patches reach it), and the iBOT term was logged with its masked patches
         float[] maskToken = ca.tensors().get("student.backbone.mask_token").toFloatArray();
         boolean moved = false;
@@ -119,10 +110,7 @@ class Dinov2TrainingTest {
             t.run();
         }
         SafeTensors.Contents ca = SafeTensors.read(a.resolve(DinoTrainer.CHECKPOINT)), cb = SafeTensors.read(b.resolve(DinoTrainer.CHECKPOINT));
-        for (Map.Entry<String, Tensor> e : ca.tensors().entrySet()) {
-            if (e.getValue().dtype() == dev.dinoj.tensor.DType.INT32) continue;
-            assertThat(bits(cb.tensors().get(e.getKey()).toFloatArray())).as(e.getKey()).containsExactly(bits(e.getValue().toFloatArray()));
-        }
+        TrainingTest.assertSameFloatBits(ca, cb);
         // the parameters keep the base grid (16 patches + cls): the phase interpolates the position embedding, it does not resize it
         assertThat(ca.tensors().get("student.backbone.pos_embed").shape().toArray()).containsExactly(1, 17, 24);
         // the last epoch masked the 36-patch grid: about 36/16 times the masked patches of the first two epochs' steps
@@ -173,10 +161,7 @@ class Dinov2TrainingTest {
         SafeTensors.Contents ca = SafeTensors.read(a.resolve(DinoTrainer.CHECKPOINT)), cb = SafeTensors.read(b.resolve(DinoTrainer.CHECKPOINT));
         assertThat(ca.tensors()).containsKeys("student.backbone.mask_token", "student.head.mlp.4.weight").doesNotContainKeys("ibot_loss.center",
                 "dino_loss.center", "student.ibot_head.mlp.0.weight");
-        for (Map.Entry<String, Tensor> e : ca.tensors().entrySet()) {
-            if (e.getValue().dtype() == dev.dinoj.tensor.DType.INT32) continue;
-            assertThat(bits(cb.tensors().get(e.getKey()).toFloatArray())).as(e.getKey()).containsExactly(bits(e.getValue().toFloatArray()));
-        }
+        TrainingTest.assertSameFloatBits(ca, cb);
         List<com.google.gson.JsonObject> steps = MetricsLog.read(a.resolve(DinoTrainer.METRICS));
         assertThat(steps.stream().filter(o -> o.get("type").getAsString().equals("step"))
                 .allMatch(o -> o.has("ibot") && o.has("coding_rate") && o.get("ibot").getAsDouble() >= 0)).isTrue();

@@ -17,12 +17,6 @@ class DistillationTest {
     @TempDir
     Path dir;
 
-    private static int[] bits(float[] v) {
-        int[] b = new int[v.length];
-        for (int i = 0; i < v.length; i++) b[i] = Float.floatToRawIntBits(v[i]);
-        return b;
-    }
-
     @Test
     void aSmallerStudentLearnsFromAFrozenTeacherAndIsTheResult() throws IOException {
         Path source = dir.resolve("big");
@@ -54,12 +48,9 @@ class DistillationTest {
         // the teacher is the source's teacher, bit for bit, after training
         for (Map.Entry<String, Tensor> e : src.tensors().entrySet()) {
             if (!e.getKey().startsWith("teacher.") || e.getKey().contains("running_") || e.getKey().contains("num_batches")) continue;
-            assertThat(bits(ca.tensors().get(e.getKey()).toFloatArray())).as(e.getKey()).containsExactly(bits(e.getValue().toFloatArray()));
+            assertThat(TrainingTest.bits(ca.tensors().get(e.getKey()).toFloatArray())).as(e.getKey()).containsExactly(TrainingTest.bits(e.getValue().toFloatArray()));
         }
-        for (Map.Entry<String, Tensor> e : ca.tensors().entrySet()) {
-            if (e.getValue().dtype() == dev.dinoj.tensor.DType.INT32) continue;
-            assertThat(bits(cb.tensors().get(e.getKey()).toFloatArray())).as(e.getKey()).containsExactly(bits(e.getValue().toFloatArray()));
-        }
+        TrainingTest.assertSameFloatBits(ca, cb);
         // the result files hold the student: the backbone file and what knn/linear read from the checkpoint
         assertThat(dev.dinoj.dino.BackboneLoader.load(a.resolve(DinoTrainer.TEACHER_BACKBONE), 0, null).embedDim()).isEqualTo(16);
         assertThat(dev.dinoj.dino.BackboneLoader.load(a.resolve(DinoTrainer.CHECKPOINT), 0, null).embedDim()).isEqualTo(16);

@@ -132,10 +132,7 @@ class TrainingTest {
         }
         SafeTensors.Contents ca = SafeTensors.read(a.resolve(DinoTrainer.CHECKPOINT)), cb = SafeTensors.read(b.resolve(DinoTrainer.CHECKPOINT));
         assertThat(cb.tensors().keySet()).containsExactlyElementsOf(ca.tensors().keySet());
-        for (Map.Entry<String, Tensor> e : ca.tensors().entrySet()) {
-            if (e.getValue().dtype() == dev.dinoj.tensor.DType.INT32) continue;
-            assertThat(bits(cb.tensors().get(e.getKey()).toFloatArray())).as(e.getKey()).containsExactly(bits(e.getValue().toFloatArray()));
-        }
+        assertSameFloatBits(ca, cb);
         // the fixed sine-cosine position embedding is not trained
         assertThat(ca.tensors().get("student.backbone.pos_embed").toFloatArray()).containsExactly(startPos);
         assertThat(ca.tensors().get("teacher.head.mlp.1.running_var").toFloatArray()).isNotEqualTo(Tensor.ones(32).toFloatArray());
@@ -188,10 +185,7 @@ class TrainingTest {
         SafeTensors.Contents ca = SafeTensors.read(a.resolve(DinoTrainer.CHECKPOINT)), cb = SafeTensors.read(b.resolve(DinoTrainer.CHECKPOINT));
         assertThat(ca.tensors()).containsKeys("teacher.backbone.patch_embed.stem.1.conv.weight", "teacher.backbone.patch_embed.stem.0.norm.running_mean");
         assertThat(cb.tensors().keySet()).containsExactlyElementsOf(ca.tensors().keySet());
-        for (Map.Entry<String, Tensor> e : ca.tensors().entrySet()) {
-            if (e.getValue().dtype() == dev.dinoj.tensor.DType.INT32) continue;
-            assertThat(bits(cb.tensors().get(e.getKey()).toFloatArray())).as(e.getKey()).containsExactly(bits(e.getValue().toFloatArray()));
-        }
+        assertSameFloatBits(ca, cb);
         for (Path f : new Path[] {a.resolve(DinoTrainer.CHECKPOINT), a.resolve(DinoTrainer.TEACHER_BACKBONE)}) {
             dev.dinoj.dino.VisionTransformer vit = dev.dinoj.dino.BackboneLoader.load(f, 0, null);
             assertThat(vit.config().stem).as(f.toString()).isEqualTo(dev.dinoj.dino.VitConfig.Stem.CONV);
@@ -227,10 +221,19 @@ class TrainingTest {
         assertThatThrownBy(bad::validate).hasMessageContaining("--koleo-weight");
     }
 
-    private static int[] bits(float[] v) {
+    /** The raw bits of each float: an exact comparison that also tells -0 from +0 and NaN payloads apart. */
+    static int[] bits(float[] v) {
         int[] o = new int[v.length];
         for (int i = 0; i < v.length; i++) o[i] = Float.floatToRawIntBits(v[i]);
         return o;
+    }
+
+    /** Every float tensor of {@code expected} has the same bits in {@code actual} (the int counters are left out). */
+    static void assertSameFloatBits(SafeTensors.Contents expected, SafeTensors.Contents actual) {
+        for (Map.Entry<String, Tensor> e : expected.tensors().entrySet()) {
+            if (e.getValue().dtype() == dev.dinoj.tensor.DType.INT32) continue;
+            assertThat(bits(actual.tensors().get(e.getKey()).toFloatArray())).as(e.getKey()).containsExactly(bits(e.getValue().toFloatArray()));
+        }
     }
 
     /** Good images for the first epoch's worth of reads, then NaN pixels. */
