@@ -4,14 +4,16 @@ import java.util.Locale;
 
 /**
  * Chooses the GEMM kernel once per JVM: the Vector API kernel when the runtime has jdk.incubator.vector
- * and 256-bit or wider vectors, else the portable kernel. The vector kernel's register tile is measured,
- * not guessed ({@link VectorGemmKernel#fastest}): the measurement runs on a background thread at
- * start-up while the 6x2 tile serves, and its winner replaces it when done. Every tile gives the same
- * bits, so the switch changes speed only, and nobody waits for the JIT to compile three tiles.
+ * and 256-bit or wider vectors, else the portable kernel. The vector kernel's register tile and its cache
+ * blocking are measured, not guessed ({@link VectorGemmKernel#fastest}): the measurement runs on a
+ * background thread at start-up while the 6x2 tile serves, and its winner replaces it when done. Every
+ * tile and blocking gives the same bits (the k blocks stay 256 long), so the switch changes speed only,
+ * and nobody waits for the JIT to compile three tiles.
  *
  * <p>System properties: {@code dinoj.gemm} ({@code auto}, {@code portable} or {@code vector}) overrides
  * the kernel, e.g. to compare them in benchmarks; {@code dinoj.gemm.tile} (6x2, 12x2, 8x3) fixes the
- * tile and skips the measurement.
+ * tile and {@code dinoj.gemm.blocking} ("MCxNB", e.g. 96x192; NB 0 for the tile's width) the blocking:
+ * both given, nothing is measured.
  */
 public final class Gemm {
     private static volatile GemmKernel kernel;
@@ -50,7 +52,7 @@ public final class Gemm {
     }
 
     /** Holder that touches the vector classes only after the module check passed. */
-    private static final class VectorProbe {
+    static final class VectorProbe {
         static boolean usable() {
             try {
                 return VectorGemmKernel.usable();
@@ -67,24 +69,46 @@ public final class Gemm {
          */
         static Thread start() {
             String forced = System.getProperty("dinoj.gemm.tile", "").trim();
-            if (!forced.isEmpty()) {
-                kernel = new VectorGemmKernel(VectorTile.named(forced)).warmUp();
+            int[] blocking = parseBlocking(System.getProperty("dinoj.gemm.blocking", ""));
+            if (!forced.isEmpty() && blocking != null) {
+                kernel = new VectorGemmKernel(VectorTile.named(forced), blocking).warmUp();
                 return null;
             }
-            VectorGemmKernel first = new VectorGemmKernel(new VectorTile.Tile6x2()).warmUp();
+            VectorGemmKernel first = new VectorGemmKernel(forced.isEmpty() ? new VectorTile.Tile6x2() : VectorTile.named(forced)).warmUp();
             kernel = first;
             Thread t = new Thread(() -> {
                 try {
-                    VectorGemmKernel best = VectorGemmKernel.fastest(first);
+                    VectorGemmKernel best = forced.isEmpty() ? VectorGemmKernel.fastest(first, blocking) : VectorGemmKernel.fastestBlocking(first);
                     measurement = best.measured();
                     kernel = best;
                 } catch (RuntimeException | LinkageError e) {
-                    measurement = "measurement failed (" + e + "); kept the 6x2 tile";
+                    measurement = "measurement failed (" + e + "); kept " + first.name();
                 }
             }, "dinoj-gemm-tile-measurement");
             t.setDaemon(true);
             t.start();
             return t;
+        }
+
+        /** A {@code dinoj.gemm.blocking} value as {MC, NB}, null when empty; refused unless both fit every tile. */
+        static int[] parseBlocking(String property) {
+            String value = property.trim();
+            if (value.isEmpty()) return null;
+            String[] parts = value.toLowerCase(Locale.ROOT).split("x");
+            try {
+                if (parts.length == 2) {
+                    int[] b = {Integer.parseInt(parts[0].trim()), Integer.parseInt(parts[1].trim())};
+                    for (VectorTile t : VectorTile.all()) new VectorGemmKernel(t, b);
+                    return b;
+                }
+            } catch (IllegalArgumentException e) {
+                StringBuilder tiles = new StringBuilder();
+                for (VectorTile t : VectorTile.all()) tiles.append(tiles.length() == 0 ? "" : ", ").append(t.mr).append(" x ").append(t.nr);
+                throw new IllegalArgumentException("system property dinoj.gemm.blocking must be MCxNB with MC a multiple of every"
+                        + " tile's rows and NB of every tile's width (tiles here: " + tiles + "; NB 0 stands for the tile's width),"
+                        + " e.g. 96x192; got '" + value + "'", e);
+            }
+            throw new IllegalArgumentException("system property dinoj.gemm.blocking must be MCxNB, e.g. 96x192; got '" + value + "'");
         }
     }
 

@@ -17,13 +17,14 @@ import java.util.List;
  */
 final class VectorGemmKernel implements GemmKernel {
     static final int KC = 256;
-    private static final int MC = 48;
     private static final int NC = 1536;
     /** Most floats of packed B held at once (4 MB): longer k is packed and multiplied in spans. */
     private static final int PACKED_B_FLOATS = 1 << 20;
 
     private final VectorTile tile;
     private final int mr, nr;
+    /** Rows of A packed per block (MC) and columns of B per inner block (NB): see {@link #multiply}. */
+    private final int mc, nb;
     /** What {@link #fastest} measured, on the kernel it chose (empty otherwise); published through Gemm's volatile field. */
     private String measured = "";
     /**
@@ -36,10 +37,18 @@ final class VectorGemmKernel implements GemmKernel {
     private double[] speeds = new double[0];
 
     VectorGemmKernel(VectorTile tile) {
-        if (MC % tile.mr != 0 || NC % tile.nr != 0) throw new IllegalArgumentException("tile " + tile.shape() + " does not divide the blocks");
+        this(tile, BLOCKINGS[0]);
+    }
+
+    VectorGemmKernel(VectorTile tile, int mc, int nb) {
+        if (mc % tile.mr != 0 || nb % tile.nr != 0 || NC % tile.nr != 0) {
+            throw new IllegalArgumentException("tile " + tile.shape() + " does not divide the blocks " + mc + " x " + nb);
+        }
         this.tile = tile;
         this.mr = tile.mr;
         this.nr = tile.nr;
+        this.mc = mc;
+        this.nb = nb;
     }
 
     /**
@@ -74,27 +83,120 @@ final class VectorGemmKernel implements GemmKernel {
     }
 
     /**
-     * The kernel whose tile shape multiplies fastest on this machine, measured: {@code warm} (already
-     * warmed up) and the other shapes, each warmed up, then timed on a 192 x 192 x 256 product on one
-     * thread, the shapes in turn, the best of several rounds each (the minimum is what a noisy machine
-     * leaves least disturbed), until the best times stop improving: the JIT compiles the tiles meanwhile,
-     * so this takes about a second, which is why {@link Gemm} runs it on a background thread.
+     * The kernel whose tile shape and blocking multiply fastest on this machine, measured in two steps.
+     * Tiles: {@code warm} (already warmed up) and the other shapes, each warmed up, then timed on a 192 x
+     * 192 x 256 product (operands in cache: the tile's own speed) on one thread, the shapes in turn, the
+     * best of several rounds each (the minimum is what a noisy machine leaves least disturbed), until the
+     * best times stop improving: the JIT compiles the tiles meanwhile, so this takes about a second, which
+     * is why {@link Gemm} runs it on a background thread. Blocking: the chosen tile with each of
+     * {@link #BLOCKINGS} on a product of m 256, k 512, n 1024, whose packed B (2 MB) is larger than a core's L2,
+     * where the blocking decides where the operands come from, the same way (about 0.2 s). A forced
+     * blocking ({@code dinoj.gemm.blocking}) skips the second step. Only {@link VectorTile#fitting} tiles
+     * are candidates, and a measurement that has not settled within its time limit chooses nothing (the
+     * serving 6x2 tile, or the first blocking, stays).
      */
-    static VectorGemmKernel fastest(VectorGemmKernel warm) {
+    static VectorGemmKernel fastest(VectorGemmKernel warm, int[] forcedBlocking) {
         List<VectorGemmKernel> kernels = new ArrayList<>();
-        for (VectorTile t : VectorTile.all()) {
+        for (VectorTile t : VectorTile.fitting()) {
             kernels.add(t.shape().equals(warm.tile.shape()) ? warm : new VectorGemmKernel(t).warmUp());
         }
+        if (!kernels.contains(warm)) kernels.add(0, warm);
+        Timing timing = timeRounds(kernels, 192, 192, 256, 12);
+        long[] best = timing.best;
+        StringBuilder report = new StringBuilder();
+        for (int i = 0; i < kernels.size(); i++) {
+            report.append(i == 0 ? "" : ", ").append(kernels.get(i).tile.shape()).append(' ')
+                    .append(gflops(192, 192, 256, best[i])).append(" GFLOP/s");
+        }
+        if (!timing.settled) {
+            // the JIT had not compiled every tile within the time limit (a loaded machine): such figures compare
+            // C1 code with C2 code, so they choose nothing
+            warm.measured = report.append("; not settled within 5 s, kept ").append(warm.tile.shape()).toString();
+            return warm;
+        }
+        int pick = 0;
+        // a wider tile must be clearly faster: within 3% the narrow one (fewer registers, smaller edges) stays
+        for (int i = 1; i < kernels.size(); i++) {
+            if (best[i] < best[pick] * 0.97) pick = i;
+        }
+        VectorTile tile = kernels.get(pick).tile;
+        int[] blocking = forcedBlocking;
+        if (blocking == null) {
+            blocking = chooseBlocking(tile, report.append("; "));
+        } else {
+            report.append("; blocking ").append(new VectorGemmKernel(tile, blocking).blocking()).append(" (dinoj.gemm.blocking)");
+        }
+        // every tile on the chosen blocking (its sizes are multiples of every tile's rows and columns); the
+        // multiply code is shared, already compiled, so these need no warm-up
+        VectorGemmKernel[] measured = new VectorGemmKernel[kernels.size()];
+        double[] speed = new double[best.length];
+        for (int i = 0; i < measured.length; i++) {
+            VectorGemmKernel k = kernels.get(i), blocked = new VectorGemmKernel(k.tile, blocking);
+            measured[i] = k.mc == blocked.mc && k.nb == blocked.nb ? k : blocked;
+            speed[i] = 1.0 / best[i];
+        }
+        VectorGemmKernel chosen = measured[pick];
+        chosen.withMeasured(measured, speed);
+        chosen.measured = report.toString();
+        return chosen;
+    }
+
+    /** {@code warm}'s tile (forced by dinoj.gemm.tile) on the fastest of {@link #BLOCKINGS}, measured as {@link #fastest} does. */
+    static VectorGemmKernel fastestBlocking(VectorGemmKernel warm) {
+        StringBuilder report = new StringBuilder(warm.tile.shape()).append(" (dinoj.gemm.tile); ");
+        VectorGemmKernel chosen = new VectorGemmKernel(warm.tile, chooseBlocking(warm.tile, report));
+        chosen.measured = report.toString();
+        return chosen;
+    }
+
+    /** Times {@code tile} on each of {@link #BLOCKINGS} (see {@link #fastest}), reports the speeds, returns the fastest. */
+    private static int[] chooseBlocking(VectorTile tile, StringBuilder report) {
+        List<VectorGemmKernel> candidates = new ArrayList<>();
+        for (int[] b : BLOCKINGS) candidates.add(new VectorGemmKernel(tile, b));
+        Timing timing = timeRounds(candidates, 256, 1024, 512, 5);
+        int fastest = 0;
+        // the first candidate is the long-standing default: another must beat it clearly
+        for (int i = 1; i < timing.best.length && timing.settled; i++) {
+            if (timing.best[i] < timing.best[fastest] * 0.97) fastest = i;
+        }
+        report.append("blocking");
+        for (int i = 0; i < timing.best.length; i++) {
+            report.append(i == 0 ? " " : ", ").append(candidates.get(i).blocking()).append(' ')
+                    .append(gflops(256, 1024, 512, timing.best[i])).append(" GFLOP/s");
+        }
+        if (!timing.settled) report.append(" (not settled within 5 s, kept ").append(candidates.get(0).blocking()).append(')');
+        return BLOCKINGS[fastest];
+    }
+
+    /**
+     * Blockings the start-up measurement chooses from, {MC rows of A per packed block, NB columns of B per
+     * inner block}, each a multiple of every tile's rows and columns. {48, NB = the tile's width} is the
+     * GotoBLAS order this kernel had first (one B micro-panel in L1 while the block's A micro-panels pass);
+     * a wider NB turns it round: one A micro-panel in L1 while NB columns of packed B stream from L2,
+     * which won on a Zen 3 core (L1 32 KB, L2 512 KB) where a 32 KB B micro-panel of a 512-bit tile would
+     * not even fit L1.
+     */
+    static final int[][] BLOCKINGS = {{48, 0}, {48, 192}, {96, 192}, {96, 384}, {192, 384}};
+
+    /** {@link #BLOCKINGS}'s entry for this tile: NB = 0 stands for the tile's own width. */
+    VectorGemmKernel(VectorTile tile, int[] blocking) {
+        this(tile, blocking[0], blocking[1] == 0 ? tile.nr : blocking[1]);
+    }
+
+    /**
+     * Best single-thread time of an m x n x k product (operands from a fixed pattern) on each kernel, the
+     * kernels in turn per round, for at least {@code minRounds} rounds and until no kernel has improved its
+     * best by 2% for 200 ms: settled. At most 5 s (C2 may still be compiling a tile when this starts, and
+     * on a loaded machine may not be done by then): not settled.
+     */
+    private static Timing timeRounds(List<VectorGemmKernel> kernels, int m, int n, int k, int minRounds) {
         long[] best = new long[kernels.size()];
         Arrays.fill(best, Long.MAX_VALUE);
-        int m = 192, n = 192, k = 256;
         float[] a = new float[m * k], b = new float[k * n], c = new float[m * n];
         for (int i = 0; i < a.length; i++) a[i] = (i % 13 - 6) / 8f;
         for (int i = 0; i < b.length; i++) b[i] = (i % 7 - 3) / 4f;
-        // C2 installs each tile's compiled code some time after the warm-up queued it (a few hundred ms per
-        // tile on a busy 2-core machine, one after the other), and until then the tile runs 50x slower: keep
-        // timing rounds until no shape has improved its best by 2% for 200 ms (at most 5 s)
         long start = System.nanoTime(), lastGain = start;
+        boolean settled;
         for (int round = 0; ; round++) {
             for (int i = 0; i < kernels.size(); i++) {
                 long t0 = System.nanoTime();
@@ -104,25 +206,23 @@ final class VectorGemmKernel implements GemmKernel {
                 best[i] = Math.min(best[i], t);
             }
             long now = System.nanoTime();
-            if ((round >= 12 && now - lastGain > 200_000_000L) || now - start > 5_000_000_000L) break;
+            settled = round >= minRounds && now - lastGain > 200_000_000L;
+            if (settled || now - start > 5_000_000_000L) break;
         }
-        if (!Float.isFinite(c[c.length - 1])) throw new AssertionError("GEMM tile measurement produced " + c[c.length - 1]);
-        int pick = 0;
-        // a wider tile must be clearly faster: within 3% the narrow one (fewer registers, smaller edges) stays
-        for (int i = 1; i < kernels.size(); i++) {
-            if (best[i] < best[pick] * 0.97) pick = i;
-        }
-        VectorGemmKernel chosen = kernels.get(pick);
-        double[] speed = new double[best.length];
-        for (int i = 0; i < best.length; i++) speed[i] = 1.0 / best[i];
-        chosen.withMeasured(kernels.toArray(new VectorGemmKernel[0]), speed);
-        StringBuilder times = new StringBuilder();
-        for (int i = 0; i < kernels.size(); i++) {
-            times.append(i == 0 ? "" : ", ").append(kernels.get(i).tile.shape()).append(' ')
-                    .append(String.format(java.util.Locale.ROOT, "%.1f", 2.0 * m * n * k / best[i])).append(" GFLOP/s");
-        }
-        chosen.measured = times.toString();
-        return chosen;
+        if (!Float.isFinite(c[c.length - 1])) throw new AssertionError("GEMM measurement produced " + c[c.length - 1]);
+        return new Timing(best, settled);
+    }
+
+    /** Best times per kernel, and whether they stopped improving before the time limit. */
+    private record Timing(long[] best, boolean settled) {}
+
+    private static String gflops(int m, int n, int k, long nanos) {
+        return String.format(java.util.Locale.ROOT, "%.1f", 2.0 * m * n * k / nanos);
+    }
+
+    /** The blocking, "MCxNB". */
+    String blocking() {
+        return mc + "x" + nb;
     }
 
     String measured() {
@@ -162,7 +262,7 @@ final class VectorGemmKernel implements GemmKernel {
 
     @Override
     public String name() {
-        return "vector-" + VectorTile.S.vectorBitSize() + "-" + tile.shape();
+        return "vector-" + VectorTile.S.vectorBitSize() + "-" + tile.shape() + "-" + blocking();
     }
 
     @Override
@@ -178,7 +278,8 @@ final class VectorGemmKernel implements GemmKernel {
             fit.multiply(m, n, k, a, aOff, ars, acs, b, bOff, brs, bcs, c, cOff, ldc, accumulate, bias, biasOff, parallel);
             return;
         }
-        int blocks = (m + MC - 1) / MC;
+        int mc = parallel ? balancedRows(m, this.mc, mr, Parallel.threads()) : this.mc;
+        int blocks = (m + mc - 1) / mc;
         // columns in chunks of NC (packed B of a chunk stays in cache while every block of rows uses it), k
         // in spans whose packed B fits PACKED_B_FLOATS: one chunk and one span for every ViT-sized product
         for (int jc = 0; jc < n; jc += NC) {
@@ -189,7 +290,7 @@ final class VectorGemmKernel implements GemmKernel {
                 int ks = Math.min(span, k - k0), spanStart = k0, cBase = cOff + jc, biasBase = biasOff + jc;
                 packB(b, bOff + k0 * brs + jc * bcs, brs, bcs, ks, nc, bp, parallel);
                 Parallel.Range body = (s, e) -> {
-                    float[] ap = scratch(PACKED_A, MC * Math.min(KC, ks));
+                    float[] ap = scratch(PACKED_A, mc * Math.min(KC, ks));
                     float[] edge = scratch(EDGE, mr * nr);
                     for (int pc = spanStart; pc < spanStart + ks; pc += KC) {
                         int kc = Math.min(KC, spanStart + ks - pc);
@@ -200,18 +301,22 @@ final class VectorGemmKernel implements GemmKernel {
                         float[] rowBias = pc + kc == k ? bias : null;
                         int aBase = aOff + pc * acs;
                         for (int blk = s; blk < e; blk++) {
-                            int i0 = blk * MC, mc = Math.min(MC, m - i0);
-                            packA(a, aBase + i0 * ars, ars, acs, mc, kc, ap, mr);
-                            for (int jr = 0; jr < nc; jr += nr) {
-                                int w = Math.min(nr, nc - jr);
-                                int bo = jr / nr * ks * nr + (pc - spanStart) * nr;
-                                for (int ir = 0; ir < mc; ir += mr) {
-                                    int h = Math.min(mr, mc - ir), co = cBase + (i0 + ir) * ldc + jr;
-                                    if (h == mr && w == nr) {
-                                        tile.multiplyAdd(ap, ir * kc, bp, bo, kc, c, co, ldc, store);
-                                        if (rowBias != null) addBias(c, co, ldc, rowBias, biasBase + jr);
-                                    } else {
-                                        edgeTile(ap, ir * kc, bp, bo, kc, c, co, ldc, h, w, edge, store, rowBias, biasBase + jr);
+                            int i0 = blk * mc, rows = Math.min(mc, m - i0);
+                            packA(a, aBase + i0 * ars, ars, acs, rows, kc, ap, mr);
+                            for (int jb = 0; jb < nc; jb += nb) {
+                                int je = Math.min(nc, jb + nb);
+                                for (int ir = 0; ir < rows; ir += mr) {
+                                    int h = Math.min(mr, rows - ir);
+                                    for (int jr = jb; jr < je; jr += nr) {
+                                        int w = Math.min(nr, nc - jr);
+                                        int bo = jr / nr * ks * nr + (pc - spanStart) * nr;
+                                        int co = cBase + (i0 + ir) * ldc + jr;
+                                        if (h == mr && w == nr) {
+                                            tile.multiplyAdd(ap, ir * kc, bp, bo, kc, c, co, ldc, store);
+                                            if (rowBias != null) addBias(c, co, ldc, rowBias, biasBase + jr);
+                                        } else {
+                                            edgeTile(ap, ir * kc, bp, bo, kc, c, co, ldc, h, w, edge, store, rowBias, biasBase + jr);
+                                        }
                                     }
                                 }
                             }
@@ -220,10 +325,23 @@ final class VectorGemmKernel implements GemmKernel {
                 };
                 // one parallel loop per span: each piece of blocks runs every k block of the span itself, so no
                 // thread waits at a k block's end for the others (or for the packing of the next B block)
-                if (parallel) Parallel.forRange(blocks, 1, (long) MC * ks * nc, body);
+                if (parallel) Parallel.forRange(blocks, 1, (long) mc * ks * nc, body);
                 else body.run(0, blocks);
             }
         }
+    }
+
+    /**
+     * Rows per block of a parallel product: at most {@code mc}, a multiple of {@code mr}, and few enough that
+     * the blocks share out evenly: a whole number of blocks per thread while there are fewer than eight per
+     * thread (1024 rows in blocks of 96 are 11 blocks, 6 and 5 on two threads: one idle 8% of the time;
+     * blocks of 90 are 12). Only speed depends on it: the rows of a block do not change any sum.
+     */
+    static int balancedRows(int m, int mc, int mr, int threads) {
+        int blocks = (m + mc - 1) / mc;
+        if (threads <= 1 || blocks >= 8 * threads || blocks % threads == 0) return mc;
+        int even = roundUp(blocks, threads);
+        return Math.max(mr, roundUp((m + even - 1) / even, mr));
     }
 
     private static int roundUp(int x, int q) {

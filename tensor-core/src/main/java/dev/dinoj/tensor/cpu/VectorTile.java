@@ -15,7 +15,11 @@ import java.util.List;
  * <p>Each shape is written out by hand, accumulators as locals and nothing else in the method: C2
  * keeps FloatVector locals in registers only when it inlines every Vector API call, which it stops
  * doing once a method's graph is big (edge handling or an array of accumulators in the same method
- * left calls that box a vector per k step: 50x slower).
+ * left calls that box a vector per k step: 50x slower). The k loop runs on A's index itself: with a
+ * counter p and indices computed from it, JDK 17's C2 kept every bounds check and index product in
+ * the loop (about 25 integer instructions per 12 FMAs, which held the 6x2 tile to ~50 GFLOP/s of a
+ * Zen 3 core's ~78); with A's index as the induction variable it removes A's checks (~10 remain,
+ * the tile at ~70).
  */
 abstract class VectorTile {
     static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
@@ -41,9 +45,28 @@ abstract class VectorTile {
         return mr + "x" + nrVectors;
     }
 
+    /** Vector registers of the ISA: 32 with 512-bit vectors (AVX-512's zmm), else 16 (AVX2's ymm). */
+    static final int REGISTERS = S.vectorBitSize() >= 512 ? 32 : 16;
+
+    /** Vector registers the k loop keeps live: the accumulators, B's vectors and one broadcast of A. */
+    int registers() {
+        return mr * nrVectors + nrVectors + 1;
+    }
+
     /** Every shape, the narrow one first (the choice when measurements tie). */
     static List<VectorTile> all() {
         return List.of(new Tile6x2(), new Tile12x2(), new Tile8x3());
+    }
+
+    /**
+     * The shapes whose k loop fits this machine's register file: the ones the start-up measurement may
+     * choose. On AVX2 (16 registers) that is 6x2 only: JDK 17's C2 never compiled 12x2 there (it stayed in
+     * C1 code at ~1 GFLOP/s, and a measurement on a loaded machine, before C2 had compiled the others,
+     * once chose it: two training runs crawled at 0.3 images/s). The others still compute the same bits
+     * when forced (dinoj.gemm.tile), slowly.
+     */
+    static List<VectorTile> fitting() {
+        return all().stream().filter(t -> t.registers() <= REGISTERS).toList();
     }
 
     /** The shape called {@code name} ("6x2", "12x2", "8x3"). */
@@ -68,8 +91,7 @@ abstract class VectorTile {
             FloatVector c3_0 = FloatVector.zero(S), c3_1 = FloatVector.zero(S);
             FloatVector c4_0 = FloatVector.zero(S), c4_1 = FloatVector.zero(S);
             FloatVector c5_0 = FloatVector.zero(S), c5_1 = FloatVector.zero(S);
-            for (int p = 0; p < kc; p++) {
-                int bi = bo + p * 2 * L, ai = ao + p * 6;
+            for (int ai = ao, bi = bo, end = ao + kc * 6; ai < end; ai += 6, bi += 2 * L) {
                 FloatVector b0 = FloatVector.fromArray(S, bp, bi); FloatVector b1 = FloatVector.fromArray(S, bp, bi + L);
                 FloatVector a0 = FloatVector.broadcast(S, ap[ai]); c0_0 = a0.fma(b0, c0_0); c0_1 = a0.fma(b1, c0_1);
                 FloatVector a1 = FloatVector.broadcast(S, ap[ai + 1]); c1_0 = a1.fma(b0, c1_0); c1_1 = a1.fma(b1, c1_1);
@@ -127,8 +149,7 @@ abstract class VectorTile {
             FloatVector c9_0 = FloatVector.zero(S), c9_1 = FloatVector.zero(S);
             FloatVector c10_0 = FloatVector.zero(S), c10_1 = FloatVector.zero(S);
             FloatVector c11_0 = FloatVector.zero(S), c11_1 = FloatVector.zero(S);
-            for (int p = 0; p < kc; p++) {
-                int bi = bo + p * 2 * L, ai = ao + p * 12;
+            for (int ai = ao, bi = bo, end = ao + kc * 12; ai < end; ai += 12, bi += 2 * L) {
                 FloatVector b0 = FloatVector.fromArray(S, bp, bi); FloatVector b1 = FloatVector.fromArray(S, bp, bi + L);
                 FloatVector a0 = FloatVector.broadcast(S, ap[ai]); c0_0 = a0.fma(b0, c0_0); c0_1 = a0.fma(b1, c0_1);
                 FloatVector a1 = FloatVector.broadcast(S, ap[ai + 1]); c1_0 = a1.fma(b0, c1_0); c1_1 = a1.fma(b1, c1_1);
@@ -212,8 +233,7 @@ abstract class VectorTile {
             FloatVector c5_0 = FloatVector.zero(S), c5_1 = FloatVector.zero(S), c5_2 = FloatVector.zero(S);
             FloatVector c6_0 = FloatVector.zero(S), c6_1 = FloatVector.zero(S), c6_2 = FloatVector.zero(S);
             FloatVector c7_0 = FloatVector.zero(S), c7_1 = FloatVector.zero(S), c7_2 = FloatVector.zero(S);
-            for (int p = 0; p < kc; p++) {
-                int bi = bo + p * 3 * L, ai = ao + p * 8;
+            for (int ai = ao, bi = bo, end = ao + kc * 8; ai < end; ai += 8, bi += 3 * L) {
                 FloatVector b0 = FloatVector.fromArray(S, bp, bi); FloatVector b1 = FloatVector.fromArray(S, bp, bi + L); FloatVector b2 = FloatVector.fromArray(S, bp, bi + 2 * L);
                 FloatVector a0 = FloatVector.broadcast(S, ap[ai]); c0_0 = a0.fma(b0, c0_0); c0_1 = a0.fma(b1, c0_1); c0_2 = a0.fma(b2, c0_2);
                 FloatVector a1 = FloatVector.broadcast(S, ap[ai + 1]); c1_0 = a1.fma(b0, c1_0); c1_1 = a1.fma(b1, c1_1); c1_2 = a1.fma(b2, c1_2);

@@ -116,8 +116,9 @@ class GemmKernelTest {
      * The vector kernel's exact order of operations, as a scalar sum: each element of C is the sum of
      * one float FMA chain (from +0) per k block of {@link VectorGemmKernel#KC}, the blocks added to C in
      * k order (the first one stored, unless accumulating), then the bias. It holds whatever the tile,
-     * the threads, the narrow (edge) panels or the spans a long k is packed in (k = 20000 with 64 columns
-     * is two spans; 1700 columns are two chunks), so no change of blocking or parallelism may change a bit of any result.
+     * the blocking the start-up measurement chooses from, the threads, the narrow (edge) panels or the spans
+     * a long k is packed in (k = 20000 with 64 columns is two spans; 1700 columns are two chunks), so no
+     * change of blocking or parallelism may change a bit of any result.
      */
     @Test
     void vectorKernelSumsEachElementInTheSameOrderWhateverTheSplit() {
@@ -145,11 +146,15 @@ class GemmKernelTest {
                     }
                 }
                 for (VectorTile t : VectorTile.all()) {
-                    for (boolean parallel : new boolean[] {true, false}) {
-                        float[] c = accumulate ? c0.clone() : new float[m * n];
-                        if (!accumulate) java.util.Arrays.fill(c, Float.NaN);
-                        new VectorGemmKernel(t).multiply(m, n, k, a, 0, k, 1, b, 0, n, 1, c, 0, n, accumulate, accumulate ? null : bias, 0, parallel);
-                        assertThat(c).as("%s %dx%dx%d accumulate %s parallel %s", t.shape(), m, n, k, accumulate, parallel).containsExactly(want);
+                    for (int[] blocking : VectorGemmKernel.BLOCKINGS) {
+                        VectorGemmKernel kernel = new VectorGemmKernel(t, blocking);
+                        for (boolean parallel : new boolean[] {true, false}) {
+                            float[] c = accumulate ? c0.clone() : new float[m * n];
+                            if (!accumulate) java.util.Arrays.fill(c, Float.NaN);
+                            kernel.multiply(m, n, k, a, 0, k, 1, b, 0, n, 1, c, 0, n, accumulate, accumulate ? null : bias, 0, parallel);
+                            assertThat(c).as("%s %dx%dx%d accumulate %s parallel %s", kernel.name(), m, n, k, accumulate, parallel)
+                                    .containsExactly(want);
+                        }
                     }
                 }
             }
@@ -185,9 +190,24 @@ class GemmKernelTest {
     @Test
     void startUpMeasurementPicksATileAndNamesThePropertyOnABadOne() {
         Assumptions.assumeTrue(ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent() && VectorGemmKernel.usable());
-        VectorGemmKernel measured = VectorGemmKernel.fastest(new VectorGemmKernel(new VectorTile.Tile6x2()).warmUp());
-        assertThat(measured.name()).matches("vector-\\d+-(6x2|12x2|8x3)");
-        assertThat(measured.measured()).contains("6x2").contains("12x2").contains("8x3").contains("GFLOP/s");
+        VectorGemmKernel measured = VectorGemmKernel.fastest(new VectorGemmKernel(new VectorTile.Tile6x2()).warmUp(), null);
+        assertThat(measured.name()).matches("vector-\\d+-(6x2|12x2|8x3)-\\d+x\\d+");
+        for (VectorTile t : VectorTile.fitting()) assertThat(measured.measured()).contains(t.shape());
+        assertThat(measured.measured()).contains("GFLOP/s").contains("blocking 48x");
+        // only tiles whose k loop fits the register file are candidates: on AVX2's 16 registers, 6x2 alone
+        assertThat(VectorTile.fitting()).isNotEmpty().allMatch(t -> t.registers() <= VectorTile.REGISTERS);
+        if (VectorTile.S.vectorBitSize() == 256) assertThat(VectorTile.fitting()).extracting(VectorTile::shape).containsExactly("6x2");
+        if (VectorTile.S.vectorBitSize() == 512) assertThat(VectorTile.fitting()).extracting(VectorTile::shape).containsExactly("6x2", "12x2", "8x3");
+        // a forced blocking is used as given, and names itself in the report
+        VectorGemmKernel forced = VectorGemmKernel.fastest(measured, new int[] {96, 192});
+        assertThat(forced.name()).endsWith("-96x192");
+        assertThat(forced.measured()).contains("96x192 (dinoj.gemm.blocking)");
+        assertThat(Gemm.VectorProbe.parseBlocking(" 96x384 ")).containsExactly(96, 384);
+        assertThat(Gemm.VectorProbe.parseBlocking("")).isNull();
+        for (String bad : new String[] {"50x192", "96x100", "96", "axb"}) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> Gemm.VectorProbe.parseBlocking(bad))
+                    .hasMessageContaining("dinoj.gemm.blocking").hasMessageContaining(bad);
+        }
         assertThat(VectorTile.named("8x3").shape()).isEqualTo("8x3");
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> VectorTile.named("5x5")).hasMessageContaining("5x5")
                 .hasMessageContaining("6x2, 12x2 and 8x3");
