@@ -28,6 +28,8 @@ import dev.dinoj.tensor.Device;
 import dev.dinoj.tensor.Generator;
 import dev.dinoj.tensor.Tensor;
 import dev.dinoj.tensor.TensorScope;
+import dev.dinoj.tensor.cpu.Gemm;
+import dev.dinoj.tensor.cpu.Parallel;
 import dev.dinoj.tensor.io.SafeTensors;
 
 import java.io.IOException;
@@ -515,6 +517,8 @@ public final class DinoTrainer implements AutoCloseable {
                 config.method().label(), config.vit(), config.method().simplified() ? config.headBottleneck : config.outDim, 2 + config.localCrops, config.globalSize, config.localSize, trainData.size(),
                 config.batchSize, itersPerEpoch);
         log.printf(Locale.ROOT, "student: %,d parameters; device: %s; output: %s%n", student.parameterCount(), device, outDir.toAbsolutePath());
+        // the GEMM kernel measured at start-up (tile and blocking), so a slow machine's log says what ran
+        if (device.isCpu()) log.printf(Locale.ROOT, "CPU: %d threads, GEMM kernel %s%n", Parallel.threads(), Gemm.kernelName());
         TrainingEvaluation eval = evaluation;
         KnnClassifier.Result atInit = null, last = null, pixels = null;
         TeacherHealth lastHealth = null;
