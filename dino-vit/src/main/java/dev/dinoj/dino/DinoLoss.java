@@ -3,7 +3,6 @@ package dev.dinoj.dino;
 import dev.dinoj.autograd.Variable;
 import dev.dinoj.nn.Schedule;
 import dev.dinoj.tensor.Tensor;
-import dev.dinoj.tensor.TensorScope;
 
 /**
  * The DINO objective. Teacher outputs of the 2 global crops are centred (minus an EMA of their batch
@@ -41,7 +40,7 @@ public final class DinoLoss implements TeacherStudentLoss {
     private final int outDim, crops;
     private final float studentTemp, centerMomentum;
     private final Schedule teacherTemp;
-    private Tensor center;
+    private final RunningCenter center;
 
     /**
      * @param teacherTemp per-epoch teacher temperature (linear warm-up, then constant)
@@ -62,30 +61,15 @@ public final class DinoLoss implements TeacherStudentLoss {
         this.studentTemp = studentTemp;
         this.teacherTemp = teacherTemp;
         this.centerMomentum = centerMomentum;
-        this.center = TensorScope.escape(Tensor.zeros(1, outDim));
+        this.center = new RunningCenter("DINO loss", outDim);
     }
 
     public Tensor center() {
-        return center;
+        return center.value();
     }
 
     public void setCenter(Tensor c) {
-        if (!c.shape().equals(center.shape())) {
-            throw new IllegalArgumentException("DINO loss: center shape " + c.shape() + " does not match [1, " + outDim + "]");
-        }
-        replaceCenter(c.to(center.device()).copy());
-    }
-
-    /** Keeps the center where the teacher logits are (it starts on the CPU). */
-    private void followDevice(Tensor teacher) {
-        if (!center.device().equals(teacher.device())) replaceCenter(center.to(teacher.device())); // a new tensor: the devices differ
-    }
-
-    /** The center outlives step scopes; the one it replaces is released at once. */
-    private void replaceCenter(Tensor fresh) {
-        Tensor old = center;
-        center = TensorScope.escape(fresh);
-        old.close();
+        center.set(c);
     }
 
     @Override
@@ -102,7 +86,7 @@ public final class DinoLoss implements TeacherStudentLoss {
     /** {"center": the centre [1, out_dim]}. */
     @Override
     public java.util.Map<String, Tensor> state() {
-        return java.util.Map.of("center", center);
+        return java.util.Map.of("center", center.value());
     }
 
     @Override
@@ -136,11 +120,10 @@ public final class DinoLoss implements TeacherStudentLoss {
         if (teacher.rank() != 2 || teacher.size(0) != 2 * b || teacher.size(1) != outDim) {
             throw new IllegalArgumentException("DINO loss: teacher output must be [2 * " + b + ", " + outDim + "], got " + teacher.shape());
         }
-        followDevice(teacher);
         DinoLossKernels kernels = DinoLossKernels.of(teacher.device());
         float teacherTemp = teacherTemperature(epoch);
         DinoLossKernels.Result r = centering == Centering.EMA
-                ? kernels.centred(new DinoLossKernels.Args(student.data(), teacher, center, crops, studentTemp, teacherTemp))
+                ? kernels.centred(new DinoLossKernels.Args(student.data(), teacher, center.on(teacher), crops, studentTemp, teacherTemp))
                 : kernels.withTargets(student.data(), sinkhornKnopp(teacher, teacherTemp, SINKHORN_ITERATIONS), crops, studentTemp);
         return Variable.withGradient("dinoLoss", r.loss().reshape(), r.gradStudent(), student);
     }
@@ -151,18 +134,17 @@ public final class DinoLoss implements TeacherStudentLoss {
      */
     @Override
     public TeacherHealth health(Tensor teacher, int epoch, double lossValue) {
-        followDevice(teacher);
         Tensor q = targets(teacher, epoch);
         // reduced where the targets are: K + 2 numbers come back, not the [2B, K] targets
         double rowEntropy = -q.mul(q.clampMin(Float.MIN_NORMAL).log()).sum().item() / q.size(0);
         float[] marginal = q.mean(0, false).to(dev.dinoj.tensor.Device.CPU).toFloatArray();
-        return TeacherHealth.of(rowEntropy, marginal, lossValue, center.norm().item(), centering == Centering.SINKHORN_KNOPP);
+        return TeacherHealth.of(rowEntropy, marginal, lossValue, center.on(teacher).norm().item(), centering == Centering.SINKHORN_KNOPP);
     }
 
     /** The teacher's target distributions [2B, out_dim]: centred and sharpened, or Sinkhorn-Knopp normalised. */
     Tensor targets(Tensor teacher, int epoch) {
         float temp = teacherTemperature(epoch);
-        if (centering == Centering.EMA) return teacher.sub(center).softmax(temp);
+        if (centering == Centering.EMA) return teacher.sub(center.on(teacher)).softmax(temp);
         return sinkhornKnopp(teacher, temp, SINKHORN_ITERATIONS);
     }
 
@@ -186,7 +168,6 @@ public final class DinoLoss implements TeacherStudentLoss {
 
     /** center = m * center + (1 - m) * mean of the teacher logits over the batch (kept under Sinkhorn-Knopp too, as a diagnostic). */
     public void updateCenter(Tensor teacher) {
-        followDevice(teacher);
-        DinoLossKernels.of(teacher.device()).updateCenter(teacher, center, centerMomentum);
+        DinoLossKernels.of(teacher.device()).updateCenter(teacher, center.on(teacher), centerMomentum);
     }
 }

@@ -3,7 +3,6 @@ package dev.dinoj.dino;
 import dev.dinoj.autograd.Variable;
 import dev.dinoj.nn.Schedule;
 import dev.dinoj.tensor.Tensor;
-import dev.dinoj.tensor.TensorScope;
 
 /**
  * DINOv2's iBOT term (Zhou et al. 2022): at the patch positions masked in the student's global crops,
@@ -18,7 +17,7 @@ public final class IbotPatchLoss {
     private final float studentTemp, centerMomentum;
     private final Schedule teacherTemp;
     private final DinoLoss.Centering centering;
-    private Tensor center;
+    private final RunningCenter center;
 
     public IbotPatchLoss(int outDim, float studentTemp, Schedule teacherTemp, float centerMomentum, DinoLoss.Centering centering) {
         if (outDim <= 0) throw new IllegalArgumentException("iBOT loss: out_dim must be positive, got " + outDim);
@@ -28,15 +27,14 @@ public final class IbotPatchLoss {
         this.teacherTemp = teacherTemp;
         this.centerMomentum = centerMomentum;
         this.centering = centering;
-        this.center = TensorScope.escape(Tensor.zeros(1, outDim));
+        this.center = new RunningCenter("iBOT loss", outDim);
     }
 
     /** The teacher's targets at the masked patches [M, K]: Sinkhorn-Knopp over the M patches, or centred softmax. */
     public Tensor targets(Tensor teacherMasked, int epoch) {
         float t = (float) teacherTemp.at(epoch);
-        if (!center.device().equals(teacherMasked.device())) replaceCenter(center.to(teacherMasked.device()));
         return centering == DinoLoss.Centering.SINKHORN_KNOPP ? DinoLoss.sinkhornKnopp(teacherMasked, t, DinoLoss.SINKHORN_ITERATIONS)
-                : teacherMasked.sub(center).softmax(t);
+                : teacherMasked.sub(center.on(teacherMasked)).softmax(t);
     }
 
     /**
@@ -60,23 +58,15 @@ public final class IbotPatchLoss {
     /** center = m * center + (1 - m) * the mean teacher logits over the masked patches (used by the centred targets). */
     public void updateCenter(Tensor teacherMasked) {
         if (teacherMasked.size(0) == 0) return;
-        if (!center.device().equals(teacherMasked.device())) replaceCenter(center.to(teacherMasked.device()));
-        replaceCenter(center.mul(centerMomentum).add(teacherMasked.mean(0, true).mul(1 - centerMomentum)));
+        center.replace(center.on(teacherMasked).mul(centerMomentum).add(teacherMasked.mean(0, true).mul(1 - centerMomentum)));
     }
 
     public Tensor center() {
-        return center;
+        return center.value();
     }
 
     public void setCenter(Tensor c) {
-        if (!c.shape().equals(center.shape())) throw new IllegalArgumentException("iBOT loss: center shape " + c.shape() + " is not [1, " + outDim + "]");
-        replaceCenter(c.to(center.device()).copy());
-    }
-
-    private void replaceCenter(Tensor fresh) {
-        Tensor old = center;
-        center = TensorScope.escape(fresh);
-        old.close();
+        center.set(c);
     }
 
     public void release() {
