@@ -204,7 +204,7 @@ class GemmKernelTest {
         assertThat(forced.measured()).contains("96x192 (dinoj.gemm.blocking)");
         assertThat(Gemm.VectorProbe.parseBlocking(" 96x384 ")).containsExactly(96, 384);
         assertThat(Gemm.VectorProbe.parseBlocking("")).isNull();
-        for (String bad : new String[] {"50x192", "96x100", "96", "axb"}) {
+        for (String bad : new String[] {"50x192", "96x100", "96", "axb", "0x192", "-48x192", "96x-192"}) {
             org.assertj.core.api.Assertions.assertThatThrownBy(() -> Gemm.VectorProbe.parseBlocking(bad))
                     .hasMessageContaining("dinoj.gemm.blocking").hasMessageContaining(bad);
         }
