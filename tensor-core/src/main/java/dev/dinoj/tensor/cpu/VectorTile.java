@@ -54,34 +54,23 @@ abstract class VectorTile {
     }
 
     /**
-     * A tile of 24 accumulators (12 x 2 or 8 x 3 vectors): its {@link #product} only stores them (into C
-     * when the k block stores, else into a per-thread scratch that {@link #multiplyAdd} then adds to C).
-     * With the load-add-store epilogue in the same method JDK 17's C1 ran out of virtual registers on it
-     * ("COMPILE SKIPPED: out of virtual registers in linear scan") and C2 then never compiled it: in some
-     * JVMs the tile stayed at ~1 GFLOP/s. C + sum is C + the accumulator: the same bits.
+     * Per-thread scratch of a wide tile (12 x 2 or 8 x 3 vectors) whose products are added to C: such a
+     * tile's method stores its accumulators here and {@link #addTo} adds them, instead of loading, adding
+     * and storing C itself. With both epilogues in one method JDK 17's C1 ran out of virtual registers on
+     * it (`COMPILE SKIPPED: out of virtual registers in linear scan`) and C2 then never compiled it: in
+     * some JVMs the tile stayed at ~1 GFLOP/s. C + sum is C + the accumulator: the same bits.
      */
-    abstract static class WideTile extends VectorTile {
-        private static final ThreadLocal<float[]> SUM = ThreadLocal.withInitial(() -> new float[24 * L]);
+    private static final ThreadLocal<float[]> SUM = ThreadLocal.withInitial(() -> new float[24 * L]);
 
-        WideTile(int mr, int nrVectors) {
-            super(mr, nrVectors);
-        }
+    static float[] sum() {
+        return SUM.get();
+    }
 
-        /** out[mr x nr] = A * B, row stride ldo; the operands as in {@link #multiplyAdd}. */
-        abstract void product(float[] ap, int ao, float[] bp, int bo, int kc, float[] out, int oo, int ldo);
-
-        @Override
-        final void multiplyAdd(float[] ap, int ao, float[] bp, int bo, int kc, float[] c, int co, int ldc, boolean store) {
-            if (store) {
-                product(ap, ao, bp, bo, kc, c, co, ldc);
-                return;
-            }
-            float[] sum = SUM.get();
-            product(ap, ao, bp, bo, kc, sum, 0, nr);
-            for (int r = 0, so = 0; r < mr; r++, co += ldc) {
-                for (int j = 0; j < nr; j += L, so += L) {
-                    FloatVector.fromArray(S, c, co + j).add(FloatVector.fromArray(S, sum, so)).intoArray(c, co + j);
-                }
+    /** C[mr x nr] += sum[mr x nr] (row stride nr). */
+    void addTo(float[] sum, float[] c, int co, int ldc) {
+        for (int r = 0, so = 0; r < mr; r++, co += ldc) {
+            for (int j = 0; j < nr; j += L, so += L) {
+                FloatVector.fromArray(S, c, co + j).add(FloatVector.fromArray(S, sum, so)).intoArray(c, co + j);
             }
         }
     }
@@ -93,10 +82,10 @@ abstract class VectorTile {
 
     /**
      * The shapes whose k loop fits this machine's register file: the ones the start-up measurement may
-     * choose. On AVX2 (16 registers) that is 6x2 only: 24 accumulators spill there, and before {@link WideTile}
-     * JDK 17's C2 never compiled 12x2 at all (it stayed in C1 code at ~1 GFLOP/s, and a measurement on a
-     * loaded machine, before C2 had compiled the others, once chose it: two training runs crawled at 0.3
-     * images/s). The others still compute the same bits when forced (dinoj.gemm.tile), slowly.
+     * choose. On AVX2 (16 registers) that is 6x2 only: JDK 17's C2 never compiled 12x2 there (it stayed in
+     * C1 code at ~1 GFLOP/s, and a measurement on a loaded machine, before C2 had compiled the others,
+     * once chose it: two training runs crawled at 0.3 images/s). The others still compute the same bits
+     * when forced (dinoj.gemm.tile), slowly.
      */
     static List<VectorTile> fitting() {
         return all().stream().filter(t -> t.registers() <= REGISTERS).toList();
@@ -163,13 +152,24 @@ abstract class VectorTile {
     }
 
     /** 12 rows x 2 vectors: 24 accumulators, 2 loads + 12 broadcasts per 24 FMAs. */
-    static final class Tile12x2 extends WideTile {
+    static final class Tile12x2 extends VectorTile {
         Tile12x2() {
             super(12, 2);
         }
 
         @Override
-        void product(float[] ap, int ao, float[] bp, int bo, int kc, float[] c, int co, int ldc) {
+        void multiplyAdd(float[] ap, int ao, float[] bp, int bo, int kc, float[] c, int co, int ldc, boolean store) {
+            if (store) {
+                product(ap, ao, bp, bo, kc, c, co, ldc);
+            } else {
+                float[] sum = sum();
+                product(ap, ao, bp, bo, kc, sum, 0, nr);
+                addTo(sum, c, co, ldc);
+            }
+        }
+
+        /** out[12 x 2L] = A * B (stored, not added: see {@link VectorTile#sum}). */
+        private static void product(float[] ap, int ao, float[] bp, int bo, int kc, float[] c, int co, int ldc) {
             FloatVector c0_0 = FloatVector.zero(S), c0_1 = FloatVector.zero(S);
             FloatVector c1_0 = FloatVector.zero(S), c1_1 = FloatVector.zero(S);
             FloatVector c2_0 = FloatVector.zero(S), c2_1 = FloatVector.zero(S);
@@ -213,13 +213,24 @@ abstract class VectorTile {
     }
 
     /** 8 rows x 3 vectors: 24 accumulators, 3 loads + 8 broadcasts per 24 FMAs. */
-    static final class Tile8x3 extends WideTile {
+    static final class Tile8x3 extends VectorTile {
         Tile8x3() {
             super(8, 3);
         }
 
         @Override
-        void product(float[] ap, int ao, float[] bp, int bo, int kc, float[] c, int co, int ldc) {
+        void multiplyAdd(float[] ap, int ao, float[] bp, int bo, int kc, float[] c, int co, int ldc, boolean store) {
+            if (store) {
+                product(ap, ao, bp, bo, kc, c, co, ldc);
+            } else {
+                float[] sum = sum();
+                product(ap, ao, bp, bo, kc, sum, 0, nr);
+                addTo(sum, c, co, ldc);
+            }
+        }
+
+        /** out[8 x 3L] = A * B (stored, not added: see {@link VectorTile#sum}). */
+        private static void product(float[] ap, int ao, float[] bp, int bo, int kc, float[] c, int co, int ldc) {
             FloatVector c0_0 = FloatVector.zero(S), c0_1 = FloatVector.zero(S), c0_2 = FloatVector.zero(S);
             FloatVector c1_0 = FloatVector.zero(S), c1_1 = FloatVector.zero(S), c1_2 = FloatVector.zero(S);
             FloatVector c2_0 = FloatVector.zero(S), c2_1 = FloatVector.zero(S), c2_2 = FloatVector.zero(S);
