@@ -53,28 +53,6 @@ abstract class VectorTile {
         return mr * nrVectors + nrVectors + 1;
     }
 
-    /**
-     * Per-thread scratch of a wide tile (12 x 2 or 8 x 3 vectors) whose products are added to C: such a
-     * tile's method stores its accumulators here and {@link #addTo} adds them, instead of loading, adding
-     * and storing C itself. With both epilogues in one method JDK 17's C1 ran out of virtual registers on
-     * it (`COMPILE SKIPPED: out of virtual registers in linear scan`) and C2 then never compiled it: in
-     * some JVMs the tile stayed at ~1 GFLOP/s. C + sum is C + the accumulator: the same bits.
-     */
-    private static final ThreadLocal<float[]> SUM = ThreadLocal.withInitial(() -> new float[24 * L]);
-
-    static float[] sum() {
-        return SUM.get();
-    }
-
-    /** C[mr x nr] += sum[mr x nr] (row stride nr). */
-    void addTo(float[] sum, float[] c, int co, int ldc) {
-        for (int r = 0, so = 0; r < mr; r++, co += ldc) {
-            for (int j = 0; j < nr; j += L, so += L) {
-                FloatVector.fromArray(S, c, co + j).add(FloatVector.fromArray(S, sum, so)).intoArray(c, co + j);
-            }
-        }
-    }
-
     /** Every shape, the narrow one first (the choice when measurements tie). */
     static List<VectorTile> all() {
         return List.of(new Tile6x2(), new Tile12x2(), new Tile8x3());
@@ -159,17 +137,6 @@ abstract class VectorTile {
 
         @Override
         void multiplyAdd(float[] ap, int ao, float[] bp, int bo, int kc, float[] c, int co, int ldc, boolean store) {
-            if (store) {
-                product(ap, ao, bp, bo, kc, c, co, ldc);
-            } else {
-                float[] sum = sum();
-                product(ap, ao, bp, bo, kc, sum, 0, nr);
-                addTo(sum, c, co, ldc);
-            }
-        }
-
-        /** out[12 x 2L] = A * B (stored, not added: see {@link VectorTile#sum}). */
-        private static void product(float[] ap, int ao, float[] bp, int bo, int kc, float[] c, int co, int ldc) {
             FloatVector c0_0 = FloatVector.zero(S), c0_1 = FloatVector.zero(S);
             FloatVector c1_0 = FloatVector.zero(S), c1_1 = FloatVector.zero(S);
             FloatVector c2_0 = FloatVector.zero(S), c2_1 = FloatVector.zero(S);
@@ -197,18 +164,56 @@ abstract class VectorTile {
                 FloatVector a10 = FloatVector.broadcast(S, ap[ai + 10]); c10_0 = a10.fma(b0, c10_0); c10_1 = a10.fma(b1, c10_1);
                 FloatVector a11 = FloatVector.broadcast(S, ap[ai + 11]); c11_0 = a11.fma(b0, c11_0); c11_1 = a11.fma(b1, c11_1);
             }
-            c0_0.intoArray(c, co); c0_1.intoArray(c, co + L); co += ldc;
-            c1_0.intoArray(c, co); c1_1.intoArray(c, co + L); co += ldc;
-            c2_0.intoArray(c, co); c2_1.intoArray(c, co + L); co += ldc;
-            c3_0.intoArray(c, co); c3_1.intoArray(c, co + L); co += ldc;
-            c4_0.intoArray(c, co); c4_1.intoArray(c, co + L); co += ldc;
-            c5_0.intoArray(c, co); c5_1.intoArray(c, co + L); co += ldc;
-            c6_0.intoArray(c, co); c6_1.intoArray(c, co + L); co += ldc;
-            c7_0.intoArray(c, co); c7_1.intoArray(c, co + L); co += ldc;
-            c8_0.intoArray(c, co); c8_1.intoArray(c, co + L); co += ldc;
-            c9_0.intoArray(c, co); c9_1.intoArray(c, co + L); co += ldc;
-            c10_0.intoArray(c, co); c10_1.intoArray(c, co + L); co += ldc;
-            c11_0.intoArray(c, co); c11_1.intoArray(c, co + L);
+            if (store) {
+                c0_0.intoArray(c, co); c0_1.intoArray(c, co + L); co += ldc;
+                c1_0.intoArray(c, co); c1_1.intoArray(c, co + L); co += ldc;
+                c2_0.intoArray(c, co); c2_1.intoArray(c, co + L); co += ldc;
+                c3_0.intoArray(c, co); c3_1.intoArray(c, co + L); co += ldc;
+                c4_0.intoArray(c, co); c4_1.intoArray(c, co + L); co += ldc;
+                c5_0.intoArray(c, co); c5_1.intoArray(c, co + L); co += ldc;
+                c6_0.intoArray(c, co); c6_1.intoArray(c, co + L); co += ldc;
+                c7_0.intoArray(c, co); c7_1.intoArray(c, co + L); co += ldc;
+                c8_0.intoArray(c, co); c8_1.intoArray(c, co + L); co += ldc;
+                c9_0.intoArray(c, co); c9_1.intoArray(c, co + L); co += ldc;
+                c10_0.intoArray(c, co); c10_1.intoArray(c, co + L); co += ldc;
+                c11_0.intoArray(c, co); c11_1.intoArray(c, co + L);
+            } else {
+                FloatVector.fromArray(S, c, co).add(c0_0).intoArray(c, co);
+                FloatVector.fromArray(S, c, co + L).add(c0_1).intoArray(c, co + L);
+                co += ldc;
+                FloatVector.fromArray(S, c, co).add(c1_0).intoArray(c, co);
+                FloatVector.fromArray(S, c, co + L).add(c1_1).intoArray(c, co + L);
+                co += ldc;
+                FloatVector.fromArray(S, c, co).add(c2_0).intoArray(c, co);
+                FloatVector.fromArray(S, c, co + L).add(c2_1).intoArray(c, co + L);
+                co += ldc;
+                FloatVector.fromArray(S, c, co).add(c3_0).intoArray(c, co);
+                FloatVector.fromArray(S, c, co + L).add(c3_1).intoArray(c, co + L);
+                co += ldc;
+                FloatVector.fromArray(S, c, co).add(c4_0).intoArray(c, co);
+                FloatVector.fromArray(S, c, co + L).add(c4_1).intoArray(c, co + L);
+                co += ldc;
+                FloatVector.fromArray(S, c, co).add(c5_0).intoArray(c, co);
+                FloatVector.fromArray(S, c, co + L).add(c5_1).intoArray(c, co + L);
+                co += ldc;
+                FloatVector.fromArray(S, c, co).add(c6_0).intoArray(c, co);
+                FloatVector.fromArray(S, c, co + L).add(c6_1).intoArray(c, co + L);
+                co += ldc;
+                FloatVector.fromArray(S, c, co).add(c7_0).intoArray(c, co);
+                FloatVector.fromArray(S, c, co + L).add(c7_1).intoArray(c, co + L);
+                co += ldc;
+                FloatVector.fromArray(S, c, co).add(c8_0).intoArray(c, co);
+                FloatVector.fromArray(S, c, co + L).add(c8_1).intoArray(c, co + L);
+                co += ldc;
+                FloatVector.fromArray(S, c, co).add(c9_0).intoArray(c, co);
+                FloatVector.fromArray(S, c, co + L).add(c9_1).intoArray(c, co + L);
+                co += ldc;
+                FloatVector.fromArray(S, c, co).add(c10_0).intoArray(c, co);
+                FloatVector.fromArray(S, c, co + L).add(c10_1).intoArray(c, co + L);
+                co += ldc;
+                FloatVector.fromArray(S, c, co).add(c11_0).intoArray(c, co);
+                FloatVector.fromArray(S, c, co + L).add(c11_1).intoArray(c, co + L);
+            }
         }
     }
 
@@ -220,17 +225,6 @@ abstract class VectorTile {
 
         @Override
         void multiplyAdd(float[] ap, int ao, float[] bp, int bo, int kc, float[] c, int co, int ldc, boolean store) {
-            if (store) {
-                product(ap, ao, bp, bo, kc, c, co, ldc);
-            } else {
-                float[] sum = sum();
-                product(ap, ao, bp, bo, kc, sum, 0, nr);
-                addTo(sum, c, co, ldc);
-            }
-        }
-
-        /** out[8 x 3L] = A * B (stored, not added: see {@link VectorTile#sum}). */
-        private static void product(float[] ap, int ao, float[] bp, int bo, int kc, float[] c, int co, int ldc) {
             FloatVector c0_0 = FloatVector.zero(S), c0_1 = FloatVector.zero(S), c0_2 = FloatVector.zero(S);
             FloatVector c1_0 = FloatVector.zero(S), c1_1 = FloatVector.zero(S), c1_2 = FloatVector.zero(S);
             FloatVector c2_0 = FloatVector.zero(S), c2_1 = FloatVector.zero(S), c2_2 = FloatVector.zero(S);
@@ -250,15 +244,48 @@ abstract class VectorTile {
                 FloatVector a6 = FloatVector.broadcast(S, ap[ai + 6]); c6_0 = a6.fma(b0, c6_0); c6_1 = a6.fma(b1, c6_1); c6_2 = a6.fma(b2, c6_2);
                 FloatVector a7 = FloatVector.broadcast(S, ap[ai + 7]); c7_0 = a7.fma(b0, c7_0); c7_1 = a7.fma(b1, c7_1); c7_2 = a7.fma(b2, c7_2);
             }
-            c0_0.intoArray(c, co); c0_1.intoArray(c, co + L); c0_2.intoArray(c, co + 2 * L); co += ldc;
-            c1_0.intoArray(c, co); c1_1.intoArray(c, co + L); c1_2.intoArray(c, co + 2 * L); co += ldc;
-            c2_0.intoArray(c, co); c2_1.intoArray(c, co + L); c2_2.intoArray(c, co + 2 * L); co += ldc;
-            c3_0.intoArray(c, co); c3_1.intoArray(c, co + L); c3_2.intoArray(c, co + 2 * L); co += ldc;
-            c4_0.intoArray(c, co); c4_1.intoArray(c, co + L); c4_2.intoArray(c, co + 2 * L); co += ldc;
-            c5_0.intoArray(c, co); c5_1.intoArray(c, co + L); c5_2.intoArray(c, co + 2 * L); co += ldc;
-            c6_0.intoArray(c, co); c6_1.intoArray(c, co + L); c6_2.intoArray(c, co + 2 * L); co += ldc;
-            c7_0.intoArray(c, co); c7_1.intoArray(c, co + L); c7_2.intoArray(c, co + 2 * L);
+            if (store) {
+                c0_0.intoArray(c, co); c0_1.intoArray(c, co + L); c0_2.intoArray(c, co + 2 * L); co += ldc;
+                c1_0.intoArray(c, co); c1_1.intoArray(c, co + L); c1_2.intoArray(c, co + 2 * L); co += ldc;
+                c2_0.intoArray(c, co); c2_1.intoArray(c, co + L); c2_2.intoArray(c, co + 2 * L); co += ldc;
+                c3_0.intoArray(c, co); c3_1.intoArray(c, co + L); c3_2.intoArray(c, co + 2 * L); co += ldc;
+                c4_0.intoArray(c, co); c4_1.intoArray(c, co + L); c4_2.intoArray(c, co + 2 * L); co += ldc;
+                c5_0.intoArray(c, co); c5_1.intoArray(c, co + L); c5_2.intoArray(c, co + 2 * L); co += ldc;
+                c6_0.intoArray(c, co); c6_1.intoArray(c, co + L); c6_2.intoArray(c, co + 2 * L); co += ldc;
+                c7_0.intoArray(c, co); c7_1.intoArray(c, co + L); c7_2.intoArray(c, co + 2 * L);
+            } else {
+                FloatVector.fromArray(S, c, co).add(c0_0).intoArray(c, co);
+                FloatVector.fromArray(S, c, co + L).add(c0_1).intoArray(c, co + L);
+                FloatVector.fromArray(S, c, co + 2 * L).add(c0_2).intoArray(c, co + 2 * L);
+                co += ldc;
+                FloatVector.fromArray(S, c, co).add(c1_0).intoArray(c, co);
+                FloatVector.fromArray(S, c, co + L).add(c1_1).intoArray(c, co + L);
+                FloatVector.fromArray(S, c, co + 2 * L).add(c1_2).intoArray(c, co + 2 * L);
+                co += ldc;
+                FloatVector.fromArray(S, c, co).add(c2_0).intoArray(c, co);
+                FloatVector.fromArray(S, c, co + L).add(c2_1).intoArray(c, co + L);
+                FloatVector.fromArray(S, c, co + 2 * L).add(c2_2).intoArray(c, co + 2 * L);
+                co += ldc;
+                FloatVector.fromArray(S, c, co).add(c3_0).intoArray(c, co);
+                FloatVector.fromArray(S, c, co + L).add(c3_1).intoArray(c, co + L);
+                FloatVector.fromArray(S, c, co + 2 * L).add(c3_2).intoArray(c, co + 2 * L);
+                co += ldc;
+                FloatVector.fromArray(S, c, co).add(c4_0).intoArray(c, co);
+                FloatVector.fromArray(S, c, co + L).add(c4_1).intoArray(c, co + L);
+                FloatVector.fromArray(S, c, co + 2 * L).add(c4_2).intoArray(c, co + 2 * L);
+                co += ldc;
+                FloatVector.fromArray(S, c, co).add(c5_0).intoArray(c, co);
+                FloatVector.fromArray(S, c, co + L).add(c5_1).intoArray(c, co + L);
+                FloatVector.fromArray(S, c, co + 2 * L).add(c5_2).intoArray(c, co + 2 * L);
+                co += ldc;
+                FloatVector.fromArray(S, c, co).add(c6_0).intoArray(c, co);
+                FloatVector.fromArray(S, c, co + L).add(c6_1).intoArray(c, co + L);
+                FloatVector.fromArray(S, c, co + 2 * L).add(c6_2).intoArray(c, co + 2 * L);
+                co += ldc;
+                FloatVector.fromArray(S, c, co).add(c7_0).intoArray(c, co);
+                FloatVector.fromArray(S, c, co + L).add(c7_1).intoArray(c, co + L);
+                FloatVector.fromArray(S, c, co + 2 * L).add(c7_2).intoArray(c, co + 2 * L);
+            }
         }
     }
-
 }
