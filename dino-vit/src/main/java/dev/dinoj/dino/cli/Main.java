@@ -41,6 +41,11 @@ public final class Main implements Runnable {
         });
         try {
             return cl.execute(args);
+        } catch (ExceptionInInitializerError e) {
+            // a bad system property (dinoj.threads, dinoj.gemm.*, dinoj.spinMicros) fails the start-up of the class that reads it
+            System.err.println("error: " + describe(e));
+            if (System.getenv("DINOJ_DEBUG") != null) e.printStackTrace();
+            return 1;
         } catch (OutOfMemoryError e) {
             // the last resort (settings are checked against the heap before training): one line, not a trace
             System.err.println("error: out of memory (" + e.getMessage() + "): lower --batch-size, the model or image sizes, "
@@ -50,6 +55,7 @@ public final class Main implements Runnable {
     }
 
     static String describe(Throwable ex) {
+        if (ex instanceof ExceptionInInitializerError && ex.getCause() != null) return describe(ex.getCause());
         if (ex instanceof java.nio.file.NoSuchFileException) {
             java.nio.file.NoSuchFileException e = (java.nio.file.NoSuchFileException) ex;
             return (e.getReason() != null ? e.getReason() : "file not found") + ": " + e.getFile();

@@ -151,6 +151,13 @@ class CliTest {
         assertThat(Main.describe(new java.nio.file.NoSuchFileException("/data/y", null, "image folder not found"))).isEqualTo("image folder not found: /data/y");
     }
 
+    /** A bad system property fails the start-up of the class that reads it: the message is its cause's, not "ExceptionInInitializerError". */
+    @Test
+    void aBadSystemPropertySaysWhichPropertyNotThatAClassFailedToStart() {
+        assertThat(Main.describe(new ExceptionInInitializerError(new IllegalArgumentException("system property dinoj.spinMicros must be a non-negative integer, got 'x'"))))
+                .isEqualTo("system property dinoj.spinMicros must be a non-negative integer, got 'x'");
+    }
+
     @Test
     void aNewRunRefusesAFolderThatHoldsOneAndLeavesItUntouched() throws IOException {
         byte[] metrics = Files.readAllBytes(run.resolve(DinoTrainer.METRICS)), ckpt = Files.readAllBytes(run.resolve(DinoTrainer.CHECKPOINT));

@@ -39,10 +39,68 @@ class ParallelTest {
         })).hasMessageContaining("piece with 500 failed");
     }
 
+    /** Loops back to back, as a training step issues them: a lost wake-up of a worker or of the caller would hang here. */
+    @Test
+    void manyShortLoopsInARowAllFinish() {
+        org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(60), () -> {
+            long[] sums = new long[64];
+            for (int round = 0; round < 20_000; round++) {
+                java.util.Arrays.fill(sums, 0);
+                Parallel.forRange(64, 1, 1_000_000, (s, e) -> {
+                    for (int i = s; i < e; i++) sums[i] = i;
+                });
+                long total = 0;
+                for (long v : sums) total += v;
+                assertThat(total).isEqualTo(63 * 64 / 2);
+                if (round % 1_000 == 0) Thread.sleep(1); // long enough for the workers to park now and then
+            }
+        });
+    }
+
+    /** A second thread's loop while one runs: it runs on its own thread, with the same pieces, and both finish. */
+    @Test
+    void twoCallingThreadsBothGetEveryIndexOnce() throws Exception {
+        int n = 50_000;
+        AtomicIntegerArray a = new AtomicIntegerArray(n), b = new AtomicIntegerArray(n);
+        java.util.concurrent.CyclicBarrier start = new java.util.concurrent.CyclicBarrier(2);
+        java.util.concurrent.Callable<Void> loopsA = () -> {
+            start.await();
+            for (int r = 0; r < 200; r++) Parallel.forRange(n, 64, 1_000, (s, e) -> { for (int i = s; i < e; i++) a.incrementAndGet(i); });
+            return null;
+        };
+        java.util.concurrent.ExecutorService other = java.util.concurrent.Executors.newSingleThreadExecutor();
+        try {
+            java.util.concurrent.Future<Void> fa = other.submit(loopsA);
+            start.await();
+            for (int r = 0; r < 200; r++) Parallel.forRange(n, 64, 1_000, (s, e) -> { for (int i = s; i < e; i++) b.incrementAndGet(i); });
+            fa.get(60, java.util.concurrent.TimeUnit.SECONDS);
+        } finally {
+            other.shutdownNow();
+        }
+        for (int i = 0; i < n; i++) {
+            assertThat(a.get(i)).isEqualTo(200);
+            assertThat(b.get(i)).isEqualTo(200);
+        }
+    }
+
+    @Test
+    void anErrorInAPieceReachesTheCallerAsItIs() {
+        assertThatThrownBy(() -> Parallel.forRange(1_000, 1, 1_000_000, (s, e) -> {
+            if (s == 0) throw new AssertionError("piece 0");
+        })).isInstanceOf(AssertionError.class).hasMessage("piece 0");
+        assertThatThrownBy(() -> Parallel.forEach(4, i -> {
+            if (i == 3) throw new IllegalArgumentException("task 3");
+        })).hasMessage("task 3");
+    }
+
     @Test
     void threadCountCanBeChanged() {
         int before = Parallel.threads();
         try {
+            Parallel.setThreads(3);
+            AtomicIntegerArray hits = new AtomicIntegerArray(999);
+            Parallel.forRange(999, 1, 1_000_000, (s, e) -> { for (int i = s; i < e; i++) hits.incrementAndGet(i); });
+            for (int i = 0; i < 999; i++) assertThat(hits.get(i)).isEqualTo(1);
             Parallel.setThreads(1);
             assertThat(Parallel.threads()).isEqualTo(1);
             assertThatThrownBy(() -> Parallel.setThreads(0)).hasMessageContaining("positive");
