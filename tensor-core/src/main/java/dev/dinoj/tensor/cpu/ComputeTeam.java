@@ -26,6 +26,7 @@ final class ComputeTeam {
     private final Worker[] workers;
     private final ReentrantLock owner = new ReentrantLock();
     private volatile Loop current;
+    private long loops; // numbers the loops, so a worker remembers the last one it saw by number, not by reference
     private volatile boolean shutdown;
 
     ComputeTeam(int threads) {
@@ -58,7 +59,7 @@ final class ComputeTeam {
         boolean[] inside = INSIDE.get();
         inside[0] = true;
         try {
-            Loop loop = new Loop(body, n, size, Thread.currentThread());
+            Loop loop = new Loop(++loops, body, n, size, Thread.currentThread());
             current = loop;
             for (Worker w : workers) {
                 if (w.parked) LockSupport.unpark(w);
@@ -104,6 +105,7 @@ final class ComputeTeam {
 
     /** One published loop: its pieces are handed out by a counter, so who runs which piece does not matter. */
     private static final class Loop {
+        private final long id;
         private final Parallel.Range body;
         private final int n, size, pieces;
         private final Thread caller;
@@ -112,7 +114,8 @@ final class ComputeTeam {
         private volatile boolean callerParked;
         private volatile Throwable failure;
 
-        Loop(Parallel.Range body, int n, int size, Thread caller) {
+        Loop(long id, Parallel.Range body, int n, int size, Thread caller) {
+            this.id = id;
             this.body = body;
             this.n = n;
             this.size = size;
@@ -169,13 +172,13 @@ final class ComputeTeam {
 
         @Override
         public void run() {
-            Loop seen = null;
+            long seen = 0;
             long idleSince = System.nanoTime();
             while (!team.shutdown) {
                 Loop loop = team.current;
-                if (loop != seen) {
-                    seen = loop;
-                    if (loop != null) loop.work();
+                if (loop != null && loop.id != seen) {
+                    seen = loop.id;
+                    loop.work();
                     idleSince = System.nanoTime();
                 } else if (System.nanoTime() - idleSince < SPIN_NANOS) {
                     pause(idleSince);
@@ -183,7 +186,8 @@ final class ComputeTeam {
                     // Publish "parked" before the last look at the loop: the caller writes the loop before it
                     // reads the flag, so one of the two sees the other (no lost wake-up).
                     parked = true;
-                    if (team.current == seen && !team.shutdown) LockSupport.park(this);
+                    Loop next = team.current;
+                    if ((next == null || next.id == seen) && !team.shutdown) LockSupport.park(this);
                     parked = false;
                     idleSince = System.nanoTime();
                 }
