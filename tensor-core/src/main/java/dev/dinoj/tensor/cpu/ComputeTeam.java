@@ -127,7 +127,7 @@ final class ComputeTeam {
             int k;
             while ((k = next.getAndIncrement()) < pieces) {
                 try {
-                    if (failure == null) body.run(k * size, Math.min(n, (k + 1) * size));
+                    if (failure == null) body.run(k * size, (int) Math.min(n, (long) (k + 1) * size));
                 } catch (Throwable t) {
                     synchronized (this) {
                         if (failure == null) failure = t;

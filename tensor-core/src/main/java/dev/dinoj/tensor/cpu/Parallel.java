@@ -61,9 +61,8 @@ public final class Parallel {
             body.run(0, n);
             return;
         }
-        int pieces = (int) Math.min((n + g - 1) / g, 4L * t);
-        int size = (n + pieces - 1) / pieces;
-        size = (size + g - 1) / g * g;
+        int pieces = (int) Math.min(((long) n + g - 1) / g, 4L * t);
+        int size = (int) Math.min(n, (((long) n + pieces - 1) / pieces + g - 1) / g * g);
         if (!tm.run(n, size, body)) runPieces(n, size, body);
     }
 
@@ -79,6 +78,6 @@ public final class Parallel {
 
     /** The same pieces as the team would run, one after the other on the caller (kernels with per-piece partial sums rely on them). */
     private static void runPieces(int n, int size, Range body) {
-        for (int s = 0; s < n; s += size) body.run(s, Math.min(n, s + size));
+        for (long s = 0; s < n; s += size) body.run((int) s, (int) Math.min(n, s + size));
     }
 }
