@@ -1,5 +1,6 @@
 package dev.dinoj.tensor.cpu;
 
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -69,7 +70,7 @@ public final class Gemm {
          */
         static Thread start() {
             String forced = System.getProperty("dinoj.gemm.tile", "").trim();
-            int[] blocking = parseBlocking(System.getProperty("dinoj.gemm.blocking", ""));
+            int[] blocking = parseBlocking(System.getProperty("dinoj.gemm.blocking", ""), forced);
             if (!forced.isEmpty() && blocking != null) {
                 kernel = new VectorGemmKernel(VectorTile.named(forced), blocking).warmUp();
                 return null;
@@ -92,20 +93,31 @@ public final class Gemm {
 
         /** A {@code dinoj.gemm.blocking} value as {MC, NB}, null when empty; refused unless both fit every tile. */
         static int[] parseBlocking(String property) {
+            return parseBlocking(property, "");
+        }
+
+        /**
+         * The same for a forced tile ({@code dinoj.gemm.tile}; empty when the measurement chooses): then the blocking
+         * only has to fit that tile, so the blocking that {@code dino train} prints in the kernel's name
+         * ({@code vector-512-6x2-48x32}) can be given back with its tile.
+         */
+        static int[] parseBlocking(String property, String forcedTile) {
             String value = property.trim();
+            List<VectorTile> tiles = forcedTile.isEmpty() ? VectorTile.all() : List.of(VectorTile.named(forcedTile));
             if (value.isEmpty()) return null;
             String[] parts = value.toLowerCase(Locale.ROOT).split("x");
             try {
                 if (parts.length == 2) {
                     int[] b = {Integer.parseInt(parts[0].trim()), Integer.parseInt(parts[1].trim())};
-                    for (VectorTile t : VectorTile.all()) new VectorGemmKernel(t, b);
+                    for (VectorTile t : tiles) new VectorGemmKernel(t, b);
                     return b;
                 }
             } catch (IllegalArgumentException e) {
-                StringBuilder tiles = new StringBuilder();
-                for (VectorTile t : VectorTile.all()) tiles.append(tiles.length() == 0 ? "" : ", ").append(t.mr).append(" x ").append(t.nr);
+                StringBuilder names = new StringBuilder();
+                for (VectorTile t : tiles) names.append(names.length() == 0 ? "" : ", ").append(t.mr).append(" x ").append(t.nr);
                 throw new IllegalArgumentException("system property dinoj.gemm.blocking must be MCxNB with MC a multiple of every"
-                        + " tile's rows and NB of every tile's width (tiles here: " + tiles + "; NB 0 stands for the tile's width),"
+                        + " tile's rows and NB of every tile's width (tiles here: " + names + "; NB 0 stands for the tile's width;"
+                        + (forcedTile.isEmpty() ? " with dinoj.gemm.tile set, only that tile's)," : ")")
                         + " e.g. 96x192; got '" + value + "'", e);
             }
             throw new IllegalArgumentException("system property dinoj.gemm.blocking must be MCxNB, e.g. 96x192; got '" + value + "'");

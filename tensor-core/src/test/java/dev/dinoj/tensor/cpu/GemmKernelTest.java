@@ -207,6 +207,11 @@ class GemmKernelTest {
         assertThat(forced.measured()).contains("96x192 (dinoj.gemm.blocking)");
         assertThat(Gemm.VectorProbe.parseBlocking(" 96x384 ")).containsExactly(96, 384);
         assertThat(Gemm.VectorProbe.parseBlocking("")).isNull();
+        // the blocking a kernel's name prints fits its own tile: accepted with that tile forced, refused for every tile
+        String printed = "48x" + VectorTile.named("6x2").nr;
+        assertThat(Gemm.VectorProbe.parseBlocking(printed, "6x2")).containsExactly(48, VectorTile.named("6x2").nr);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> Gemm.VectorProbe.parseBlocking(printed))
+                .hasMessageContaining(printed).hasMessageContaining("dinoj.gemm.tile");
         for (String bad : new String[] {"50x192", "96x100", "96", "axb", "0x192", "-48x192", "96x-192"}) {
             org.assertj.core.api.Assertions.assertThatThrownBy(() -> Gemm.VectorProbe.parseBlocking(bad))
                     .hasMessageContaining("dinoj.gemm.blocking").hasMessageContaining(bad);
