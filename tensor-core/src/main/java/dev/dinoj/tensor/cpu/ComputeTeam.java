@@ -140,10 +140,10 @@ final class ComputeTeam {
 
         /** The caller waits for the pieces the workers took: spinning first, then parked until the last one wakes it. */
         void awaitDone() {
-            long deadline = System.nanoTime() + SPIN_NANOS;
+            long since = System.nanoTime();
             while (done.get() < pieces) {
-                if (System.nanoTime() < deadline) {
-                    pause(deadline - SPIN_NANOS);
+                if (System.nanoTime() - since < SPIN_NANOS) {
+                    pause(since);
                     continue;
                 }
                 callerParked = true;

@@ -103,8 +103,8 @@ public final class Gemm {
          */
         static int[] parseBlocking(String property, String forcedTile) {
             String value = property.trim();
-            List<VectorTile> tiles = forcedTile.isEmpty() ? VectorTile.all() : List.of(VectorTile.named(forcedTile));
             if (value.isEmpty()) return null;
+            List<VectorTile> tiles = forcedTile.isEmpty() ? VectorTile.all() : List.of(VectorTile.named(forcedTile));
             String[] parts = value.toLowerCase(Locale.ROOT).split("x");
             try {
                 if (parts.length == 2) {
