@@ -12,7 +12,7 @@ import dev.dinoj.tensor.Tensor;
  * are Sinkhorn-Knopp normalised over the masked patches of the batch, or centred by an EMA of their
  * mean and sharpened, at the DINO term's teacher temperature.
  */
-public final class IbotPatchLoss {
+public final class IbotPatchLoss implements PatchLoss {
     private final int outDim;
     private final float studentTemp, centerMomentum;
     private final Schedule teacherTemp;
@@ -55,6 +55,29 @@ public final class IbotPatchLoss {
         return ce.mul(Variable.constant(weights)).sum().div(-(float) images);
     }
 
+    /** The cross-entropy against the teacher's {@link #targets}: {@link #forward(Variable, Tensor, Tensor, int)} of them. */
+    @Override
+    public Variable forward(Variable studentMasked, Tensor teacherMasked, Tensor weights, int images, int epoch) {
+        return forward(studentMasked, targets(teacherMasked, epoch), weights, images);
+    }
+
+    @Override
+    public void afterStep(Tensor teacherMasked) {
+        updateCenter(teacherMasked);
+    }
+
+    @Override
+    public java.util.Map<String, Tensor> state() {
+        return java.util.Map.of("center", center());
+    }
+
+    @Override
+    public void loadState(java.util.Map<String, Tensor> state) {
+        Tensor c = state.get("center");
+        if (c == null) throw new IllegalArgumentException("no iBOT centre (center)");
+        setCenter(c);
+    }
+
     /** center = m * center + (1 - m) * the mean teacher logits over the masked patches (used by the centred targets). */
     public void updateCenter(Tensor teacherMasked) {
         if (teacherMasked.size(0) == 0) return;
@@ -69,6 +92,7 @@ public final class IbotPatchLoss {
         center.set(c);
     }
 
+    @Override
     public void release() {
         center.close();
     }

@@ -10,8 +10,25 @@ import dev.dinoj.tensor.Tensor;
  * averaged over each image's masked patches, then over all global-crop images. It replaces iBOT's
  * cross-entropy over prototypes; no centering, sharpening or temperature.
  */
-public final class PatchAlignmentLoss {
-    private PatchAlignmentLoss() {}
+public final class PatchAlignmentLoss implements PatchLoss {
+    @Override
+    public Variable forward(Variable student, Tensor teacher, Tensor weights, int images, int epoch) {
+        return of(student, teacher, weights, images);
+    }
+
+    @Override
+    public void afterStep(Tensor teacher) {}
+
+    @Override
+    public java.util.Map<String, Tensor> state() {
+        return java.util.Map.of();
+    }
+
+    @Override
+    public void loadState(java.util.Map<String, Tensor> state) {}
+
+    @Override
+    public void release() {}
 
     /**
      * @param student [M, D] normalised student patch features at the masked patches

@@ -33,8 +33,11 @@ class SimDinoLossTest {
         return 0.5 * new DoubleArray(m, d, d).logAbsDet().values()[0];
     }
 
-    /** The paper's loss in double: mean over pairs (t, v != t) of the batch mean of 1/2 ||s_v - t_t||^2, minus gamma R averaged over the 2 global views. */
-    private static double referenceLoss(double[] s, double[] t, int crops, int b, int d, double eps, double gamma) {
+    /**
+     * The paper's loss in double: mean over pairs (t, v != t) of the batch mean of 1/2 ||s_v - t_t||^2, minus gamma R averaged
+     * over the 2 global views, R of the student's features or (average) of the mean of the student's and the teacher's.
+     */
+    private static double referenceLoss(double[] s, double[] t, int crops, int b, int d, double eps, double gamma, boolean average) {
         double distance = 0;
         for (int iq = 0; iq < 2; iq++) {
             for (int v = 0; v < crops; v++) {
@@ -52,7 +55,9 @@ class SimDinoLossTest {
             }
         }
         distance /= 2 * crops - 2;
-        double rate = (codingRate(s, 0, b, d, eps) + codingRate(s, b * d, b, d, eps)) / 2;
+        double[] z = s.clone();
+        if (average) for (int i = 0; i < 2 * b * d; i++) z[i] = (s[i] + t[i]) / 2;
+        double rate = (codingRate(z, 0, b, d, eps) + codingRate(z, b * d, b, d, eps)) / 2;
         return distance - gamma * rate;
     }
 
@@ -82,12 +87,18 @@ class SimDinoLossTest {
         double eps = SimDinoLoss.DEFAULT_EPS;
         Tensor student = unitRows(crops * b, d), teacher = unitRows(2 * b, d);
         double[] t = DoubleArray.of(teacher).values();
-        for (double gammaOption : new double[] {Double.NaN, 0.3}) {
-            SimDinoLoss loss = new SimDinoLoss(crops, eps, gammaOption);
-            double gamma = loss.gamma(d, b);
-            DoubleGradCheck.defaults().check(v -> loss.forward(v[0], teacher, 0),
-                    x -> DoubleArray.scalar(referenceLoss(x[0].values(), t, crops, b, d, eps, gamma)), student);
+        for (SimDinoLoss.RateOf of : SimDinoLoss.RateOf.values()) {
+            for (double gammaOption : new double[] {Double.NaN, 0.3}) {
+                SimDinoLoss loss = new SimDinoLoss(crops, eps, gammaOption, of);
+                double gamma = loss.gamma(d, b);
+                DoubleGradCheck.defaults().check(v -> loss.forward(v[0], teacher, 0),
+                        x -> DoubleArray.scalar(referenceLoss(x[0].values(), t, crops, b, d, eps, gamma, of == SimDinoLoss.RateOf.AVERAGE)), student);
+            }
         }
+        // the two codings differ where the teacher differs from the student
+        assertThat(new SimDinoLoss(crops, eps, 1).forward(Variable.constant(student), teacher, 0).item())
+                .isNotCloseTo(new SimDinoLoss(crops, eps, 1, SimDinoLoss.RateOf.STUDENT).forward(Variable.constant(student), teacher, 0).item(), offset(1e-3f));
+        assertThatThrownBy(() -> SimDinoLoss.RateOf.parse("teacher")).hasMessageContaining("--coding-rate-of");
         // the authors' balance: (d + b) / (d b)
         assertThat(new SimDinoLoss(crops, eps, Double.NaN).gamma(256, 64)).isCloseTo((256.0 + 64) / (256.0 * 64), offset(1e-15));
     }

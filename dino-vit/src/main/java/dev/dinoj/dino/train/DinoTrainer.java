@@ -2,15 +2,9 @@ package dev.dinoj.dino.train;
 
 import dev.dinoj.autograd.GradMode;
 import dev.dinoj.autograd.Variable;
-import dev.dinoj.dino.DinoHead;
-import dev.dinoj.dino.DinoLoss;
 import dev.dinoj.dino.DinoModel;
-import dev.dinoj.dino.KoLeoLoss;
 import dev.dinoj.dino.TeacherHealth;
 import dev.dinoj.dino.MomentumTeacher;
-import dev.dinoj.dino.SimDinoHead;
-import dev.dinoj.dino.SimDinoLoss;
-import dev.dinoj.dino.TeacherStudentLoss;
 import dev.dinoj.dino.VisionTransformer;
 import dev.dinoj.dino.VitConfig;
 import dev.dinoj.dino.data.ImageDataset;
@@ -69,16 +63,12 @@ public final class DinoTrainer implements AutoCloseable {
     private final MomentumTeacher ema;
     /** The frozen teacher's settings when distilling (--distill-from), else null. */
     private final TrainConfig teacherConfig;
-    private final TeacherStudentLoss loss;
+    /** The method's objective and what it keeps between steps. */
+    private final TrainingMethod method;
     private final AdamW optimizer;
     /** Optimizer groups (with and without weight decay, per learning-rate multiplier) and each group's multiplier. */
     private final List<ParamGroup> decayed = new ArrayList<>();
     private final Map<ParamGroup, Double> lrMultiplier = new java.util.IdentityHashMap<>();
-    /** DINOv2's iBOT term (null for the other methods) and the masks of its global crops. */
-    private final dev.dinoj.dino.IbotPatchLoss ibotLoss;
-    private final dev.dinoj.dino.data.BlockMasking masking;
-    /** The masks of the high-resolution phase's larger patch grid (null without the phase or without masks). */
-    private final dev.dinoj.dino.data.BlockMasking highResMasking;
     private final Schedule lrSchedule, wdSchedule, momentumSchedule;
     private final Generator dropPathGenerator;
     private final Device device;
@@ -214,10 +204,12 @@ public final class DinoTrainer implements AutoCloseable {
 
             VitConfig vit = config.vit();
             Generator init = new Generator(config.seed);
-            student = new DinoModel(new VisionTransformer(vit, init), head(config, vit.embedDim, init), ibotHead(config, vit.embedDim, init));
+            student = new DinoModel(new VisionTransformer(vit, init), SelfDistillation.head(config, vit.embedDim, init),
+                    SelfDistillation.patchHead(config, vit.embedDim, init));
             if (config.distillFrom == null) {
                 teacherConfig = null;
-                teacher = new DinoModel(new VisionTransformer(vit.withDropPath(0f), init), head(config, vit.embedDim, init), ibotHead(config, vit.embedDim, init));
+                teacher = new DinoModel(new VisionTransformer(vit.withDropPath(0f), init), SelfDistillation.head(config, vit.embedDim, init),
+                        SelfDistillation.patchHead(config, vit.embedDim, init));
             } else {
                 // a frozen pretrained teacher: its architecture from the source (or, resuming, from this run's checkpoint), its weights
                 // from the source (resuming: restored below with everything else)
@@ -235,22 +227,7 @@ public final class DinoTrainer implements AutoCloseable {
             student.to(device);
             teacher.to(device);
 
-            int crops = 2 + config.localCrops;
-            loss = config.method().simplified()
-                    ? new SimDinoLoss(crops, config.codingRateEps, config.codingRateGammaValue())
-                    : new DinoLoss(config.outDim, crops, (float) config.studentTemp,
-                            Schedule.warmupCosine(config.teacherTemp, config.teacherTemp, config.epochs, 1, config.warmupTeacherTempEpochs,
-                                    config.warmupTeacherTemp),
-                            (float) config.centerMomentum, DinoLoss.Centering.parse(config.centering));
-
-            ibotLoss = config.method() != TrainConfig.Method.DINOV2 ? null : new dev.dinoj.dino.IbotPatchLoss(config.ibotPrototypes(),
-                    (float) config.studentTemp, Schedule.warmupCosine(config.teacherTemp, config.teacherTemp, config.epochs, 1,
-                            config.warmupTeacherTempEpochs, config.warmupTeacherTemp), (float) config.centerMomentum, DinoLoss.Centering.parse(config.centering));
-            masking = !config.method().masksPatches() ? null : new dev.dinoj.dino.data.BlockMasking(vit.gridSize(), vit.gridSize(), config.maskRatio[0],
-                    config.maskRatio[1], config.maskProbability);
-            int highGrid = config.highResSize / config.patchSize;
-            highResMasking = masking == null || config.highResEpochs == 0 ? null : new dev.dinoj.dino.data.BlockMasking(highGrid, highGrid,
-                    config.maskRatio[0], config.maskRatio[1], config.maskProbability);
+            method = TrainingMethod.of(config);
             optimizer = new AdamW(parameterGroups(config, student.namedParameters(), vit.depth), 0.9f, 0.999f, 1e-8f);
             double scaledLr = config.lr * config.batchSize / 256.0;
             lrSchedule = Schedule.warmupCosine(scaledLr, config.minLr, config.epochs, itersPerEpoch, config.warmupEpochs, 0);
@@ -304,19 +281,6 @@ public final class DinoTrainer implements AutoCloseable {
         }
         if (name.startsWith("backbone.patch_embed")) m *= c.patchEmbedLrMult;
         return m;
-    }
-
-    /** DINOv2's separate iBOT patch head (null for the other methods, or when the heads are tied). */
-    static dev.dinoj.nn.Module ibotHead(TrainConfig c, int embedDim, Generator init) {
-        if (!c.method().masksPatches() || !c.ibotSeparateHead) return null;
-        if (c.method().simplified()) return new SimDinoHead(embedDim, c.headHidden, c.headBottleneck, c.useBnInHead, init);
-        return new DinoHead(embedDim, c.ibotPrototypes(), c.headHidden, c.headBottleneck, c.normLastLayer, c.useBnInHead, init);
-    }
-
-    /** The method's projection head: DINO's (MLP, normalisation, prototypes) or SimDINO's (MLP, normalisation). */
-    static dev.dinoj.nn.Module head(TrainConfig c, int embedDim, Generator init) {
-        if (c.method().simplified()) return new SimDinoHead(embedDim, c.headHidden, c.headBottleneck, c.useBnInHead, init);
-        return new DinoHead(embedDim, c.outDim, c.headHidden, c.headBottleneck, c.normLastLayer, c.useBnInHead, init);
     }
 
     /** Continues, on the CPU, the run whose checkpoint is in outDir, with the configuration saved there. */
@@ -583,7 +547,7 @@ public final class DinoTrainer implements AutoCloseable {
                     rec.put("lr", lrSchedule.at(it));
                     rec.put("weight_decay", wdSchedule.at(it));
                     rec.put("teacher_momentum", momentumSchedule.at(it));
-                    if (loss instanceof DinoLoss) rec.put("teacher_temp", ((DinoLoss) loss).teacherTemperature(epoch));
+                    rec.putAll(method.scheduled(epoch));
                     if (sr.health() != null) healthFields(rec, sr.health());
                     rec.putAll(sr.terms());
                     rec.put("images_per_s", ips);
@@ -655,9 +619,10 @@ public final class DinoTrainer implements AutoCloseable {
     }
 
     /**
-     * One DINO iteration on a batch of crops (the 2 global crops first, on any device): teacher and
-     * student forward, loss, backward, clipping, optimizer step, EMA and center update. Returns the
-     * loss and the teacher's health figures; a non-finite loss is returned (health null) without updating anything. Every tensor the step creates
+     * One iteration on a batch of crops (the 2 global crops first, on any device): the method's objective
+     * (teacher and student forward, losses), backward, clipping, optimizer step, EMA and the method's
+     * update (centres). Returns the loss and the teacher's health figures; a non-finite loss is returned
+     * (health null) without updating anything. Every tensor the step creates
      * (activations, gradients, temporaries) is closed before it returns.
      */
     public StepResult trainStep(List<Tensor> crops, int epoch, int it) {
@@ -673,62 +638,12 @@ public final class DinoTrainer implements AutoCloseable {
     private StepResult trainStepInScope(List<Tensor> crops, int epoch, int it) {
         for (ParamGroup g : optimizer.groups()) g.setLr(lrSchedule.at(it) * lrMultiplier.get(g));
         for (ParamGroup g : decayed) g.setWeightDecay(wdSchedule.at(it)); // the no-decay groups stay at 0
-        Tensor teacherOut, teacherPatches = null;
-        Masks masks = masking == null ? null : masks(crops.get(0).size(0), crops.get(0).size(3) == config.globalSize ? masking : highResMasking, it,
-                crops.get(0).device());
-        // the teacher's intermediates are garbage as soon as its output exists: a scope of their own
-        // returns their memory before the student's forward needs it
-        try (GradMode.Scope ignored = GradMode.disabled(); TensorScope teacherPass = TensorScope.open()) {
-            if (masks == null) {
-                teacherOut = teacher.forward(crops.subList(0, 2)).data();
-            } else {
-                DinoModel.MaskedOutput t = teacher.forwardMasked(crops.subList(0, 2), null, masks.index);
-                teacherOut = t.logits().data();
-                if (t.patchLogits() != null) {
-                    teacherPatches = t.patchLogits().data();
-                    if (teacherPass.owns(teacherPatches)) teacherPass.keep(teacherPatches);
-                }
-            }
-            if (teacherPass.owns(teacherOut)) teacherPass.keep(teacherOut);
-        }
-        Variable studentFeatures, studentLogits, studentPatches = null;
-        if (masks == null) {
-            DinoModel.Output o = student.forwardWithFeatures(crops);
-            studentFeatures = o.features();
-            studentLogits = o.logits();
-        } else {
-            DinoModel.MaskedOutput o = student.forwardMasked(crops, masks.masks, masks.index);
-            studentFeatures = o.features();
-            studentLogits = o.logits();
-            studentPatches = o.patchLogits();
-        }
-        Variable l = loss.forward(studentLogits, teacherOut, epoch);
-        double value = l.item();
-        double ibotValue = Double.NaN;
-        if (studentPatches != null) {
-            // DINOv2: the iBOT term at the masked patches, weighted as the reference (its value is logged apart, as the DINO loss);
-            // SimDINOv2: the squared distance of the normalised patch features there instead
-            int images = 2 * crops.get(0).size(0);
-            Variable ibot = ibotLoss != null ? ibotLoss.forward(studentPatches, ibotLoss.targets(teacherPatches, epoch), masks.weights, images)
-                    : dev.dinoj.dino.PatchAlignmentLoss.of(studentPatches, teacherPatches, masks.weights, images);
-            ibotValue = ibot.item();
-            l = l.add(ibot.mul((float) config.ibotWeight));
-        }
-        if (config.koleoWeight > 0) {
-            // DINOv2: the weighted sum of KoLeo over the global crops' cls features, each crop's batch on its own
-            int b = crops.get(0).size(0);
-            Variable k = KoLeoLoss.of(studentFeatures.narrow(0, 0, b)).add(KoLeoLoss.of(studentFeatures.narrow(0, b, b)));
-            l = l.add(k.mul((float) config.koleoWeight));
-        }
-        if (!Double.isFinite(value) || !Double.isFinite(l.item())) return new StepResult(value, null, Map.of());
-        TeacherHealth health = loss.health(teacherOut, epoch, value);
-        Map<String, Double> terms = new LinkedHashMap<>(loss.terms());
-        if (masks != null) {
-            terms.put("ibot", Double.isNaN(ibotValue) ? 0.0 : ibotValue);
-            terms.put("masked_patches", (double) masks.index.size(0));
+        TrainingMethod.Objective objective = method.objective(student, teacher, crops, epoch, it);
+        if (!Double.isFinite(objective.value()) || !Double.isFinite(objective.loss().item())) {
+            return new StepResult(objective.value(), null, Map.of()); // nothing updated: the caller stops the run
         }
         optimizer.zeroGrad();
-        l.backward();
+        objective.loss().backward();
         if (config.clipGrad > 0) GradClip.perParameter(student.parameters(), config.clipGrad);
         if (epoch < config.freezeLastLayer) {
             student.namedParameters().forEach((name, p) -> {
@@ -741,37 +656,8 @@ public final class DinoTrainer implements AutoCloseable {
                 ema.update(momentumSchedule.at(it));
             }
         }
-        loss.afterStep(teacherOut);
-        if (teacherPatches != null && ibotLoss != null) ibotLoss.updateCenter(teacherPatches);
-        return new StepResult(value, health, terms);
-    }
-
-    /** DINOv2's masks of one step's 2B global crops: [2B, N] (1 = masked), the masked flat indices, and 1 / (masked patches of its image) per index. */
-    private record Masks(Tensor masks, Tensor index, Tensor weights) {}
-
-    /** The masks of iteration {@code it}: drawn from the seed and the iteration alone, so a resumed run draws the same ones. */
-    private Masks masks(int b, dev.dinoj.dino.data.BlockMasking masking, int it, dev.dinoj.tensor.Device device) {
-        java.util.SplittableRandom r = new java.util.SplittableRandom(config.seed * 0x9E3779B97F4A7C15L + it + 0x632BE59BD9B4E019L);
-        List<boolean[]> drawn = masking.batch(2 * b, r);
-        int n = drawn.get(0).length;
-        float[] m = new float[2 * b * n];
-        List<Integer> index = new ArrayList<>();
-        List<Float> weight = new ArrayList<>();
-        for (int i = 0; i < 2 * b; i++) {
-            int count = 0;
-            for (boolean x : drawn.get(i)) if (x) count++;
-            for (int p = 0; p < n; p++) {
-                if (!drawn.get(i)[p]) continue;
-                m[i * n + p] = 1f;
-                index.add(i * n + p);
-                weight.add(1f / count);
-            }
-        }
-        int[] idx = index.stream().mapToInt(Integer::intValue).toArray();
-        float[] w = new float[weight.size()];
-        for (int i = 0; i < w.length; i++) w[i] = weight.get(i);
-        return new Masks(Tensor.fromArray(m, dev.dinoj.tensor.Shape.of(2 * b, n), device), Tensor.fromIndices(idx, idx.length).to(device),
-                Tensor.fromArray(w, dev.dinoj.tensor.Shape.of(w.length), device));
+        method.afterStep();
+        return new StepResult(objective.value(), objective.health(), objective.terms());
     }
 
     private void saveCheckpoint(int epochsDone) throws IOException {
@@ -785,8 +671,7 @@ public final class DinoTrainer implements AutoCloseable {
         all.putAll(Checkpoint.prefixed("student", student.stateDict()));
         all.putAll(Checkpoint.prefixed("teacher", teacher.stateDict()));
         all.putAll(Checkpoint.prefixed("optimizer", optimizer.stateDict()));
-        all.putAll(Checkpoint.prefixed("dino_loss", loss.state()));
-        if (ibotLoss != null) all.put("ibot_loss.center", ibotLoss.center());
+        all.putAll(method.state());
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put("format", FORMAT);
         meta.put("epoch", Integer.toString(epochsDone));
@@ -806,16 +691,7 @@ public final class DinoTrainer implements AutoCloseable {
         student.loadStateDict(Checkpoint.section(t, "student"), true);
         teacher.loadStateDict(Checkpoint.section(t, "teacher"), true);
         optimizer.loadStateDict(Checkpoint.section(t, "optimizer"));
-        if (ibotLoss != null) {
-            Tensor ibotCenter = t.get("ibot_loss.center");
-            if (ibotCenter == null) throw new IllegalArgumentException("checkpoint has no ibot_loss.center (a DINOv2 run's iBOT centre)");
-            ibotLoss.setCenter(ibotCenter);
-        }
-        try {
-            loss.loadState(Checkpoint.section(t, "dino_loss"));
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("checkpoint: " + e.getMessage() + " (dino_loss.*)", e);
-        }
+        method.loadState(t);
         String[] gen = c.metadata().get("drop_path_generator").split(":");
         dropPathGenerator.setState(Long.parseLong(gen[0]), Long.parseLong(gen[1]));
         startEpoch = Integer.parseInt(c.metadata().get("epoch"));
@@ -849,8 +725,7 @@ public final class DinoTrainer implements AutoCloseable {
                 // the centre go back to the allocator now (the models cannot be used after close)
                 for (DinoModel m : List.of(student, teacher)) m.stateDict().values().forEach(Tensor::close);
                 optimizer.clearState();
-                loss.release();
-                if (ibotLoss != null) ibotLoss.release();
+                method.release();
             }
         } finally {
             folderLock.close();

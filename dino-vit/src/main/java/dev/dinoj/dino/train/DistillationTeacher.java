@@ -82,7 +82,7 @@ final class DistillationTeacher {
     static DinoModel build(TrainConfig t, TrainConfig student) {
         Generator g = new Generator(0);
         int width = t.vit().embedDim;
-        DinoModel m = new DinoModel(new VisionTransformer(t.vit().withDropPath(0f), g), DinoTrainer.head(t, width, g), DinoTrainer.ibotHead(t, width, g));
+        DinoModel m = new DinoModel(new VisionTransformer(t.vit().withDropPath(0f), g), SelfDistillation.head(t, width, g), SelfDistillation.patchHead(t, width, g));
         for (Variable p : m.parameters()) p.requiresGrad(false);
         return m;
     }

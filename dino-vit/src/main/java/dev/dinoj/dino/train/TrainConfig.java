@@ -114,6 +114,9 @@ public final class TrainConfig {
     @Option(names = "--coding-rate-gamma", description = "simdino: weight of the coding rate against the distance term: 'auto' (the"
             + " authors' (d + b) / (d b), d the feature width, b the batch) or a number >= 0")
     public String codingRateGamma = "auto";
+    @Option(names = "--coding-rate-of", description = "simdino: the features whose coding rate is kept high: 'average' (the authors' code: the"
+            + " mean of the student's and the teacher's features of each global crop) or 'student' (the paper's formula)")
+    public String codingRateOf = "average";
     /** A dinoj training checkpoint whose (frozen) teacher the student is trained against instead of its own EMA; null for self-distillation. */
     @Option(names = "--distill-from", description = "a dinoj training checkpoint: train the student against its frozen teacher (backbone and"
             + " heads, any size) instead of a momentum teacher, as DINOv2 distils small models; the heads' output widths must match")
@@ -193,7 +196,7 @@ public final class TrainConfig {
             java.util.List<String> out = new java.util.ArrayList<>();
             if (!masksPatches()) out.addAll(java.util.List.of("--ibot-weight", "--ibot-separate-head", "--mask-ratio", "--mask-probability"));
             if (this != DINOV2) out.add("--ibot-out-dim");
-            if (!simplified()) out.addAll(java.util.List.of("--coding-rate-eps", "--coding-rate-gamma"));
+            if (!simplified()) out.addAll(java.util.List.of("--coding-rate-eps", "--coding-rate-gamma", "--coding-rate-of"));
             if (simplified()) {
                 out.addAll(java.util.List.of("--out-dim", "--norm-last-layer", "--teacher-temp", "--warmup-teacher-temp", "--warmup-teacher-temp-epochs",
                         "--student-temp", "--center-momentum", "--centering", "--freeze-last-layer"));
@@ -335,6 +338,7 @@ public final class TrainConfig {
             throw new IllegalArgumentException("--coding-rate-eps must be positive and finite, got " + codingRateEps);
         }
         codingRateGammaValue();
+        dev.dinoj.dino.SimDinoLoss.RateOf.parse(codingRateOf);
         if (!(ibotWeight >= 0) || Double.isInfinite(ibotWeight)) throw new IllegalArgumentException("--ibot-weight must be >= 0 and finite, got " + ibotWeight);
         if (ibotOutDim < 0) throw new IllegalArgumentException("--ibot-out-dim must be >= 0 (0: --out-dim), got " + ibotOutDim);
         if (maskRatio == null || maskRatio.length != 2 || !(maskRatio[0] >= 0 && maskRatio[0] <= maskRatio[1] && maskRatio[1] <= 1)) {
@@ -441,6 +445,9 @@ public final class TrainConfig {
             throw new IllegalArgumentException("the training configuration is not valid JSON of dinoj's settings: " + why.trim());
         }
         if (c == null) throw new IllegalArgumentException("empty training configuration");
+        // runs saved before --coding-rate-of coded the student's features: a resumed one keeps its objective
+        com.google.gson.JsonElement tree = com.google.gson.JsonParser.parseString(json);
+        if (tree.isJsonObject() && !tree.getAsJsonObject().has("codingRateOf")) c.codingRateOf = "student";
         return c;
     }
 }

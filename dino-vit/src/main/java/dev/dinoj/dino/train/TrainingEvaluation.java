@@ -62,7 +62,10 @@ final class TrainingEvaluation {
             rec.put("top5", headline().top5);
             Map<String, Object> all = new LinkedHashMap<>();
             for (Map.Entry<Integer, KnnClassifier.Result> e : knn.entrySet()) {
-                all.put(Integer.toString(e.getKey()), Map.of("top1", e.getValue().top1, "top5", e.getValue().top5));
+                Map<String, Double> byK = new LinkedHashMap<>(); // Map.of's order changes from one JVM to the next
+                byK.put("top1", e.getValue().top1);
+                byK.put("top5", e.getValue().top5);
+                all.put(Integer.toString(e.getKey()), byK);
             }
             rec.put("by_k", all);
             if (!Double.isNaN(effectiveRank)) rec.put("effective_rank", effectiveRank);

@@ -72,6 +72,14 @@ class SimDinoTrainingTest {
         TrainConfig e = tinySimDino();
         e.codingRateEps = 0;
         assertThatThrownBy(e::validate).hasMessageContaining("--coding-rate-eps");
+        TrainConfig of = tinySimDino();
+        of.codingRateOf = "teacher";
+        assertThatThrownBy(of::validate).hasMessageContaining("--coding-rate-of must be student or average");
+        // a run saved before the option coded the student's features, and resumes doing so
+        com.google.gson.JsonObject saved = com.google.gson.JsonParser.parseString(tinySimDino().toJson()).getAsJsonObject();
+        assertThat(TrainConfig.fromJson(saved.toString()).codingRateOf).isEqualTo("average");
+        saved.remove("codingRateOf");
+        assertThat(TrainConfig.fromJson(saved.toString()).codingRateOf).isEqualTo("student");
         TrainConfig ok = tinySimDino();
         ok.codingRateGamma = "0.05";
         ok.validate();

@@ -1,0 +1,46 @@
+package dev.dinoj.dino.train;
+
+import dev.dinoj.autograd.Variable;
+import dev.dinoj.dino.DinoModel;
+import dev.dinoj.dino.TeacherHealth;
+import dev.dinoj.tensor.Tensor;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What a self-supervised method adds to the trainer's loop: from one batch of crops and the two networks,
+ * the objective to minimise (its forward passes, losses and regularisers), what it keeps between steps
+ * (centres), and that state's place in a checkpoint. The trainer owns everything the methods share: data,
+ * optimizer, schedules, the momentum teacher's EMA, clipping, checkpoints, logging.
+ */
+public interface TrainingMethod {
+    /** One step's objective: the loss to minimise, the method's headline value of it, the teacher's health (null if none) and named terms. */
+    record Objective(Variable loss, double value, TeacherHealth health, Map<String, Double> terms) {}
+
+    /** The method for a run's settings. */
+    static TrainingMethod of(TrainConfig config) {
+        return new SelfDistillation(config);
+    }
+
+    /**
+     * The objective of one step on {@code crops} (the 2 global crops first, on the step's device), with gradients reaching the
+     * student. A non-finite value is returned with health null and no terms; nothing is updated until {@link #afterStep}.
+     */
+    Objective objective(DinoModel student, DinoModel teacher, List<Tensor> crops, int epoch, int iteration);
+
+    /** Updates what the method keeps (centres) from the last {@link #objective}, after the optimizer step. */
+    void afterStep();
+
+    /** Schedule values of the epoch worth logging beside each step (DINO's teacher temperature); empty for none. */
+    Map<String, Number> scheduled(int epoch);
+
+    /** What a checkpoint must hold to continue the method exactly, under the checkpoint's names. */
+    Map<String, Tensor> state();
+
+    /** Restores {@link #state()} from a checkpoint's tensors; an IllegalArgumentException names what is missing or mis-shaped. */
+    void loadState(Map<String, Tensor> checkpoint);
+
+    /** Frees the device memory the method holds; it cannot be used afterwards. */
+    void release();
+}
