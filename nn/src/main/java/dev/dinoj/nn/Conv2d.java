@@ -77,7 +77,7 @@ public final class Conv2d extends Module {
             cols = x.reshape(b * positions, in);
         } else {
             Variable padded = Variable.cat(1, x, Variable.constant(Tensor.zeros(Shape.of(b, 1, in), x.data().device())));
-            int[] idx = taps.computeIfAbsent(h * 65536 + w, key -> taps(h, w, oh, ow));
+            int[] idx = taps.computeIfAbsent(h * 65536 + w, key -> ConvTaps.of(h, w, kernel, stride, padding, 1));
             Tensor index = Tensor.fromIndices(idx).to(x.data().device());
             // [B, OH*OW*kk, in] is already rows (batch, position) by columns (tap, channel)
             cols = padded.indexSelect(1, index).reshape(b * positions, kk * in);
@@ -85,22 +85,5 @@ public final class Conv2d extends Module {
         Variable wm = weight.permute(2, 3, 1, 0).reshape(kk * in, out);
         Variable y = bias == null ? cols.matmul(wm) : cols.matmul(wm, bias);
         return y.reshape(b, positions, out);
-    }
-
-    /** For each output position (row-major) and tap (ky, kx): the input position read, or h*w (the zero row) in the padding. */
-    private int[] taps(int h, int w, int oh, int ow) {
-        int[] idx = new int[oh * ow * kernel * kernel];
-        int n = 0;
-        for (int oy = 0; oy < oh; oy++) {
-            for (int ox = 0; ox < ow; ox++) {
-                for (int ky = 0; ky < kernel; ky++) {
-                    for (int kx = 0; kx < kernel; kx++) {
-                        int iy = oy * stride - padding + ky, ix = ox * stride - padding + kx;
-                        idx[n++] = iy >= 0 && iy < h && ix >= 0 && ix < w ? iy * w + ix : h * w;
-                    }
-                }
-            }
-        }
-        return idx;
     }
 }

@@ -32,6 +32,16 @@ public final class Init {
         return truncNormal(t, 0f, std, -2f, 2f, g);
     }
 
+    /**
+     * He initialisation for a layer followed by ReLU, as torch.nn.init.kaiming_normal_(mode = 'fan_out',
+     * nonlinearity = 'relu') that torchvision's ResNets use: N(0, 2 / fanOut), fanOut = dims[0] * (product of dims[2..]).
+     */
+    public static Tensor kaimingNormalFanOut(Tensor t, Generator g) {
+        long fanOut = t.size(0);
+        for (int i = 2; i < t.rank(); i++) fanOut *= t.size(i);
+        return t.copyFrom(Tensor.randn(g, t.dims()).mul((float) Math.sqrt(2.0 / fanOut)));
+    }
+
     public static Tensor uniform(Tensor t, float low, float high, Generator g) {
         return t.copyFrom(Tensor.rand(g, t.dims()).affine(high - low, low));
     }
