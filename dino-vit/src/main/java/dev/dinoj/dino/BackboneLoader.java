@@ -11,7 +11,7 @@ import java.util.Map;
 import java.util.TreeSet;
 
 /**
- * Loads a ViT backbone for evaluation from either a dinoj training checkpoint (its teacher backbone)
+ * Loads a ViT or a ResNet backbone ({@link #loadAny}) for evaluation from either a dinoj training checkpoint (its teacher backbone)
  * or a backbone-only safetensors file under the reference names (e.g. converted from the PyTorch
  * DINO weights; "module." and "backbone." prefixes are stripped as the reference's evaluation does).
  * The architecture is inferred from tensor shapes: width from pos_embed, depth from the block count,
@@ -29,6 +29,18 @@ public final class BackboneLoader {
      * @param arch a preset name whose head count to use (null if not given)
      */
     public static VisionTransformer load(Path file, int heads, String arch) throws IOException {
+        Backbone b = loadAny(file, heads, arch);
+        if (!(b instanceof VisionTransformer)) throw new IOException(file + " holds a " + ((ResNet) b).arch().name().toLowerCase(java.util.Locale.ROOT)
+                + " backbone; this needs a ViT");
+        return (VisionTransformer) b;
+    }
+
+    /**
+     * A ViT (as {@link #load}) or a ResNet (torchvision's names: conv1, layer1.0.conv1, ...; the depth from the blocks of
+     * layer3, bottlenecks from conv3, the small-image stem from conv1's 3x3 kernel, the resolution from the metadata's
+     * image_size or the training config, else 32 px for the small-image stem and 224 for the other).
+     */
+    public static Backbone loadAny(Path file, int heads, String arch) throws IOException {
         SafeTensors.Contents c = SafeTensors.read(file);
         Map<String, Tensor> weights = new LinkedHashMap<>();
         Map<String, String> meta = c.metadata();
@@ -41,6 +53,7 @@ public final class BackboneLoader {
         } else {
             c.tensors().forEach((k, v) -> weights.put(k.replaceFirst("^module\\.", "").replaceFirst("^backbone\\.", ""), v));
         }
+        if (weights.containsKey("layer1.0.conv1.weight") && weights.containsKey("conv1.weight")) return resnet(file, weights, meta);
         Tensor pos = weights.get("pos_embed"), proj = weights.get("patch_embed.proj.weight");
         if (pos == null || proj == null) {
             throw new IOException(file + " does not hold a ViT backbone: pos_embed or patch_embed.proj.weight is missing (found "
@@ -70,11 +83,7 @@ public final class BackboneLoader {
         Tensor fc1 = weights.get("blocks.0.mlp.fc1.weight");
         float mlpRatio = fc1 == null ? 4f : (float) fc1.size(0) / width;
         int h = resolveHeads(file, meta, heads, arch, width);
-        for (Map.Entry<String, Tensor> e : weights.entrySet()) {
-            for (float v : e.getValue().toFloatArray()) {
-                if (!Float.isFinite(v)) throw new IOException(file + ": tensor " + e.getKey() + " holds " + v + " values; the weights are unusable");
-            }
-        }
+        requireFinite(file, weights);
         VitConfig config = new VitConfig(width, depth, h, patch, side * patch, mlpRatio, 0f, stem, stemDepth);
         // DINOv2's tokens and LayerScale, by their names; their values come with the weights below
         Tensor registers = weights.get("register_tokens");
@@ -94,6 +103,49 @@ public final class BackboneLoader {
         }
         model.eval();
         return model;
+    }
+
+    private static ResNet resnet(Path file, Map<String, Tensor> all, Map<String, String> meta) throws IOException {
+        Map<String, Tensor> weights = new LinkedHashMap<>(all);
+        weights.keySet().removeIf(k -> k.startsWith("fc.")); // torchvision's classifier: not part of the backbone
+        int layer3 = 0;
+        while (weights.containsKey("layer3." + layer3 + ".conv1.weight")) layer3++;
+        boolean bottleneck = weights.containsKey("layer1.0.conv3.weight");
+        ResNet.Arch arch = bottleneck ? ResNet.Arch.RESNET50 : layer3 == 2 ? ResNet.Arch.RESNET18 : layer3 == 6 ? ResNet.Arch.RESNET34 : null;
+        if (arch == null || (bottleneck && layer3 != 6)) {
+            throw new IOException(file + ": a ResNet with " + layer3 + " blocks in layer3" + (bottleneck ? " (bottlenecks)" : "")
+                    + " is none of resnet18, resnet34, resnet50");
+        }
+        Tensor stem = weights.get("conv1.weight");
+        if (stem.rank() != 4 || (stem.size(2) != 3 && stem.size(2) != 7)) {
+            throw new IOException(file + ": conv1.weight has shape " + stem.shape() + ", not [64, channels, 7, 7] or [64, channels, 3, 3]");
+        }
+        boolean small = stem.size(2) == 3;
+        int size = small ? 32 : 224;
+        try {
+            if (meta.containsKey("image_size")) size = Integer.parseInt(meta.get("image_size").trim());
+            else if (meta.containsKey("config")) size = dev.dinoj.dino.train.TrainConfig.fromJson(meta.get("config")).globalSize;
+        } catch (RuntimeException e) {
+            throw new IOException(file + ": metadata image_size '" + meta.get("image_size") + "' is not a whole number");
+        }
+        if (size <= 0) throw new IOException(file + ": metadata image_size " + size + " is not a positive size");
+        requireFinite(file, weights);
+        ResNet model = new ResNet(arch, stem.size(1), small, size, new Generator(0));
+        try {
+            model.loadStateDict(weights, true);
+        } catch (IllegalArgumentException e) {
+            throw new IOException(file + ": " + e.getMessage(), e);
+        }
+        model.eval();
+        return model;
+    }
+
+    private static void requireFinite(Path file, Map<String, Tensor> weights) throws IOException {
+        for (Map.Entry<String, Tensor> e : weights.entrySet()) {
+            for (float v : e.getValue().toFloatArray()) {
+                if (!Float.isFinite(v)) throw new IOException(file + ": tensor " + e.getKey() + " holds " + v + " values; the weights are unusable");
+            }
+        }
     }
 
     private static int resolveHeads(Path file, Map<String, String> meta, int heads, String arch, int width) throws IOException {

@@ -13,17 +13,17 @@ import java.util.List;
  * through the head at once. Output rows are crop-major: crop 0's batch, then crop 1's, ...
  */
 public final class DinoModel extends Module {
-    private final VisionTransformer backbone;
+    private final Backbone backbone;
     private final Module head;
     /** DINOv2's iBOT head over patch tokens (null without one; the DINO head serves both when DINOv2's heads are tied). */
     private final Module ibotHead;
 
-    public DinoModel(VisionTransformer backbone, Module head) {
+    public DinoModel(Backbone backbone, Module head) {
         this(backbone, head, null);
     }
 
     /** With DINOv2's separate iBOT patch head (name: ibot_head). */
-    public DinoModel(VisionTransformer backbone, Module head, Module ibotHead) {
+    public DinoModel(Backbone backbone, Module head, Module ibotHead) {
         this.backbone = registerModule("backbone", backbone);
         this.head = registerModule("head", head);
         this.ibotHead = ibotHead == null ? null : registerModule("ibot_head", ibotHead);
@@ -45,6 +45,7 @@ public final class DinoModel extends Module {
      */
     public MaskedOutput forwardMasked(List<Tensor> crops, Tensor masks, Tensor patchIndex) {
         if (crops.size() < 2) throw new IllegalArgumentException("DinoModel: DINOv2 needs the 2 global crops first, got " + crops.size() + " crops");
+        VisionTransformer backbone = vit();
         Variable tokens = backbone.tokens(Variable.constant(Tensor.cat(0, crops.subList(0, 2))), masks); // [2B, T, D], after the final norm
         Variable patchLogits = null;
         if (patchIndex != null && patchIndex.size(0) > 0) {
@@ -58,8 +59,16 @@ public final class DinoModel extends Module {
         return new MaskedOutput(all, head.forward(all), patchLogits);
     }
 
-    public VisionTransformer backbone() {
+    public Backbone backbone() {
         return backbone;
+    }
+
+    /** The backbone as the ViT that patch-token methods need; an IllegalStateException names it when it is another network. */
+    public VisionTransformer vit() {
+        if (!(backbone instanceof VisionTransformer)) {
+            throw new IllegalStateException("DinoModel: masked patch tokens need a ViT backbone, not " + backbone.getClass().getSimpleName());
+        }
+        return (VisionTransformer) backbone;
     }
 
     public Module head() {

@@ -4,7 +4,6 @@ import dev.dinoj.autograd.Variable;
 import dev.dinoj.nn.BatchNorm2d;
 import dev.dinoj.nn.Conv2d;
 import dev.dinoj.nn.MaxPool2d;
-import dev.dinoj.nn.Module;
 import dev.dinoj.nn.Sequential;
 import dev.dinoj.tensor.Generator;
 
@@ -18,7 +17,7 @@ import java.util.Locale;
  * small-image variant for 32-px images (CIFAR-style, as solo-learn's) has a 3x3 stride-1 stem and no
  * max-pool. Runs on channels-last tokens between the stem and the pool: no permute between layers.
  */
-public final class ResNet extends Module {
+public final class ResNet extends Backbone {
     /** The depths torchvision names: blocks per stage and block kind. */
     public enum Arch {
         RESNET18(new int[] {2, 2, 2, 2}, false), RESNET34(new int[] {3, 4, 6, 3}, false), RESNET50(new int[] {3, 4, 6, 3}, true);
@@ -48,15 +47,21 @@ public final class ResNet extends Module {
 
     private final Arch arch;
     private final boolean smallImages;
+    private final int imageSize;
     private final Conv2d conv1;
     private final BatchNorm2d bn1;
     private final MaxPool2d maxpool;
     private final Sequential[] layers = new Sequential[4];
 
-    /** @param smallImages the 3x3 stride-1 stem without max-pool, for images of about 32 px */
-    public ResNet(Arch arch, int inChannels, boolean smallImages, Generator g) {
+    /**
+     * @param smallImages the 3x3 stride-1 stem without max-pool, for images of about 32 px
+     * @param imageSize the training resolution, where the evaluations resize images to (any size runs)
+     */
+    public ResNet(Arch arch, int inChannels, boolean smallImages, int imageSize, Generator g) {
+        if (imageSize <= 0) throw new IllegalArgumentException("ResNet: image size must be positive, got " + imageSize);
         this.arch = arch;
         this.smallImages = smallImages;
+        this.imageSize = imageSize;
         conv1 = registerModule("conv1", smallImages ? ResidualBlock.conv(inChannels, 64, 3, 1, g) : stem(inChannels, g));
         bn1 = registerModule("bn1", new BatchNorm2d(64));
         maxpool = smallImages ? null : new MaxPool2d(3, 2, 1);
@@ -90,8 +95,26 @@ public final class ResNet extends Module {
     }
 
     /** The width of the pooled features. */
+    @Override
     public int embedDim() {
         return arch.features();
+    }
+
+    @Override
+    public int imageSize() {
+        return imageSize;
+    }
+
+    /** The training resolution (the architecture and stem follow from the weights). */
+    @Override
+    public java.util.Map<String, String> describe() {
+        return java.util.Map.of("image_size", Integer.toString(imageSize));
+    }
+
+    @Override
+    public String toString() {
+        return String.format(Locale.ROOT, "%s (%s stem), %d-d features, %d px", arch.name().toLowerCase(Locale.ROOT),
+                smallImages ? "3x3 small-image" : "7x7 + max-pool", embedDim(), imageSize);
     }
 
     /** x: [B, C, H, W]; returns the average-pooled features [B, embedDim]. */

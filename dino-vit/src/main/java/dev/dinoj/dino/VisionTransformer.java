@@ -25,7 +25,7 @@ import java.util.List;
  * every residual branch (blocks.N.ls1.gamma, ls2.gamma), and the mask token (mask_token [1, D]) that
  * replaces masked patch tokens. The token sequence is [cls, registers, patches].
  */
-public final class VisionTransformer extends Module {
+public final class VisionTransformer extends Backbone {
     private static final float NORM_EPS = 1e-6f;
 
     private final VitConfig config;
@@ -78,8 +78,20 @@ public final class VisionTransformer extends Module {
         return config;
     }
 
+    @Override
     public int embedDim() {
         return config.embedDim;
+    }
+
+    @Override
+    public int imageSize() {
+        return config.imageSize;
+    }
+
+    /** The head count (the weights give everything else). */
+    @Override
+    public java.util.Map<String, String> describe() {
+        return java.util.Map.of("num_heads", Integer.toString(config.heads));
     }
 
     /**

@@ -23,7 +23,7 @@ class ResNetTest {
 
     @Test
     void namesShapesAndCountsAreTorchvisions() {
-        ResNet r18 = new ResNet(ResNet.Arch.RESNET18, 3, false, gen);
+        ResNet r18 = new ResNet(ResNet.Arch.RESNET18, 3, false, 224, gen);
         // torchvision's resnet18 has 11,689,512 parameters, 513,000 of them in fc (512 x 1000 + 1000)
         assertThat(r18.parameterCount()).isEqualTo(11_689_512L - 513_000L);
         Map<String, Tensor> s18 = r18.stateDict();
@@ -33,7 +33,7 @@ class ResNetTest {
         assertThat(s18.get("layer2.0.downsample.0.weight").dims()).containsExactly(128, 64, 1, 1);
         assertThat(r18.embedDim()).isEqualTo(512);
         // resnet50: 25,557,032 with fc (2048 x 1000 + 1000)
-        ResNet r50 = new ResNet(ResNet.Arch.RESNET50, 3, false, gen);
+        ResNet r50 = new ResNet(ResNet.Arch.RESNET50, 3, false, 224, gen);
         assertThat(r50.parameterCount()).isEqualTo(25_557_032L - 2_049_000L);
         Map<String, Tensor> s50 = r50.stateDict();
         assertThat(s50.get("layer1.0.downsample.0.weight").dims()).containsExactly(256, 64, 1, 1);
@@ -43,7 +43,7 @@ class ResNetTest {
         // torchvision's order within a block: the branch, then the downsample
         assertThat(s50.keySet().stream().filter(k -> k.startsWith("layer2.0.")).findFirst()).hasValue("layer2.0.conv1.weight");
         // the small-image stem: 3x3, stride 1
-        ResNet small = new ResNet(ResNet.Arch.RESNET18, 3, true, gen);
+        ResNet small = new ResNet(ResNet.Arch.RESNET18, 3, true, 32, gen);
         assertThat(small.stateDict().get("conv1.weight").dims()).containsExactly(64, 3, 3, 3);
         assertThat(small.parameterCount()).isEqualTo(r18.parameterCount() - 64 * 3 * (49 - 9));
         assertThatThrownBy(() -> ResNet.Arch.parse("resnet101")).hasMessageContaining("resnet18, resnet34, resnet50");
@@ -58,7 +58,7 @@ class ResNetTest {
             ResNet.Arch arch = (ResNet.Arch) c[0];
             boolean small = (Boolean) c[1];
             int side = (Integer) c[2];
-            ResNet net = new ResNet(arch, 3, small, gen);
+            ResNet net = new ResNet(arch, 3, small, side, gen);
             int batch = (Integer) c[3];
             Tensor x = Tensor.randn(gen, batch, 3, side, side);
             for (boolean training : new boolean[] {true, false}) {
@@ -85,7 +85,7 @@ class ResNetTest {
      */
     @Test
     void gradientsAreTheDerivativesOfTheEquations() {
-        ResNet net = new ResNet(ResNet.Arch.RESNET18, 3, true, gen);
+        ResNet net = new ResNet(ResNet.Arch.RESNET18, 3, true, 32, gen);
         int[] dims = {2, 3, 12, 12};
         Tensor x = Tensor.randn(gen, dims);
         Tensor w = Tensor.randn(gen, 2, 512);
@@ -149,12 +149,12 @@ class ResNetTest {
 
     @Test
     void roundTripsThroughSafetensors(@TempDir Path dir) throws Exception {
-        ResNet a = new ResNet(ResNet.Arch.RESNET18, 3, true, gen);
+        ResNet a = new ResNet(ResNet.Arch.RESNET18, 3, true, 32, gen);
         Tensor x = Tensor.randn(gen, 2, 3, 8, 8);
         a.forward(Variable.constant(x)); // running statistics move
         a.eval();
         Checkpoint.save(dir.resolve("r.safetensors"), a, Map.of());
-        ResNet b = new ResNet(ResNet.Arch.RESNET18, 3, true, new Generator(99));
+        ResNet b = new ResNet(ResNet.Arch.RESNET18, 3, true, 32, new Generator(99));
         Checkpoint.load(dir.resolve("r.safetensors"), b, true);
         b.eval();
         assertThat(b.forward(Variable.constant(x)).data().toFloatArray()).containsExactly(a.forward(Variable.constant(x)).data().toFloatArray());

@@ -37,7 +37,7 @@ final class AttentionCommand implements Callable<Integer> {
         List<Path> files = single ? List.of(images) : EmbedCommand.sortedImages(images);
         Path root = single ? images.toAbsolutePath().getParent() : images;
         List<String> names = outputNames(root, files);
-        VisionTransformer vit = model.load();
+        VisionTransformer vit = model.loadVit("attention maps");
         int heads = vit.config().heads;
         // every target is known before the first is written: nothing the user had is replaced unasked
         if (!overwrite) {

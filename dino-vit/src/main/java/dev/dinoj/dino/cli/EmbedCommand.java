@@ -1,6 +1,6 @@
 package dev.dinoj.dino.cli;
 
-import dev.dinoj.dino.VisionTransformer;
+import dev.dinoj.dino.Backbone;
 import dev.dinoj.dino.data.ImageFiles;
 import dev.dinoj.dino.data.ImageFolder;
 import dev.dinoj.dino.eval.FeatureExtractor;
@@ -46,7 +46,7 @@ final class EmbedCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--out " + out + " already exists: choose another file, or --overwrite to replace it");
         }
         List<Path> files = sortedImages(images);
-        VisionTransformer vit = model.load();
+        Backbone vit = model.load();
         Tensor features = FeatureExtractor.extract(vit, new FileList(files), batchSize, workers);
         NpyWriter.write(out, features);
         System.out.printf("wrote %d x %d features to %s%n", features.size(0), features.size(1), out);

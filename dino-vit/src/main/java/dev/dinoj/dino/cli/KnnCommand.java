@@ -1,6 +1,6 @@
 package dev.dinoj.dino.cli;
 
-import dev.dinoj.dino.VisionTransformer;
+import dev.dinoj.dino.Backbone;
 import dev.dinoj.dino.data.Datasets;
 import dev.dinoj.dino.data.ImageDataset;
 import dev.dinoj.dino.data.SyntheticShapes;
@@ -70,7 +70,7 @@ final class KnnCommand implements Callable<Integer> {
         }
         if (!(temperature > 0) || Float.isInfinite(temperature)) throw new IllegalArgumentException("--temperature must be positive, got " + temperature);
         Device dev = pixels ? Device.CPU : model.device();
-        VisionTransformer vit = pixels ? null : model.load(dev); // first: a missing --checkpoint is reported before any data is read
+        Backbone vit = pixels ? null : model.load(dev); // first: a missing --checkpoint is reported before any data is read
         ImageDataset bank, queries;
         if (train != null) {
             Datasets.LabelledPair pair = Datasets.openLabelledPair(train, val, "--train", "--val");
@@ -84,7 +84,7 @@ final class KnnCommand implements Callable<Integer> {
         String what;
         if (pixels) {
             model.applyThreads();
-            int px = size != null ? size : model.checkpoint != null ? model.load(Device.CPU).config().imageSize : 32;
+            int px = size != null ? size : model.checkpoint != null ? model.load(Device.CPU).imageSize() : 32;
             bf = FeatureExtractor.pixels(bank, px, batchSize, workers);
             qf = FeatureExtractor.pixels(queries, px, batchSize, workers);
             what = "raw pixels at " + px + " x " + px + " (evaluation transform)";

@@ -1,6 +1,7 @@
 package dev.dinoj.dino.cli;
 
 import com.google.gson.GsonBuilder;
+import dev.dinoj.dino.Backbone;
 import dev.dinoj.dino.VisionTransformer;
 import dev.dinoj.dino.data.Datasets;
 import dev.dinoj.dino.data.ImageDataset;
@@ -46,6 +47,8 @@ final class LinearCommand implements Callable<Integer> {
     int nLastBlocks = 4;
     @Option(names = "--avgpool-patchtokens", description = "also concatenate the mean of the last block's patch tokens (reference: off for ViT-S, on for ViT-B)")
     boolean avgpool;
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
     @Option(names = "--epochs", description = "training epochs (reference: 100)")
     int epochs = 100;
     @Option(names = "--lr", split = ",", description = "base learning rate(s) for a batch of 256; several are swept and the best on --val is reported, "
@@ -74,6 +77,11 @@ final class LinearCommand implements Callable<Integer> {
     @Option(names = "--json", description = "also write the settings and the result to this JSON file (atomically)")
     Path json;
 
+    /** Whether the command line set --n-last-blocks (its default means "the reference's" for a ViT, nothing for a ResNet). */
+    private boolean nLastBlocksGiven() {
+        return spec != null && spec.commandLine().getParseResult().hasMatchedOption("--n-last-blocks");
+    }
+
     @Override
     public Integer call() throws Exception {
         if (size != null && !pixels) throw new IllegalArgumentException("--size applies to --pixels only (model features use the model's image size)");
@@ -89,7 +97,7 @@ final class LinearCommand implements Callable<Integer> {
             throw new java.nio.file.NoSuchFileException(json.toAbsolutePath().getParent().toString(), null, "--json: folder not found");
         }
         Device dev = pixels ? Device.CPU : model.device();
-        VisionTransformer vit = pixels ? null : model.load(dev); // first: a missing --checkpoint is reported before any data is read
+        Backbone net = pixels ? null : model.load(dev); // first: a missing --checkpoint is reported before any data is read
         Datasets.LabelledPair pair = Datasets.openLabelledPair(train, val, "--train", "--val");
         ImageDataset trainSet = pair.train(), valSet = pair.val();
         long t0 = System.nanoTime();
@@ -99,13 +107,26 @@ final class LinearCommand implements Callable<Integer> {
         record.put("command", "linear");
         if (pixels) {
             model.applyThreads();
-            int px = size != null ? size : model.checkpoint != null ? model.load(Device.CPU).config().imageSize : 32;
+            int px = size != null ? size : model.checkpoint != null ? model.load(Device.CPU).imageSize() : 32;
             tf = FeatureExtractor.pixels(trainSet, px, extractBatchSize, workers);
             vf = FeatureExtractor.pixels(valSet, px, extractBatchSize, workers);
             what = "raw pixels at " + px + " x " + px + " (evaluation transform)";
             record.put("features", "pixels");
             record.put("size", px);
+        } else if (!(net instanceof VisionTransformer)) {
+            // a ResNet: its pooled features (no blocks' cls tokens, no patch tokens)
+            if (avgpool || nLastBlocksGiven()) {
+                throw new IllegalArgumentException("--n-last-blocks and --avgpool-patchtokens read a ViT's tokens; --checkpoint " + model.checkpoint
+                        + " holds a " + net + ": remove them");
+            }
+            tf = FeatureExtractor.extract(net, trainSet, extractBatchSize, workers);
+            vf = FeatureExtractor.extract(net, valSet, extractBatchSize, workers);
+            what = "pooled features of " + model.checkpoint.getFileName() + " (" + net + ", on " + dev + ")";
+            record.put("features", "backbone");
+            record.put("checkpoint", model.checkpoint.toString());
+            record.put("size", net.imageSize());
         } else {
+            VisionTransformer vit = (VisionTransformer) net;
             int depth = vit.config().depth, n = Math.min(nLastBlocks, depth);
             if (n < nLastBlocks) System.out.printf("--n-last-blocks %d is more than the model's %d blocks: using all %d%n", nLastBlocks, depth, n);
             tf = FeatureExtractor.lastBlocks(vit, trainSet, n, avgpool, extractBatchSize, workers);

@@ -1,5 +1,6 @@
 package dev.dinoj.dino.cli;
 
+import dev.dinoj.dino.Backbone;
 import dev.dinoj.dino.BackboneLoader;
 import dev.dinoj.dino.VisionTransformer;
 import dev.dinoj.tensor.Device;
@@ -40,17 +41,24 @@ final class ModelOptions {
         return Device.parse(device);
     }
 
-    /** The backbone on --device; a usage error (exit code 2) when --checkpoint is missing. */
-    VisionTransformer load() throws IOException {
+    /** The backbone (a ViT or a ResNet) on --device; a usage error (exit code 2) when --checkpoint is missing. */
+    Backbone load() throws IOException {
         return load(device());
     }
 
     /** The backbone, moved to {@code device}. */
-    VisionTransformer load(Device device) throws IOException {
+    Backbone load(Device device) throws IOException {
         if (checkpoint == null) throw new CommandLine.ParameterException(command.commandLine(), "Missing required option: '--checkpoint=<checkpoint>'");
         applyThreads();
-        VisionTransformer vit = BackboneLoader.load(checkpoint, heads, arch);
-        if (!device.isCpu()) vit.to(device);
-        return vit;
+        Backbone b = BackboneLoader.loadAny(checkpoint, heads, arch);
+        if (!device.isCpu()) b.to(device);
+        return b;
+    }
+
+    /** The backbone as a ViT, for what needs its tokens (attention maps); a ResNet is refused by name. */
+    VisionTransformer loadVit(String why) throws IOException {
+        Backbone b = load();
+        if (!(b instanceof VisionTransformer)) throw new IllegalArgumentException(why + " need a ViT backbone; --checkpoint " + checkpoint + " holds a " + b);
+        return (VisionTransformer) b;
     }
 }

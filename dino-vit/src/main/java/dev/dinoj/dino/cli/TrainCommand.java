@@ -78,7 +78,10 @@ final class TrainCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** An option of another method (--teacher-temp with --method simdino) is an error naming it, not a setting silently unused. */
+    /**
+     * An option of another method (--teacher-temp with --method simdino) or of a ViT given with a ResNet (--patch with --arch resnet18)
+     * is an error naming it, not a setting silently unused.
+     */
     private void refuseOptionsTheMethodIgnores() {
         TrainConfig.Method m = config.method();
         List<String> given = new ArrayList<>();
@@ -86,6 +89,16 @@ final class TrainCommand implements Callable<Integer> {
             for (String name : o.names()) {
                 if (m.ignoredOptions().contains(name)) given.add(name);
             }
+        }
+        List<String> vitOnly = new ArrayList<>();
+        for (OptionSpec o : spec.commandLine().getParseResult().matchedOptions()) {
+            for (String name : o.names()) {
+                if (config.resnet() && TrainConfig.VIT_OPTIONS.contains(name)) vitOnly.add(name);
+            }
+        }
+        if (!vitOnly.isEmpty()) {
+            throw new IllegalArgumentException(String.join(", ", vitOnly) + (vitOnly.size() == 1 ? " has" : " have") + " no effect with --arch "
+                    + config.arch + " (a ResNet; they set up a ViT): remove " + (vitOnly.size() == 1 ? "it" : "them"));
         }
         if (!given.isEmpty()) {
             throw new IllegalArgumentException(String.join(", ", given) + (given.size() == 1 ? " has" : " have") + " no effect with --method "

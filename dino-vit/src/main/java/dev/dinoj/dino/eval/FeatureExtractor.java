@@ -2,6 +2,7 @@ package dev.dinoj.dino.eval;
 
 import dev.dinoj.autograd.GradMode;
 import dev.dinoj.autograd.Variable;
+import dev.dinoj.dino.Backbone;
 import dev.dinoj.dino.VisionTransformer;
 import dev.dinoj.dino.data.ImageDataset;
 import dev.dinoj.dino.data.MultiCropAugmentation;
@@ -18,15 +19,15 @@ import java.util.concurrent.Executors;
 
 /**
  * Features of every image of a dataset, in dataset order, with the reference's evaluation transform
- * (resize the shorter side to size / 0.875, centre crop, normalise): the backbone's cls token (after the
- * final norm) at the model's resolution, in eval mode and without a graph, or the transformed pixels
+ * (resize the shorter side to size / 0.875, centre crop, normalise): the backbone's features (a ViT's cls
+ * token after the final norm, a ResNet's pooled features) at the model's resolution, in eval mode and without a graph, or the transformed pixels
  * themselves (the raw-pixel baseline). Images are decoded by a pool of worker threads.
  */
 public final class FeatureExtractor {
     private FeatureExtractor() {}
 
     /** [N, D] features, on the CPU (the model runs on the device of its parameters). */
-    public static Tensor extract(VisionTransformer model, ImageDataset data, int batchSize, int workers) throws IOException {
+    public static Tensor extract(Backbone model, ImageDataset data, int batchSize, int workers) throws IOException {
         return run(model, data, batchSize, workers, images -> model.forward(Variable.constant(images)).data());
     }
 
@@ -84,10 +85,10 @@ public final class FeatureExtractor {
      * Runs {@code features} on each batch of evaluation-transformed images [B, 3, size, size] (on the
      * model's device, at the model's resolution) and concatenates the results on the CPU.
      */
-    static Tensor run(VisionTransformer model, ImageDataset data, int batchSize, int workers,
+    static Tensor run(Backbone model, ImageDataset data, int batchSize, int workers,
             java.util.function.Function<Tensor, Tensor> features) throws IOException {
         if (batchSize <= 0) throw new IllegalArgumentException("features: batch size must be positive, got " + batchSize);
-        int size = model.config().imageSize, n = data.size();
+        int size = model.imageSize(), n = data.size();
         Device device = model.device();
         boolean wasTraining = model.isTraining();
         model.eval();

@@ -5,8 +5,6 @@ import dev.dinoj.autograd.Variable;
 import dev.dinoj.dino.DinoModel;
 import dev.dinoj.dino.TeacherHealth;
 import dev.dinoj.dino.MomentumTeacher;
-import dev.dinoj.dino.VisionTransformer;
-import dev.dinoj.dino.VitConfig;
 import dev.dinoj.dino.data.ImageDataset;
 import dev.dinoj.dino.data.Datasets;
 import dev.dinoj.dino.data.MultiCropAugmentation;
@@ -202,14 +200,12 @@ public final class DinoTrainer implements AutoCloseable {
             highResLoader = config.highResEpochs == 0 ? null : new MultiCropLoader(trainData, new MultiCropAugmentation(config.highResSize,
                     config.localSize, config.localCrops, config.globalScale, config.localScale), config.batchSize, config.workers, 2, config.seed);
 
-            VitConfig vit = config.vit();
+            int width = config.embedDim();
             Generator init = new Generator(config.seed);
-            student = new DinoModel(new VisionTransformer(vit, init), SelfDistillation.head(config, vit.embedDim, init),
-                    SelfDistillation.patchHead(config, vit.embedDim, init));
+            student = new DinoModel(config.backbone(init, false), SelfDistillation.head(config, width, init), SelfDistillation.patchHead(config, width, init));
             if (config.distillFrom == null) {
                 teacherConfig = null;
-                teacher = new DinoModel(new VisionTransformer(vit.withDropPath(0f), init), SelfDistillation.head(config, vit.embedDim, init),
-                        SelfDistillation.patchHead(config, vit.embedDim, init));
+                teacher = new DinoModel(config.backbone(init, true), SelfDistillation.head(config, width, init), SelfDistillation.patchHead(config, width, init));
             } else {
                 // a frozen pretrained teacher: its architecture from the source (or, resuming, from this run's checkpoint), its weights
                 // from the source (resuming: restored below with everything else)
@@ -217,7 +213,7 @@ public final class DinoTrainer implements AutoCloseable {
                 teacher = DistillationTeacher.build(teacherConfig, config);
                 if (resume == null) DistillationTeacher.loadWeights(teacher, Path.of(config.distillFrom));
             }
-            if (config.posEmbed.startsWith("sincos")) student.backbone().useSinCosPosEmbed(config.posEmbed.equals("sincos"));
+            if (config.posEmbed.startsWith("sincos")) student.vit().useSinCosPosEmbed(config.posEmbed.equals("sincos"));
             dropPathGenerator = new Generator(config.seed ^ 0x5DEECE66DL);
             student.setGenerator(dropPathGenerator);
             ema = teacherConfig == null ? new MomentumTeacher(student, teacher) : null;
@@ -228,7 +224,7 @@ public final class DinoTrainer implements AutoCloseable {
             teacher.to(device);
 
             method = TrainingMethod.of(config);
-            optimizer = new AdamW(parameterGroups(config, student.namedParameters(), vit.depth), 0.9f, 0.999f, 1e-8f);
+            optimizer = new AdamW(parameterGroups(config, student.namedParameters(), config.resnet() ? 0 : config.vit().depth), 0.9f, 0.999f, 1e-8f);
             double scaledLr = config.lr * config.batchSize / 256.0;
             lrSchedule = Schedule.warmupCosine(scaledLr, config.minLr, config.epochs, itersPerEpoch, config.warmupEpochs, 0);
             wdSchedule = Schedule.warmupCosine(config.weightDecay, config.weightDecayEnd, config.epochs, itersPerEpoch, 0, 0);
@@ -446,7 +442,7 @@ public final class DinoTrainer implements AutoCloseable {
                 if (k.startsWith(prefix)) backbone.put(k.substring(prefix.length()), v);
             });
             Map<String, String> meta = new LinkedHashMap<>();
-            meta.put("num_heads", Integer.toString(saved.vit().heads));
+            meta.putAll(saved.backboneMetadata());
             meta.put("source", "dinoj DINO teacher backbone");
             SafeTensors.write(outDir.resolve(TEACHER_BACKBONE), backbone, meta);
             rewritten.add(TEACHER_BACKBONE);
@@ -478,7 +474,7 @@ public final class DinoTrainer implements AutoCloseable {
             throw new IllegalArgumentException("run: stop epoch " + stopEpoch + " must be in (" + startEpoch + ", " + config.epochs + "]");
         }
         log.printf(Locale.ROOT, "%s: %s, head out_dim %d, %d crops (%d px global, %d px local), %d images, batch %d, %d iterations/epoch%n",
-                config.method().label(), config.vit(), config.method().simplified() ? config.headBottleneck : config.outDim, 2 + config.localCrops, config.globalSize, config.localSize, trainData.size(),
+                config.method().label(), config.describeBackbone(), config.method().simplified() ? config.headBottleneck : config.outDim, 2 + config.localCrops, config.globalSize, config.localSize, trainData.size(),
                 config.batchSize, itersPerEpoch);
         log.printf(Locale.ROOT, "student: %,d parameters; device: %s; output: %s%n", student.parameterCount(), device, outDir.toAbsolutePath());
         // the GEMM kernel measured at start-up (tile and blocking), so a slow machine's log says what ran
@@ -677,7 +673,7 @@ public final class DinoTrainer implements AutoCloseable {
         meta.put("epoch", Integer.toString(epochsDone));
         meta.put("iteration", Long.toString((long) epochsDone * itersPerEpoch));
         meta.put("drop_path_generator", dropPathGenerator.seed() + ":" + dropPathGenerator.offset());
-        meta.put("num_heads", Integer.toString(config.vit().heads));
+        meta.putAll(config.backboneMetadata());
         meta.put("config", config.toJson());
         if (teacherConfig != null) {
             meta.put(DistillationTeacher.METADATA, teacherConfig.toJson());
@@ -709,7 +705,7 @@ public final class DinoTrainer implements AutoCloseable {
     /** The teacher backbone alone, under the reference names, with num_heads in the metadata (for embed/knn/attention). */
     public void saveTeacherBackbone(Path file) throws IOException {
         Map<String, String> meta = new LinkedHashMap<>();
-        meta.put("num_heads", Integer.toString(config.vit().heads));
+        meta.putAll(config.backboneMetadata());
         meta.put("source", "dinoj DINO teacher backbone");
         Checkpoint.save(file, evaluated().backbone(), meta);
     }

@@ -2,7 +2,6 @@ package dev.dinoj.dino.train;
 
 import dev.dinoj.autograd.Variable;
 import dev.dinoj.dino.DinoModel;
-import dev.dinoj.dino.VisionTransformer;
 import dev.dinoj.nn.Checkpoint;
 import dev.dinoj.tensor.Generator;
 import dev.dinoj.tensor.Tensor;
@@ -81,8 +80,8 @@ final class DistillationTeacher {
     /** The teacher model of these settings (weights to be loaded), frozen: no gradients, in training mode as a momentum teacher runs. */
     static DinoModel build(TrainConfig t, TrainConfig student) {
         Generator g = new Generator(0);
-        int width = t.vit().embedDim;
-        DinoModel m = new DinoModel(new VisionTransformer(t.vit().withDropPath(0f), g), SelfDistillation.head(t, width, g), SelfDistillation.patchHead(t, width, g));
+        int width = t.embedDim();
+        DinoModel m = new DinoModel(t.backbone(g, true), SelfDistillation.head(t, width, g), SelfDistillation.patchHead(t, width, g));
         for (Variable p : m.parameters()) p.requiresGrad(false);
         return m;
     }

@@ -31,7 +31,8 @@ public final class TrainConfig {
     @Option(names = "--skip-bad-images", description = "leave out training images whose header cannot be read (they are counted) instead of refusing to start")
     public boolean skipBadImages = false;
     // model
-    @Option(names = "--arch", description = "custom, vit_tiny, vit_small or vit_base")
+    @Option(names = "--arch", description = "custom, vit_tiny, vit_small or vit_base (ViTs), or resnet18, resnet34, resnet50 (torchvision's"
+            + " layout; below 96-px global crops with the small-image 3x3 stem and no max-pool)")
     public String arch = "custom";
     @Option(names = "--width", description = "embedding width of the custom ViT")
     public int width = 96;
@@ -256,7 +257,45 @@ public final class TrainConfig {
         throw new IllegalArgumentException("--coding-rate-gamma must be 'auto' or a number >= 0, got '" + codingRateGamma + "'");
     }
 
+    /** Whether --arch names a ResNet. */
+    public boolean resnet() {
+        return arch != null && arch.toLowerCase(java.util.Locale.ROOT).startsWith("resnet");
+    }
+
+    /** A ResNet's small-image variant (3x3 stride-1 stem, no max-pool) for global crops under 96 px, as solo-learn's for CIFAR. */
+    public boolean smallImageResNet() {
+        return globalSize < 96;
+    }
+
+    /** A new backbone of --arch, initialised from g; the teacher's has no drop-path. */
+    public dev.dinoj.dino.Backbone backbone(dev.dinoj.tensor.Generator g, boolean teacher) {
+        if (resnet()) return new dev.dinoj.dino.ResNet(dev.dinoj.dino.ResNet.Arch.parse(arch), 3, smallImageResNet(), globalSize, g);
+        return new dev.dinoj.dino.VisionTransformer(teacher ? vit().withDropPath(0f) : vit(), g);
+    }
+
+    /** The backbone's feature width. */
+    public int embedDim() {
+        return resnet() ? dev.dinoj.dino.ResNet.Arch.parse(arch).features() : vit().embedDim;
+    }
+
+    /** What a saved backbone's metadata records beside its weights to be built again: a ViT's head count, a ResNet's resolution. */
+    public java.util.Map<String, String> backboneMetadata() {
+        return resnet() ? java.util.Map.of("image_size", Integer.toString(globalSize)) : java.util.Map.of("num_heads", Integer.toString(vit().heads));
+    }
+
+    /** The backbone for the logs. */
+    public String describeBackbone() {
+        if (!resnet()) return vit().toString();
+        return arch.toLowerCase(java.util.Locale.ROOT) + (smallImageResNet() ? " (3x3 small-image stem)" : " (7x7 stem + max-pool)") + ", "
+                + embedDim() + "-d features";
+    }
+
+    /** The ViT options, which a ResNet does not read (giving one with it is refused, not ignored). */
+    public static final java.util.List<String> VIT_OPTIONS = java.util.List.of("--width", "--depth", "--heads", "--patch", "--drop-path", "--pos-embed",
+            "--stem", "--stem-depth", "--registers", "--layer-scale", "--layer-decay", "--patch-embed-lr-mult");
+
     public VitConfig vit() {
+        if (resnet()) throw new IllegalStateException("--arch " + arch + " is a ResNet, not a ViT");
         VitConfig base = arch.equals("custom")
                 ? new VitConfig(width, depth, heads, patchSize, globalSize, 4f, 0f)
                 : VitConfig.preset(arch, patchSize, globalSize);
@@ -302,8 +341,19 @@ public final class TrainConfig {
         if (!(momentumTeacher >= 0 && momentumTeacher <= 1)) {
             throw new IllegalArgumentException("--momentum-teacher must be in [0, 1], got " + momentumTeacher);
         }
+        if (resnet()) {
+            dev.dinoj.dino.ResNet.Arch.parse(arch.toLowerCase(java.util.Locale.ROOT)); // names the architectures it knows
+            if (method().masksPatches()) {
+                throw new IllegalArgumentException("--method " + method + " masks patch tokens, which a ResNet has not: use a ViT --arch");
+            }
+            if (registers != 0 || layerScale != 0 || !"learned".equals(posEmbed) || !"patch".equals(stem) || stemDepth != 1 || layerDecay != 1
+                    || patchEmbedLrMult != 1) {
+                throw new IllegalArgumentException("--arch " + arch + " is a ResNet: " + String.join(", ", VIT_OPTIONS.subList(5, VIT_OPTIONS.size()))
+                        + " belong to the ViTs");
+            }
+        }
         if (patchSize <= 0) throw new IllegalArgumentException("--patch must be positive, got " + patchSize);
-        if (arch.equals("custom")) {
+        if (arch.equals("custom") && !resnet()) {
             if (width <= 0 || depth <= 0 || heads <= 0) {
                 throw new IllegalArgumentException("--width, --depth and --heads must be positive, got " + width + ", " + depth + ", " + heads);
             }
@@ -312,7 +362,7 @@ public final class TrainConfig {
         if (globalSize <= 0 || localSize <= 0) {
             throw new IllegalArgumentException("--global-size and --local-size must be positive, got " + globalSize + " and " + localSize);
         }
-        if (globalSize % patchSize != 0 || localSize % patchSize != 0) {
+        if (!resnet() && (globalSize % patchSize != 0 || localSize % patchSize != 0)) {
             throw new IllegalArgumentException("crop sizes (" + globalSize + ", " + localSize + ") must be multiples of --patch " + patchSize);
         }
         if (localCrops < 0) throw new IllegalArgumentException("--local-crops must be >= 0, got " + localCrops);
@@ -353,12 +403,12 @@ public final class TrainConfig {
         if (!posEmbed.equals("learned") && !posEmbed.equals("sincos") && !posEmbed.equals("sincos-learned")) {
             throw new IllegalArgumentException("--pos-embed must be learned, sincos or sincos-learned, got '" + posEmbed + "'");
         }
-        if (posEmbed.startsWith("sincos") && vit().embedDim % 4 != 0) {
+        if (!resnet() && posEmbed.startsWith("sincos") && vit().embedDim % 4 != 0) {
             throw new IllegalArgumentException("--pos-embed " + posEmbed + " needs a width divisible by 4, got " + vit().embedDim);
         }
         if (knnEvery <= 0) throw new IllegalArgumentException("--knn-every must be positive, got " + knnEvery);
         if (workers <= 0) throw new IllegalArgumentException("--workers must be positive, got " + workers);
-        vit();
+        if (!resnet()) vit();
     }
 
     /** Whether epoch {@code epoch} (0-based) belongs to the high-resolution phase at the end of the run. */
@@ -373,10 +423,20 @@ public final class TrainConfig {
 
     /** Parameters of the student (backbone and DINO head): its weights are held 5 times (student, teacher, gradients, two AdamW moments). */
     public long parameterEstimate() {
-        VitConfig v = vit();
-        // in double: a mistyped size must read as huge, not wrap around
-        double w = v.embedDim, tokens = (double) v.gridSize() * v.gridSize() + 1, hidden = w * v.mlpRatio, p = v.patchSize;
-        double backbone = 3 * p * p * w + w + tokens * w + w + v.depth * (4 * w + 3 * w * w + 3 * w + w * w + w + 2 * w * hidden + hidden + w) + 2 * w;
+        double backbone, w;
+        if (resnet()) {
+            // torchvision's counts without the classifier; the small-image stem has 3x3 instead of 7x7 kernels
+            dev.dinoj.dino.ResNet.Arch a = dev.dinoj.dino.ResNet.Arch.parse(arch);
+            backbone = (a == dev.dinoj.dino.ResNet.Arch.RESNET18 ? 11_176_512 : a == dev.dinoj.dino.ResNet.Arch.RESNET34 ? 21_284_672 : 23_508_032)
+                    - (smallImageResNet() ? 64 * 3 * 40 : 0);
+            w = a.features();
+        } else {
+            VitConfig v = vit();
+            // in double: a mistyped size must read as huge, not wrap around
+            w = v.embedDim;
+            double tokens = (double) v.gridSize() * v.gridSize() + 1, hidden = w * v.mlpRatio, p = v.patchSize;
+            backbone = 3 * p * p * w + w + tokens * w + w + v.depth * (4 * w + 3 * w * w + 3 * w + w * w + w + 2 * w * hidden + hidden + w) + 2 * w;
+        }
         double hh = headHidden, hb = headBottleneck, k = outDim;
         boolean simple = method().simplified();
         double prototypes = simple ? 0 : hb * k + k; // SimDINO's head has no prototype layer
@@ -412,9 +472,10 @@ public final class TrainConfig {
         long weights = (onCpu ? 5L : 2L) * 4 * parameterEstimate();
         if (weights > maxBytes) {
             throw new IllegalArgumentException(String.format(java.util.Locale.ROOT,
-                    "--width %d, --depth %d, --patch %d and the head (--head-hidden %d, --head-bottleneck %d, --out-dim %d) give %,d parameters: "
+                    "%s and the head (--head-hidden %d, --head-bottleneck %d, --out-dim %d) give %,d parameters: "
                             + "%.1f GB for the %s, more than the %.1f GB the JVM may use (-Xmx)",
-                    vit().embedDim, vit().depth, patchSize, headHidden, headBottleneck, outDim, parameterEstimate(), weights / 1e9,
+                    resnet() ? "--arch " + arch : "--width " + vit().embedDim + ", --depth " + vit().depth + ", --patch " + patchSize,
+                    headHidden, headBottleneck, outDim, parameterEstimate(), weights / 1e9,
                     onCpu ? "student, teacher, gradients and AdamW state" : "student and teacher built before they move to the GPU", maxBytes / 1e9));
         }
         if (images * 64 > maxBytes) {

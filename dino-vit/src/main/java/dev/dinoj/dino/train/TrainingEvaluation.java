@@ -1,6 +1,6 @@
 package dev.dinoj.dino.train;
 
-import dev.dinoj.dino.VisionTransformer;
+import dev.dinoj.dino.Backbone;
 import dev.dinoj.dino.data.Datasets;
 import dev.dinoj.dino.data.ImageDataset;
 import dev.dinoj.dino.data.SyntheticShapes;
@@ -110,7 +110,7 @@ final class TrainingEvaluation {
         return description;
     }
 
-    Result evaluate(VisionTransformer backbone) throws IOException {
+    Result evaluate(Backbone backbone) throws IOException {
         Tensor bankF = FeatureExtractor.extract(backbone, bank, BATCH, workers);
         Tensor queryF = FeatureExtractor.extract(backbone, queries, BATCH, workers);
         Result r = knn(bankF, queryF, EffectiveRank.of(queryF));

@@ -89,6 +89,10 @@ class CliTest {
         assertThat((String) d[1]).contains("--coding-rate-gamma has no effect with --method dino");
         Object[] m = cli("train", "--method", "byol", "--out", dir.resolve("sd").toString());
         assertThat((String) m[1]).contains("--method must be dino, dinov2, simdino or simdinov2, got 'byol'");
+        Object[] v = cli("train", "--arch", "resnet18", "--patch", "4", "--depth", "2", "--out", dir.resolve("sd").toString());
+        assertThat((String) v[1]).contains("--patch, --depth have no effect with --arch resnet18 (a ResNet; they set up a ViT)").doesNotContain("Exception");
+        Object[] p = cli("train", "--arch", "resnet18", "--method", "simdinov2", "--out", dir.resolve("sd").toString());
+        assertThat((String) p[1]).contains("--method simdinov2 masks patch tokens, which a ResNet has not");
         assertThat(dir.resolve("sd")).doesNotExist();
     }
 

@@ -146,7 +146,7 @@ class TrainingTest {
         c.epochs = 1;
         Path out = dir.resolve("dinov2-arch");
         try (DinoTrainer t = new DinoTrainer(c, out, quiet())) {
-            assertThat(t.student().backbone().firstPatchToken()).isEqualTo(3);
+            assertThat(t.student().vit().firstPatchToken()).isEqualTo(3);
             assertThat(Double.isFinite(t.run().finalLoss)).isTrue();
         }
         SafeTensors.Contents ckpt = SafeTensors.read(out.resolve(DinoTrainer.CHECKPOINT));
@@ -173,7 +173,7 @@ class TrainingTest {
         c.epochs = 2;
         Path a = dir.resolve("stem-a"), b = dir.resolve("stem-b");
         try (DinoTrainer t = new DinoTrainer(c, a, quiet())) {
-            assertThat(t.student().backbone().config().stem).isEqualTo(dev.dinoj.dino.VitConfig.Stem.CONV);
+            assertThat(t.student().vit().config().stem).isEqualTo(dev.dinoj.dino.VitConfig.Stem.CONV);
             t.run();
         }
         try (DinoTrainer t = new DinoTrainer(c, b, quiet())) {
