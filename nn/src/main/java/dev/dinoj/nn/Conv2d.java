@@ -9,8 +9,8 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * A square-kernel 2-D convolution with stride and zero padding, as torch.nn.Conv2d (weight
- * [out, in, k, k], optional bias [out], PyTorch's default init), written as im2col + matmul from
+ * A square-kernel 2-D convolution with stride, zero padding, dilation and groups, as torch.nn.Conv2d
+ * (weight [out, in / groups, k, k], optional bias [out], PyTorch's default init), written as im2col + matmul from
  * existing autograd ops: a zero row is appended to the input, one index gather picks every kernel tap
  * (the pad positions pick the zero row), and one matmul applies the weight. The gather's backward is a
  * scatter-add, so the gradient needs no rule of its own, and the op runs on every backend.
@@ -20,25 +20,39 @@ import java.util.concurrent.ConcurrentHashMap;
  * copy between the gather and the matmul), and a normalisation over channels or over (batch,
  * positions) applies to the output directly; {@link #forward} takes and returns torch's
  * {@code [B, C, H, W]}.
+ *
+ * <p>With groups, each group's output channels see only its in / groups input channels: the im2col
+ * columns are regrouped to [groups, rows, taps * in / groups] and one batched matmul applies the
+ * groups' weights.
  */
 public final class Conv2d extends Module {
-    private final int in, out, kernel, stride, padding;
+    private final int in, out, kernel, stride, padding, dilation, groups;
     private final Variable weight, bias;
     /** im2col indices by input size (h * 65536 + w): small int arrays, built once per crop size. */
     private final Map<Integer, int[]> taps = new ConcurrentHashMap<>();
 
     public Conv2d(int in, int out, int kernel, int stride, int padding, boolean bias, Generator g) {
-        if (in <= 0 || out <= 0 || kernel <= 0 || stride <= 0 || padding < 0) {
-            throw new IllegalArgumentException("Conv2d: channels, kernel and stride must be positive and padding >= 0, got in " + in
-                    + ", out " + out + ", kernel " + kernel + ", stride " + stride + ", padding " + padding);
+        this(in, out, kernel, stride, padding, 1, 1, bias, g);
+    }
+
+    public Conv2d(int in, int out, int kernel, int stride, int padding, int dilation, int groups, boolean bias, Generator g) {
+        if (in <= 0 || out <= 0 || kernel <= 0 || stride <= 0 || padding < 0 || dilation <= 0 || groups <= 0) {
+            throw new IllegalArgumentException("Conv2d: channels, kernel, stride, dilation and groups must be positive and padding >= 0, got in "
+                    + in + ", out " + out + ", kernel " + kernel + ", stride " + stride + ", padding " + padding + ", dilation " + dilation
+                    + ", groups " + groups);
+        }
+        if (in % groups != 0 || out % groups != 0) {
+            throw new IllegalArgumentException("Conv2d: in (" + in + ") and out (" + out + ") channels must both be divisible by groups " + groups);
         }
         this.in = in;
         this.out = out;
         this.kernel = kernel;
         this.stride = stride;
         this.padding = padding;
-        int fanIn = in * kernel * kernel;
-        this.weight = registerParameter("weight", Init.pytorchDefault(Tensor.empty(out, in, kernel, kernel), fanIn, g));
+        this.dilation = dilation;
+        this.groups = groups;
+        int fanIn = in / groups * kernel * kernel;
+        this.weight = registerParameter("weight", Init.pytorchDefault(Tensor.empty(out, in / groups, kernel, kernel), fanIn, g));
         this.bias = bias ? registerParameter("bias", Init.pytorchDefault(Tensor.empty(out), fanIn, g)) : null;
     }
 
@@ -46,11 +60,12 @@ public final class Conv2d extends Module {
         return out;
     }
 
-    /** Output side for an input side: floor((size + 2 padding - kernel) / stride) + 1. */
+    /** Output side for an input side: floor((size + 2 padding - dilation (kernel - 1) - 1) / stride) + 1. */
     public int outputSize(int size) {
-        int o = (size + 2 * padding - kernel) / stride + 1;
-        if (size + 2 * padding < kernel || o <= 0) {
-            throw new IllegalArgumentException("Conv2d: input side " + size + " is smaller than the kernel " + kernel + " with padding " + padding);
+        int o = ConvTaps.outputSize(size, kernel, stride, padding, dilation);
+        if (o <= 0) {
+            throw new IllegalArgumentException("Conv2d: input side " + size + " is smaller than the kernel " + kernel
+                    + (dilation > 1 ? " dilated " + dilation : "") + " with padding " + padding);
         }
         return o;
     }
@@ -77,13 +92,24 @@ public final class Conv2d extends Module {
             cols = x.reshape(b * positions, in);
         } else {
             Variable padded = Variable.cat(1, x, Variable.constant(Tensor.zeros(Shape.of(b, 1, in), x.data().device())));
-            int[] idx = taps.computeIfAbsent(h * 65536 + w, key -> ConvTaps.of(h, w, kernel, stride, padding, 1));
+            int[] idx = taps.computeIfAbsent(h * 65536 + w, key -> ConvTaps.of(h, w, kernel, stride, padding, dilation));
             Tensor index = Tensor.fromIndices(idx).to(x.data().device());
             // [B, OH*OW*kk, in] is already rows (batch, position) by columns (tap, channel)
             cols = padded.indexSelect(1, index).reshape(b * positions, kk * in);
         }
+        if (groups > 1) return grouped(cols, b * positions, kk).reshape(b, positions, out);
         Variable wm = weight.permute(2, 3, 1, 0).reshape(kk * in, out);
         Variable y = bias == null ? cols.matmul(wm) : cols.matmul(wm, bias);
         return y.reshape(b, positions, out);
+    }
+
+    /** cols [rows, kk * in] (columns tap-major) through each group's weights: [rows, out]. */
+    private Variable grouped(Variable cols, int rows, int kk) {
+        int ig = in / groups, og = out / groups;
+        Variable byGroup = cols.reshape(rows, kk, groups, ig).permute(2, 0, 1, 3).reshape(groups, rows, kk * ig);
+        // weight [out, ig, k, k] -> [groups, og, ig, k, k] -> [groups, k, k, ig, og] -> [groups, kk * ig, og]
+        Variable wm = weight.reshape(groups, og, ig, kernel, kernel).permute(0, 3, 4, 2, 1).reshape(groups, kk * ig, og);
+        Variable y = byGroup.matmul(wm).permute(1, 0, 2).reshape(rows, out);
+        return bias == null ? y : y.add(bias);
     }
 }

@@ -62,6 +62,52 @@ class Conv2dTest {
         }
     }
 
+    /** Direct dilated, grouped convolution in double: output channel o reads input channels of its group, taps dilation apart. */
+    private static double[] naiveGrouped(float[] x, int b, int c, int h, int w, float[] wt, float[] bias, int out, int k, int s, int p,
+                                         int dil, int groups) {
+        int oh = (h + 2 * p - dil * (k - 1) - 1) / s + 1, ow = (w + 2 * p - dil * (k - 1) - 1) / s + 1, ig = c / groups, og = out / groups;
+        double[] y = new double[b * out * oh * ow];
+        for (int n = 0; n < b; n++)
+            for (int o = 0; o < out; o++)
+                for (int oy = 0; oy < oh; oy++)
+                    for (int ox = 0; ox < ow; ox++) {
+                        double acc = bias == null ? 0 : bias[o];
+                        for (int ci = 0; ci < ig; ci++)
+                            for (int ky = 0; ky < k; ky++)
+                                for (int kx = 0; kx < k; kx++) {
+                                    int iy = oy * s - p + ky * dil, ix = ox * s - p + kx * dil, channel = o / og * ig + ci;
+                                    if (iy < 0 || iy >= h || ix < 0 || ix >= w) continue;
+                                    acc += (double) wt[((o * ig + ci) * k + ky) * k + kx] * x[((n * c + channel) * h + iy) * w + ix];
+                                }
+                        y[((n * out + o) * oh + oy) * ow + ox] = acc;
+                    }
+        return y;
+    }
+
+    @Test
+    void dilatedAndGroupedConvolutionsMatchTheDirectOnes() {
+        int[][] cases = { // b, c, h, w, out, k, s, p, dilation, groups, bias
+            {2, 4, 9, 9, 6, 3, 1, 2, 2, 1, 1}, {1, 6, 8, 7, 9, 3, 2, 1, 1, 3, 0}, {2, 4, 7, 7, 4, 3, 1, 1, 1, 4, 1}, // depthwise
+            {1, 8, 10, 6, 4, 3, 2, 3, 3, 2, 1}, {2, 6, 5, 5, 6, 1, 1, 0, 1, 2, 0}};
+        for (int[] t : cases) {
+            Conv2d conv = new Conv2d(t[1], t[4], t[5], t[6], t[7], t[8], t[9], t[10] == 1, gen);
+            assertThat(conv.namedParameters().get("weight").data().dims()).containsExactly(t[4], t[1] / t[9], t[5], t[5]);
+            Tensor x = Tensor.randn(gen, t[0], t[1], t[2], t[3]);
+            Map<String, Variable> ps = conv.namedParameters();
+            float[] bias = t[10] == 1 ? ps.get("bias").data().toFloatArray() : null;
+            double[] ref = naiveGrouped(x.toFloatArray(), t[0], t[1], t[2], t[3], ps.get("weight").data().toFloatArray(), bias, t[4], t[5], t[6], t[7],
+                    t[8], t[9]);
+            Variable y = conv.forward(Variable.constant(x));
+            assertThat(y.dims()).containsExactly(t[0], t[4], conv.outputSize(t[2]), conv.outputSize(t[3]));
+            assertThat(relErr(y.data().toFloatArray(), ref)).as("case %s", java.util.Arrays.toString(t)).isLessThan(1e-5);
+        }
+        ModuleGradCheck check = ModuleGradCheck.defaults();
+        Conv2d grouped = new Conv2d(4, 6, 3, 2, 2, 2, 2, true, gen);
+        check.check(grouped, grouped::forward, Tensor.randn(gen, 2, 4, 7, 6));
+        assertThatThrownBy(() -> new Conv2d(4, 6, 3, 1, 1, 1, 3, true, gen)).hasMessageContaining("divisible by groups 3");
+        assertThatThrownBy(() -> new Conv2d(4, 4, 3, 1, 0, 3, 1, true, gen).outputSize(6)).hasMessageContaining("dilated 3");
+    }
+
     @Test
     void tokenForwardIsTheSameConvolution() {
         Conv2d conv = new Conv2d(3, 4, 3, 2, 1, true, gen);
