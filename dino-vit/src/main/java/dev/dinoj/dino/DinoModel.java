@@ -17,6 +17,8 @@ public final class DinoModel extends Module {
     private final Module head;
     /** DINOv2's iBOT head over patch tokens (null without one; the DINO head serves both when DINOv2's heads are tied). */
     private final Module ibotHead;
+    /** The online network's predictor of the methods that have one (null otherwise). */
+    private final Module predictor;
 
     public DinoModel(Backbone backbone, Module head) {
         this(backbone, head, null);
@@ -24,9 +26,20 @@ public final class DinoModel extends Module {
 
     /** With DINOv2's separate iBOT patch head (name: ibot_head). */
     public DinoModel(Backbone backbone, Module head, Module ibotHead) {
+        this(backbone, head, ibotHead, null);
+    }
+
+    /** With a predictor after the head (BYOL, SimSiam, MoCo v3: the online network's alone; name: predictor). */
+    public DinoModel(Backbone backbone, Module head, Module ibotHead, Module predictor) {
         this.backbone = registerModule("backbone", backbone);
         this.head = registerModule("head", head);
         this.ibotHead = ibotHead == null ? null : registerModule("ibot_head", ibotHead);
+        this.predictor = predictor == null ? null : registerModule("predictor", predictor);
+    }
+
+    /** The predictor (null without one). */
+    public Module predictor() {
+        return predictor;
     }
 
     /** The head of the iBOT patch term: the separate one, else the DINO head. */

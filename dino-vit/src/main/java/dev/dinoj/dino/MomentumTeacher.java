@@ -17,14 +17,19 @@ public final class MomentumTeacher {
     private final Module teacher;
     private final List<Variable> teacherParams = new ArrayList<>(), studentParams = new ArrayList<>();
 
-    /** Pairs parameters by name; copies the student's weights into the teacher and freezes it. */
+    /**
+     * Pairs parameters by name; copies the student's weights into the teacher and freezes it. The student may have parameters
+     * of its own beyond the teacher's (BYOL's and MoCo v3's predictor); every teacher parameter must be the student's.
+     */
     public MomentumTeacher(Module student, Module teacher) {
         this.teacher = teacher;
         Map<String, Variable> s = student.namedParameters(), t = teacher.namedParameters();
-        if (!s.keySet().equals(t.keySet())) {
+        if (!s.keySet().containsAll(t.keySet())) {
             throw new IllegalArgumentException("teacher and student have different parameters: " + s.keySet() + " vs " + t.keySet());
         }
-        teacher.loadStateDict(student.stateDict(), true);
+        Map<String, Tensor> shared = new java.util.LinkedHashMap<>(student.stateDict());
+        shared.keySet().retainAll(teacher.stateDict().keySet());
+        teacher.loadStateDict(shared, true);
         for (Map.Entry<String, Variable> e : t.entrySet()) {
             e.getValue().requiresGrad(false);
             teacherParams.add(e.getValue());

@@ -19,6 +19,10 @@ public abstract class BatchNorm extends Module {
     private final Variable weight, bias;
 
     protected BatchNorm(String name, int channels, float eps, float momentum) {
+        this(name, channels, eps, momentum, true);
+    }
+
+    protected BatchNorm(String name, int channels, float eps, float momentum, boolean affine) {
         if (channels <= 0) throw new IllegalArgumentException(name + ": channels must be positive, got " + channels);
         if (!(eps > 0)) throw new IllegalArgumentException(name + ": eps must be positive, got " + eps);
         if (!(momentum >= 0 && momentum <= 1)) throw new IllegalArgumentException(name + ": momentum must be in [0, 1], got " + momentum);
@@ -26,8 +30,8 @@ public abstract class BatchNorm extends Module {
         this.channels = channels;
         this.eps = eps;
         this.momentum = momentum;
-        weight = registerParameter("weight", Tensor.ones(channels));
-        bias = registerParameter("bias", Tensor.zeros(channels));
+        weight = affine ? registerParameter("weight", Tensor.ones(channels)) : null;
+        bias = affine ? registerParameter("bias", Tensor.zeros(channels)) : null;
         registerBuffer("running_mean", Tensor.zeros(channels));
         registerBuffer("running_var", Tensor.ones(channels));
         registerBuffer("num_batches_tracked", Tensor.zeros(1)); // float here; torch keeps an int64 count
@@ -35,6 +39,9 @@ public abstract class BatchNorm extends Module {
 
     /** rows [N, C] normalised per channel (and relu'd, as one op in training, when relu). */
     protected final Variable normalizeRows(Variable rows, boolean relu) {
+        dev.dinoj.tensor.Device device = rows.data().device();
+        Variable weight = this.weight != null ? this.weight : Variable.constant(Tensor.full(dev.dinoj.tensor.Shape.of(channels), 1f, device));
+        Variable bias = this.bias != null ? this.bias : Variable.constant(Tensor.zeros(dev.dinoj.tensor.Shape.of(channels), device));
         if (!isTraining()) {
             Tensor scale = buffer("running_var").add(eps).rsqrt();
             Variable y = rows.sub(Variable.constant(buffer("running_mean"))).mul(Variable.constant(scale)).mul(weight).add(bias);

@@ -15,6 +15,11 @@ public final class BatchNorm1d extends BatchNorm {
         super("BatchNorm1d", features, eps, momentum);
     }
 
+    /** Without the learned weight and bias when not affine (torch's affine=False). */
+    public BatchNorm1d(int features, boolean affine) {
+        super("BatchNorm1d", features, 1e-5f, 0.1f, affine);
+    }
+
     @Override
     public Variable forward(Variable x) {
         return forward(x, false);

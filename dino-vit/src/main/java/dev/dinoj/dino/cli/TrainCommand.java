@@ -69,7 +69,7 @@ final class TrainCommand implements Callable<Integer> {
             DinoTrainer.Result r = trainer.run();
             System.out.printf(Locale.ROOT, "finished %d epochs; final loss %.4f%n", r.epochs, r.finalLoss);
             if (r.knnFinal != null) {
-                System.out.println("k-NN top-1 (k=20) of the teacher backbone: " + pct(r.knnFinal) + (r.knnAtInit != null ? "; at random initialisation: "
+                System.out.println("k-NN top-1 (k=20) of the result backbone: " + pct(r.knnFinal) + (r.knnAtInit != null ? "; at random initialisation: "
                         + pct(r.knnAtInit) : "") + (r.knnPixels != null ? "; raw pixels: " + pct(r.knnPixels) : ""));
             }
             System.out.println("wrote " + output.resolve(DinoTrainer.CHECKPOINT) + ", " + output.resolve(DinoTrainer.TEACHER_BACKBONE) + ", "

@@ -202,6 +202,13 @@ public final class DinoTrainer implements AutoCloseable {
 
             int width = config.embedDim();
             Generator init = new Generator(config.seed);
+            TrainConfig.Method m = config.method();
+            if (m.lineage()) {
+                // projector and predictor; a momentum copy (no predictor) for BYOL and MoCo v3, none for the others
+                student = new DinoModel(config.backbone(init, false), TwoViewMethod.projector(config, width, init), null, TwoViewMethod.predictor(config, init));
+                teacherConfig = null;
+                teacher = m.momentumTeacher() ? new DinoModel(config.backbone(init, true), TwoViewMethod.projector(config, width, init)) : null;
+            } else {
             student = new DinoModel(config.backbone(init, false), SelfDistillation.head(config, width, init), SelfDistillation.patchHead(config, width, init));
             if (config.distillFrom == null) {
                 teacherConfig = null;
@@ -213,15 +220,16 @@ public final class DinoTrainer implements AutoCloseable {
                 teacher = DistillationTeacher.build(teacherConfig, config);
                 if (resume == null) DistillationTeacher.loadWeights(teacher, Path.of(config.distillFrom));
             }
+            }
             if (config.posEmbed.startsWith("sincos")) student.vit().useSinCosPosEmbed(config.posEmbed.equals("sincos"));
             dropPathGenerator = new Generator(config.seed ^ 0x5DEECE66DL);
             student.setGenerator(dropPathGenerator);
-            ema = teacherConfig == null ? new MomentumTeacher(student, teacher) : null;
+            ema = teacherConfig == null && teacher != null ? new MomentumTeacher(student, teacher) : null;
             // the teacher runs in training mode, as the reference's: it has no dropout or drop-path, and a head
             // with batch norm normalises with the batch's statistics, as the student's does
-            teacher.train(true);
+            if (teacher != null) teacher.train(true);
             student.to(device);
-            teacher.to(device);
+            if (teacher != null) teacher.to(device);
 
             method = TrainingMethod.of(config);
             optimizer = new AdamW(parameterGroups(config, student.namedParameters(), config.resnet() ? 0 : config.vit().depth), 0.9f, 0.999f, 1e-8f);
@@ -474,7 +482,7 @@ public final class DinoTrainer implements AutoCloseable {
             throw new IllegalArgumentException("run: stop epoch " + stopEpoch + " must be in (" + startEpoch + ", " + config.epochs + "]");
         }
         log.printf(Locale.ROOT, "%s: %s, head out_dim %d, %d crops (%d px global, %d px local), %d images, batch %d, %d iterations/epoch%n",
-                config.method().label(), config.describeBackbone(), config.method().simplified() ? config.headBottleneck : config.outDim, 2 + config.localCrops, config.globalSize, config.localSize, trainData.size(),
+                config.method().label(), config.describeBackbone(), config.method().simplified() || config.method().lineage() ? config.headBottleneck : config.outDim, 2 + config.localCrops, config.globalSize, config.localSize, trainData.size(),
                 config.batchSize, itersPerEpoch);
         log.printf(Locale.ROOT, "student: %,d parameters; device: %s; output: %s%n", student.parameterCount(), device, outDir.toAbsolutePath());
         // the GEMM kernel measured at start-up (tile and blocking), so a slow machine's log says what ran
@@ -665,7 +673,7 @@ public final class DinoTrainer implements AutoCloseable {
     private void writeCheckpoint(int epochsDone) throws IOException {
         Map<String, Tensor> all = new LinkedHashMap<>();
         all.putAll(Checkpoint.prefixed("student", student.stateDict()));
-        all.putAll(Checkpoint.prefixed("teacher", teacher.stateDict()));
+        if (teacher != null) all.putAll(Checkpoint.prefixed("teacher", teacher.stateDict()));
         all.putAll(Checkpoint.prefixed("optimizer", optimizer.stateDict()));
         all.putAll(method.state());
         Map<String, String> meta = new LinkedHashMap<>();
@@ -675,17 +683,15 @@ public final class DinoTrainer implements AutoCloseable {
         meta.put("drop_path_generator", dropPathGenerator.seed() + ":" + dropPathGenerator.offset());
         meta.putAll(config.backboneMetadata());
         meta.put("config", config.toJson());
-        if (teacherConfig != null) {
-            meta.put(DistillationTeacher.METADATA, teacherConfig.toJson());
-            meta.put("result_backbone", "student"); // what knn/linear/embed evaluate in this checkpoint
-        }
+        if (teacherConfig != null) meta.put(DistillationTeacher.METADATA, teacherConfig.toJson());
+        if (evaluated() == student) meta.put("result_backbone", "student"); // what knn/linear/embed evaluate in this checkpoint
         SafeTensors.write(outDir.resolve(CHECKPOINT), all, meta);
     }
 
     private void restore(SafeTensors.Contents c) {
         Map<String, Tensor> t = c.tensors();
         student.loadStateDict(Checkpoint.section(t, "student"), true);
-        teacher.loadStateDict(Checkpoint.section(t, "teacher"), true);
+        if (teacher != null) teacher.loadStateDict(Checkpoint.section(t, "teacher"), true);
         optimizer.loadStateDict(Checkpoint.section(t, "optimizer"));
         method.loadState(t);
         String[] gen = c.metadata().get("drop_path_generator").split(":");
@@ -699,7 +705,7 @@ public final class DinoTrainer implements AutoCloseable {
      * (the frozen teacher is where it came from).
      */
     public DinoModel evaluated() {
-        return teacherConfig == null ? teacher : student;
+        return teacherConfig == null && !config.method().resultIsStudent() ? teacher : student;
     }
 
     /** The teacher backbone alone, under the reference names, with num_heads in the metadata (for embed/knn/attention). */
@@ -719,7 +725,7 @@ public final class DinoTrainer implements AutoCloseable {
             if (!device.isCpu()) {
                 // device memory is never left to the garbage collector: the models, the optimizer state and
                 // the centre go back to the allocator now (the models cannot be used after close)
-                for (DinoModel m : List.of(student, teacher)) m.stateDict().values().forEach(Tensor::close);
+                for (DinoModel m : teacher == null ? List.of(student) : List.of(student, teacher)) m.stateDict().values().forEach(Tensor::close);
                 optimizer.clearState();
                 method.release();
             }

@@ -118,6 +118,11 @@ public final class TrainConfig {
     @Option(names = "--coding-rate-of", description = "simdino: the features whose coding rate is kept high: 'average' (the authors' code: the"
             + " mean of the student's and the teacher's features of each global crop) or 'student' (the paper's formula)")
     public String codingRateOf = "average";
+    @Option(names = "--temperature", description = "simclr, mocov3: the contrastive softmax temperature (default: simclr 0.2, as solo-learn's;"
+            + " mocov3 0.2, the authors' for ViTs)")
+    public double temperature = 0.2;
+    @Option(names = "--barlow-lambda", description = "barlowtwins: weight of the off-diagonal cross-correlation terms (the authors' 0.0051)")
+    public double barlowLambda = dev.dinoj.dino.lineage.BarlowTwinsLoss.DEFAULT_LAMBDA;
     /** A dinoj training checkpoint whose (frozen) teacher the student is trained against instead of its own EMA; null for self-distillation. */
     @Option(names = "--distill-from", description = "a dinoj training checkpoint: train the student against its frozen teacher (backbone and"
             + " heads, any size) instead of a momentum teacher, as DINOv2 distils small models; the heads' output widths must match")
@@ -170,7 +175,32 @@ public final class TrainConfig {
 
     /** The self-supervised methods {@code --method} names. */
     public enum Method {
-        DINO, DINOV2, SIMDINO, SIMDINOV2;
+        DINO, DINOV2, SIMDINO, SIMDINOV2, BYOL, SIMSIAM, MOCOV3, SIMCLR, BARLOWTWINS;
+
+        /** The two-view methods DINO grew from ({@link TwoViewMethod}): no prototypes, centre, temperature schedule or local crops. */
+        public boolean lineage() {
+            return ordinal() >= BYOL.ordinal();
+        }
+
+        /** Whether the method trains against a momentum (EMA) copy of the student: the DINO family, BYOL, MoCo v3. */
+        public boolean momentumTeacher() {
+            return !lineage() || this == BYOL || this == MOCOV3;
+        }
+
+        /** Whether the student has a predictor after its projector (BYOL, SimSiam, MoCo v3). */
+        public boolean predictor() {
+            return this == BYOL || this == SIMSIAM || this == MOCOV3;
+        }
+
+        /** Whether the result is the student (the lineage methods evaluate their online encoder) rather than the momentum teacher. */
+        public boolean resultIsStudent() {
+            return lineage();
+        }
+
+        /** Whether --temperature sets the method's softmax temperature (SimCLR's NT-Xent, MoCo v3's InfoNCE). */
+        public boolean contrastive() {
+            return this == SIMCLR || this == MOCOV3;
+        }
 
         /** Whether the method masks the student's global crops and has a patch term (DINOv2's iBOT, SimDINOv2's alignment). */
         public boolean masksPatches() {
@@ -188,7 +218,13 @@ public final class TrainConfig {
                 case "dinov2": return DINOV2;
                 case "simdino": return SIMDINO;
                 case "simdinov2": return SIMDINOV2;
-                default: throw new IllegalArgumentException("--method must be dino, dinov2, simdino or simdinov2, got '" + s + "'");
+                case "byol": return BYOL;
+                case "simsiam": return SIMSIAM;
+                case "mocov3": return MOCOV3;
+                case "simclr": return SIMCLR;
+                case "barlowtwins": return BARLOWTWINS;
+                default: throw new IllegalArgumentException("--method must be dino, dinov2, simdino, simdinov2, byol, simsiam, mocov3, simclr or barlowtwins,"
+                        + " got '" + s + "'");
             }
         }
 
@@ -198,7 +234,15 @@ public final class TrainConfig {
             if (!masksPatches()) out.addAll(java.util.List.of("--ibot-weight", "--ibot-separate-head", "--mask-ratio", "--mask-probability"));
             if (this != DINOV2) out.add("--ibot-out-dim");
             if (!simplified()) out.addAll(java.util.List.of("--coding-rate-eps", "--coding-rate-gamma", "--coding-rate-of"));
-            if (simplified()) {
+            if (!contrastive()) out.add("--temperature");
+            if (this != BARLOWTWINS) out.add("--barlow-lambda");
+            if (!momentumTeacher()) out.add("--momentum-teacher");
+            if (lineage()) {
+                out.addAll(java.util.List.of("--out-dim", "--norm-last-layer", "--teacher-temp", "--warmup-teacher-temp", "--warmup-teacher-temp-epochs",
+                        "--student-temp", "--center-momentum", "--centering", "--freeze-last-layer", "--distill-from", "--local-crops", "--local-size",
+                        "--local-scale", "--high-res-epochs", "--high-res-size", "--coding-rate-eps", "--coding-rate-gamma", "--coding-rate-of",
+                        "--use-bn-in-head", "--koleo-weight", "--ibot-weight", "--ibot-out-dim", "--ibot-separate-head", "--mask-ratio", "--mask-probability"));
+            } else if (simplified()) {
                 out.addAll(java.util.List.of("--out-dim", "--norm-last-layer", "--teacher-temp", "--warmup-teacher-temp", "--warmup-teacher-temp-epochs",
                         "--student-temp", "--center-momentum", "--centering", "--freeze-last-layer"));
             }
@@ -207,7 +251,17 @@ public final class TrainConfig {
 
         /** The name as --method spells it and the logs print it. */
         public String label() {
-            return this == DINO ? "DINO" : this == DINOV2 ? "DINOv2" : this == SIMDINO ? "SimDINO" : "SimDINOv2";
+            switch (this) {
+                case DINO: return "DINO";
+                case DINOV2: return "DINOv2";
+                case SIMDINO: return "SimDINO";
+                case SIMDINOV2: return "SimDINOv2";
+                case BYOL: return "BYOL";
+                case SIMSIAM: return "SimSiam";
+                case MOCOV3: return "MoCo v3";
+                case SIMCLR: return "SimCLR";
+                default: return "Barlow Twins";
+            }
         }
     }
 
@@ -217,6 +271,12 @@ public final class TrainConfig {
      * layer decay 0.9 and patch-embedding lr x0.2. Other methods keep the fields as they are. Returns this.
      */
     public TrainConfig withMethodDefaults(java.util.Set<String> given) {
+        if (method().lineage()) {
+            // two views of the same distribution as their papers (random-resized crops of 8-100% of the image), no local crops
+            localCrops = 0;
+            if (!given.contains("--global-scale")) globalScale = new double[] {0.08, 1.0};
+            return this;
+        }
         if (method() == Method.SIMDINOV2) {
             // the authors' SimDINOv2 configuration: LayerScale 0.1, DINOv2's lr decay and patch-embedding multiplier, the iBOT
             // term on the shared head, and a coding-rate eps^2 of 0.05 (their code's eps)
@@ -337,6 +397,18 @@ public final class TrainConfig {
         scaleRange("--local-scale", localScale);
         if (!(teacherTemp > 0) || !(warmupTeacherTemp > 0) || !(studentTemp > 0)) {
             throw new IllegalArgumentException("temperatures must be positive");
+        }
+        if (method().lineage()) {
+            Method m = method();
+            if (localCrops != 0 || highResEpochs != 0 || distillFrom != null) {
+                throw new IllegalArgumentException("--method " + method + " trains on two global views: --local-crops must be 0 (got " + localCrops
+                        + "), and --high-res-epochs and --distill-from belong to the DINO family");
+            }
+            if (m.contrastive() && !(temperature > 0 && temperature < Double.POSITIVE_INFINITY)) {
+                throw new IllegalArgumentException("--temperature must be positive and finite, got " + temperature);
+            }
+            if (!(barlowLambda >= 0) || Double.isInfinite(barlowLambda)) throw new IllegalArgumentException("--barlow-lambda must be >= 0, got " + barlowLambda);
+            if (koleoWeight != 0) throw new IllegalArgumentException("--koleo-weight belongs to the DINO family, not --method " + method);
         }
         if (!(momentumTeacher >= 0 && momentumTeacher <= 1)) {
             throw new IllegalArgumentException("--momentum-teacher must be in [0, 1], got " + momentumTeacher);

@@ -20,12 +20,13 @@ public interface TrainingMethod {
 
     /** The method for a run's settings. */
     static TrainingMethod of(TrainConfig config) {
-        return new SelfDistillation(config);
+        return config.method().lineage() ? new TwoViewMethod(config) : new SelfDistillation(config);
     }
 
     /**
      * The objective of one step on {@code crops} (the 2 global crops first, on the step's device), with gradients reaching the
-     * student. A non-finite value is returned with health null and no terms; nothing is updated until {@link #afterStep}.
+     * student; {@code teacher} is null for the methods without a momentum teacher. A non-finite value is returned with health
+     * null and no terms; nothing is updated until {@link #afterStep}.
      */
     Objective objective(DinoModel student, DinoModel teacher, List<Tensor> crops, int epoch, int iteration);
 

@@ -1,0 +1,116 @@
+package dev.dinoj.dino.train;
+
+import dev.dinoj.autograd.GradMode;
+import dev.dinoj.autograd.Variable;
+import dev.dinoj.dino.DinoModel;
+import dev.dinoj.dino.MlpHead;
+import dev.dinoj.dino.lineage.BarlowTwinsLoss;
+import dev.dinoj.dino.lineage.ByolLoss;
+import dev.dinoj.dino.lineage.MocoLoss;
+import dev.dinoj.dino.lineage.NtXentLoss;
+import dev.dinoj.dino.lineage.SimSiamLoss;
+import dev.dinoj.nn.Module;
+import dev.dinoj.tensor.Generator;
+import dev.dinoj.tensor.Tensor;
+import dev.dinoj.tensor.TensorScope;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The two-view methods DINO grew from, on the same trainer: each image's two augmented views go through
+ * the student (backbone, projector, for BYOL, SimSiam and MoCo v3 a predictor), each view on its own as
+ * their references do (a batch norm sees one view's batch), and
+ * <ul>
+ * <li>BYOL (Grill et al. 2020): predictions against the momentum teacher's projections of the other view, 2 - 2 cos, both ways;
+ * <li>SimSiam (Chen and He 2021): predictions against the student's own projections of the other view, stop-gradient, -cos;
+ * <li>MoCo v3 (Chen, Xie, He 2021): predictions against the momentum teacher's projections of the other view, in-batch InfoNCE x 2t, both ways;
+ * <li>SimCLR (Chen et al. 2020): NT-Xent between the two views' projections, every other image a negative;
+ * <li>Barlow Twins (Zbontar et al. 2021): the cross-correlation of the two views' standardised projections driven to the identity.
+ * </ul>
+ * Projector and predictor shapes follow each paper (layers, batch norms) at the widths --head-hidden and
+ * --head-bottleneck; SimSiam's predictor narrows to a quarter of the projection, as its paper's 2048-512-2048.
+ */
+final class TwoViewMethod implements TrainingMethod {
+    private final TrainConfig config;
+    private final TrainConfig.Method kind;
+
+    TwoViewMethod(TrainConfig config) {
+        if (!config.method().lineage()) throw new IllegalArgumentException("two-view method: --method " + config.method + " is not one");
+        this.config = config;
+        this.kind = config.method();
+    }
+
+    /** The projector: BYOL and SimCLR 2 layers (SimCLR without batch norm, as its paper), SimSiam, MoCo v3, Barlow Twins 3. */
+    static Module projector(TrainConfig c, int embedDim, Generator g) {
+        TrainConfig.Method m = c.method();
+        int layers = m == TrainConfig.Method.BYOL || m == TrainConfig.Method.SIMCLR ? 2 : 3;
+        boolean lastBn = m == TrainConfig.Method.SIMSIAM || m == TrainConfig.Method.MOCOV3;
+        return new MlpHead(embedDim, c.headHidden, c.headBottleneck, layers, m != TrainConfig.Method.SIMCLR, lastBn, g);
+    }
+
+    /** The student's predictor (null for the methods without one): 2 layers; SimSiam's hidden width a quarter of the projection's. */
+    static Module predictor(TrainConfig c, Generator g) {
+        TrainConfig.Method m = c.method();
+        if (!m.predictor()) return null;
+        int hidden = m == TrainConfig.Method.SIMSIAM ? Math.max(1, c.headBottleneck / 4) : c.headHidden;
+        return new MlpHead(c.headBottleneck, hidden, c.headBottleneck, 2, true, m == TrainConfig.Method.MOCOV3, g);
+    }
+
+    @Override
+    public Objective objective(DinoModel student, DinoModel teacher, List<Tensor> crops, int epoch, int iteration) {
+        if (crops.size() != 2) throw new IllegalArgumentException(kind.label() + ": needs the 2 views of each image, got " + crops.size() + " crops");
+        Variable z1 = student.forward(crops.subList(0, 1)), z2 = student.forward(crops.subList(1, 2));
+        Variable loss;
+        switch (kind) {
+            case SIMCLR:
+                loss = NtXentLoss.of(z1, z2, (float) config.temperature);
+                break;
+            case BARLOWTWINS:
+                loss = BarlowTwinsLoss.of(z1, z2, (float) config.barlowLambda);
+                break;
+            case SIMSIAM:
+                loss = SimSiamLoss.of(student.predictor().forward(z1), student.predictor().forward(z2), z1, z2);
+                break;
+            default: { // BYOL, MoCo v3: against the momentum teacher's projections
+                Variable p1 = student.predictor().forward(z1), p2 = student.predictor().forward(z2);
+                Tensor k1, k2;
+                try (GradMode.Scope ignored = GradMode.disabled(); TensorScope teacherPass = TensorScope.open()) {
+                    k1 = teacherPass.keep(teacher.forward(crops.subList(0, 1)).data());
+                    k2 = teacherPass.keep(teacher.forward(crops.subList(1, 2)).data());
+                }
+                loss = kind == TrainConfig.Method.BYOL ? ByolLoss.symmetric(p1, p2, k1, k2)
+                        : MocoLoss.inBatch(p1, k2, (float) config.temperature).add(MocoLoss.inBatch(p2, k1, (float) config.temperature));
+            }
+        }
+        double value = loss.item();
+        if (!Double.isFinite(value)) return new Objective(loss, value, null, Map.of());
+        Map<String, Double> terms = new LinkedHashMap<>();
+        try (GradMode.Scope ignored = GradMode.disabled()) {
+            // how alike the two views' projections are (1: identical directions): collapse shows as 1 with a flat k-NN
+            terms.put("view_cosine", (double) z1.data().div(z1.data().norm(new int[] {1}, true).clampMin(1e-12f))
+                    .mul(z2.data().div(z2.data().norm(new int[] {1}, true).clampMin(1e-12f))).sum(1, false).mean().item());
+        }
+        return new Objective(loss, value, null, terms);
+    }
+
+    @Override
+    public void afterStep() {}
+
+    @Override
+    public Map<String, Number> scheduled(int epoch) {
+        return Map.of();
+    }
+
+    @Override
+    public Map<String, Tensor> state() {
+        return Map.of();
+    }
+
+    @Override
+    public void loadState(Map<String, Tensor> checkpoint) {}
+
+    @Override
+    public void release() {}
+}
