@@ -203,7 +203,12 @@ public final class DinoTrainer implements AutoCloseable {
             int width = config.embedDim();
             Generator init = new Generator(config.seed);
             TrainConfig.Method m = config.method();
-            if (m.lineage()) {
+            if (m == TrainConfig.Method.SWAV) {
+                student = new DinoModel(config.backbone(init, false), new dev.dinoj.dino.SwavHead(width, config.headHidden, config.headBottleneck,
+                        config.outDim, init));
+                teacherConfig = null;
+                teacher = null;
+            } else if (m.lineage()) {
                 // projector and predictor; a momentum copy (no predictor) for BYOL and MoCo v3, none for the others
                 student = new DinoModel(config.backbone(init, false), TwoViewMethod.projector(config, width, init), null, TwoViewMethod.predictor(config, init));
                 teacherConfig = null;
@@ -482,7 +487,7 @@ public final class DinoTrainer implements AutoCloseable {
             throw new IllegalArgumentException("run: stop epoch " + stopEpoch + " must be in (" + startEpoch + ", " + config.epochs + "]");
         }
         log.printf(Locale.ROOT, "%s: %s, head out_dim %d, %d crops (%d px global, %d px local), %d images, batch %d, %d iterations/epoch%n",
-                config.method().label(), config.describeBackbone(), config.method().simplified() || config.method().lineage() ? config.headBottleneck : config.outDim, 2 + config.localCrops, config.globalSize, config.localSize, trainData.size(),
+                config.method().label(), config.describeBackbone(), config.method().simplified() || (config.method().lineage() && config.method() != TrainConfig.Method.SWAV) ? config.headBottleneck : config.outDim, 2 + config.localCrops, config.globalSize, config.localSize, trainData.size(),
                 config.batchSize, itersPerEpoch);
         log.printf(Locale.ROOT, "student: %,d parameters; device: %s; output: %s%n", student.parameterCount(), device, outDir.toAbsolutePath());
         // the GEMM kernel measured at start-up (tile and blocking), so a slow machine's log says what ran
@@ -651,7 +656,7 @@ public final class DinoTrainer implements AutoCloseable {
         if (config.clipGrad > 0) GradClip.perParameter(student.parameters(), config.clipGrad);
         if (epoch < config.freezeLastLayer) {
             student.namedParameters().forEach((name, p) -> {
-                if (name.contains("last_layer")) p.zeroGrad();
+                if (name.contains("last_layer") || name.startsWith("head.prototypes.")) p.zeroGrad(); // DINO's last layer, SwAV's prototypes
             });
         }
         optimizer.step();

@@ -118,9 +118,9 @@ public final class TrainConfig {
     @Option(names = "--coding-rate-of", description = "simdino: the features whose coding rate is kept high: 'average' (the authors' code: the"
             + " mean of the student's and the teacher's features of each global crop) or 'student' (the paper's formula)")
     public String codingRateOf = "average";
-    @Option(names = "--temperature", description = "simclr, mocov3: the contrastive softmax temperature (default: simclr 0.2, as solo-learn's;"
-            + " mocov3 0.2, the authors' for ViTs)")
-    public double temperature = 0.2;
+    @Option(names = "--temperature", description = "simclr, mocov3, swav: the softmax temperature: 'auto' (simclr 0.2, as solo-learn's; mocov3"
+            + " 0.2, the authors' for ViTs; swav 0.1) or a number > 0")
+    public String temperature = "auto";
     @Option(names = "--barlow-lambda", description = "barlowtwins: weight of the off-diagonal cross-correlation terms (the authors' 0.0051)")
     public double barlowLambda = dev.dinoj.dino.lineage.BarlowTwinsLoss.DEFAULT_LAMBDA;
     /** A dinoj training checkpoint whose (frozen) teacher the student is trained against instead of its own EMA; null for self-distillation. */
@@ -175,9 +175,12 @@ public final class TrainConfig {
 
     /** The self-supervised methods {@code --method} names. */
     public enum Method {
-        DINO, DINOV2, SIMDINO, SIMDINOV2, BYOL, SIMSIAM, MOCOV3, SIMCLR, BARLOWTWINS;
+        DINO, DINOV2, SIMDINO, SIMDINOV2, BYOL, SIMSIAM, MOCOV3, SIMCLR, BARLOWTWINS, SWAV;
 
-        /** The two-view methods DINO grew from ({@link TwoViewMethod}): no prototypes, centre, temperature schedule or local crops. */
+        /**
+         * The methods DINO grew from ({@link TwoViewMethod}, {@link SwavMethod}): no centre or temperature schedule; all but SwAV
+         * on two views without local crops.
+         */
         public boolean lineage() {
             return ordinal() >= BYOL.ordinal();
         }
@@ -197,9 +200,14 @@ public final class TrainConfig {
             return lineage();
         }
 
-        /** Whether --temperature sets the method's softmax temperature (SimCLR's NT-Xent, MoCo v3's InfoNCE). */
+        /** Whether --temperature sets the method's softmax temperature (SimCLR's NT-Xent, MoCo v3's InfoNCE, SwAV's prediction). */
         public boolean contrastive() {
-            return this == SIMCLR || this == MOCOV3;
+            return this == SIMCLR || this == MOCOV3 || this == SWAV;
+        }
+
+        /** The method's softmax temperature when --temperature is auto: SimCLR 0.2 (solo-learn's), MoCo v3 0.2 (the authors' for ViTs), SwAV 0.1. */
+        public double defaultTemperature() {
+            return this == SWAV ? 0.1 : 0.2;
         }
 
         /** Whether the method masks the student's global crops and has a patch term (DINOv2's iBOT, SimDINOv2's alignment). */
@@ -223,7 +231,8 @@ public final class TrainConfig {
                 case "mocov3": return MOCOV3;
                 case "simclr": return SIMCLR;
                 case "barlowtwins": return BARLOWTWINS;
-                default: throw new IllegalArgumentException("--method must be dino, dinov2, simdino, simdinov2, byol, simsiam, mocov3, simclr or barlowtwins,"
+                case "swav": return SWAV;
+                default: throw new IllegalArgumentException("--method must be dino, dinov2, simdino, simdinov2, byol, simsiam, mocov3, simclr, barlowtwins or swav,"
                         + " got '" + s + "'");
             }
         }
@@ -238,9 +247,11 @@ public final class TrainConfig {
             if (this != BARLOWTWINS) out.add("--barlow-lambda");
             if (!momentumTeacher()) out.add("--momentum-teacher");
             if (lineage()) {
-                out.addAll(java.util.List.of("--out-dim", "--norm-last-layer", "--teacher-temp", "--warmup-teacher-temp", "--warmup-teacher-temp-epochs",
-                        "--student-temp", "--center-momentum", "--centering", "--freeze-last-layer", "--distill-from", "--local-crops", "--local-size",
-                        "--local-scale", "--high-res-epochs", "--high-res-size", "--coding-rate-eps", "--coding-rate-gamma", "--coding-rate-of",
+                // SwAV reads --out-dim (its prototypes), the local crops and --freeze-last-layer (its prototypes' freeze)
+                if (this != SWAV) out.addAll(java.util.List.of("--out-dim", "--freeze-last-layer", "--local-crops", "--local-size", "--local-scale"));
+                out.addAll(java.util.List.of("--norm-last-layer", "--teacher-temp", "--warmup-teacher-temp", "--warmup-teacher-temp-epochs",
+                        "--student-temp", "--center-momentum", "--centering", "--distill-from",
+                        "--high-res-epochs", "--high-res-size", "--coding-rate-eps", "--coding-rate-gamma", "--coding-rate-of",
                         "--use-bn-in-head", "--koleo-weight", "--ibot-weight", "--ibot-out-dim", "--ibot-separate-head", "--mask-ratio", "--mask-probability"));
             } else if (simplified()) {
                 out.addAll(java.util.List.of("--out-dim", "--norm-last-layer", "--teacher-temp", "--warmup-teacher-temp", "--warmup-teacher-temp-epochs",
@@ -260,7 +271,8 @@ public final class TrainConfig {
                 case SIMSIAM: return "SimSiam";
                 case MOCOV3: return "MoCo v3";
                 case SIMCLR: return "SimCLR";
-                default: return "Barlow Twins";
+                case BARLOWTWINS: return "Barlow Twins";
+                default: return "SwAV";
             }
         }
     }
@@ -271,6 +283,12 @@ public final class TrainConfig {
      * layer decay 0.9 and patch-embedding lr x0.2. Other methods keep the fields as they are. Returns this.
      */
     public TrainConfig withMethodDefaults(java.util.Set<String> given) {
+        if (method() == Method.SWAV) {
+            // the reference's multi-crop: 2 global crops of 14-100% and 6 local ones of 5-14%
+            if (!given.contains("--global-scale")) globalScale = new double[] {0.14, 1.0};
+            if (!given.contains("--local-scale")) localScale = new double[] {0.05, 0.14};
+            return this;
+        }
         if (method().lineage()) {
             // two views of the same distribution as their papers (random-resized crops of 8-100% of the image), no local crops
             localCrops = 0;
@@ -354,6 +372,18 @@ public final class TrainConfig {
     public static final java.util.List<String> VIT_OPTIONS = java.util.List.of("--width", "--depth", "--heads", "--patch", "--drop-path", "--pos-embed",
             "--stem", "--stem-depth", "--registers", "--layer-scale", "--layer-decay", "--patch-embed-lr-mult");
 
+    /** The softmax temperature of SimCLR, MoCo v3 and SwAV: --temperature, or the method's default for 'auto'. */
+    public double temperatureValue() {
+        if (temperature == null || temperature.trim().equalsIgnoreCase("auto")) return method().defaultTemperature();
+        try {
+            double t = Double.parseDouble(temperature.trim());
+            if (t > 0 && t < Double.POSITIVE_INFINITY) return t;
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new IllegalArgumentException("--temperature must be 'auto' or a number > 0, got '" + temperature + "'");
+    }
+
     public VitConfig vit() {
         if (resnet()) throw new IllegalStateException("--arch " + arch + " is a ResNet, not a ViT");
         VitConfig base = arch.equals("custom")
@@ -400,13 +430,11 @@ public final class TrainConfig {
         }
         if (method().lineage()) {
             Method m = method();
-            if (localCrops != 0 || highResEpochs != 0 || distillFrom != null) {
+            if ((localCrops != 0 && m != Method.SWAV) || highResEpochs != 0 || distillFrom != null) {
                 throw new IllegalArgumentException("--method " + method + " trains on two global views: --local-crops must be 0 (got " + localCrops
                         + "), and --high-res-epochs and --distill-from belong to the DINO family");
             }
-            if (m.contrastive() && !(temperature > 0 && temperature < Double.POSITIVE_INFINITY)) {
-                throw new IllegalArgumentException("--temperature must be positive and finite, got " + temperature);
-            }
+            temperatureValue();
             if (!(barlowLambda >= 0) || Double.isInfinite(barlowLambda)) throw new IllegalArgumentException("--barlow-lambda must be >= 0, got " + barlowLambda);
             if (koleoWeight != 0) throw new IllegalArgumentException("--koleo-weight belongs to the DINO family, not --method " + method);
         }

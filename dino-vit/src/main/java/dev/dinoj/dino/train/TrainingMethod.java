@@ -20,6 +20,7 @@ public interface TrainingMethod {
 
     /** The method for a run's settings. */
     static TrainingMethod of(TrainConfig config) {
+        if (config.method() == TrainConfig.Method.SWAV) return new SwavMethod(config);
         return config.method().lineage() ? new TwoViewMethod(config) : new SelfDistillation(config);
     }
 

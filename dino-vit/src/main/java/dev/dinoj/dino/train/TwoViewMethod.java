@@ -65,7 +65,7 @@ final class TwoViewMethod implements TrainingMethod {
         Variable loss;
         switch (kind) {
             case SIMCLR:
-                loss = NtXentLoss.of(z1, z2, (float) config.temperature);
+                loss = NtXentLoss.of(z1, z2, (float) config.temperatureValue());
                 break;
             case BARLOWTWINS:
                 loss = BarlowTwinsLoss.of(z1, z2, (float) config.barlowLambda);
@@ -81,7 +81,7 @@ final class TwoViewMethod implements TrainingMethod {
                     k2 = teacherPass.keep(teacher.forward(crops.subList(1, 2)).data());
                 }
                 loss = kind == TrainConfig.Method.BYOL ? ByolLoss.symmetric(p1, p2, k1, k2)
-                        : MocoLoss.inBatch(p1, k2, (float) config.temperature).add(MocoLoss.inBatch(p2, k1, (float) config.temperature));
+                        : MocoLoss.inBatch(p1, k2, (float) config.temperatureValue()).add(MocoLoss.inBatch(p2, k1, (float) config.temperatureValue()));
             }
         }
         double value = loss.item();

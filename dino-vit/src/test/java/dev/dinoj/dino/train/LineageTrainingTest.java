@@ -31,12 +31,12 @@ class LineageTrainingTest {
 
     @Test
     void eachMethodTrainsItsStudentWithTheNetworksOfItsPaper() throws IOException {
-        for (String m : List.of("byol", "simsiam", "mocov3", "simclr", "barlowtwins")) {
+        for (String m : List.of("byol", "simsiam", "mocov3", "simclr", "barlowtwins", "swav")) {
             TrainConfig c = tiny(m);
             c.epochs = 1;
             c.warmupEpochs = 0;
-            assertThat(c.localCrops).isZero();
-            assertThat(c.globalScale).containsExactly(0.08, 1.0);
+            assertThat(c.localCrops).isEqualTo(m.equals("swav") ? 2 : 0);
+            assertThat(c.globalScale).containsExactly(m.equals("swav") ? 0.14 : 0.08, 1.0);
             Path out = dir.resolve(m);
             try (DinoTrainer t = new DinoTrainer(c, out, quiet())) {
                 boolean momentum = m.equals("byol") || m.equals("mocov3");
@@ -56,8 +56,38 @@ class LineageTrainingTest {
             Tensor a = saved.stateDict().get("cls_token"), b = ck.tensors().get("student.backbone.cls_token");
             assertThat(a.toFloatArray()).as(m).containsExactly(b.toFloatArray());
             assertThat(MetricsLog.read(out.resolve(DinoTrainer.METRICS)).stream().filter(o -> o.get("type").getAsString().equals("step"))
-                    .allMatch(o -> o.has("view_cosine"))).as(m).isTrue();
+                    .allMatch(o -> o.has("view_cosine"))).as(m).isEqualTo(!m.equals("swav"));
         }
+    }
+
+    @Test
+    void swavKeepsItsPrototypesOnTheSphereAndFrozenForTheFirstEpoch() throws IOException {
+        TrainConfig c = tiny("swav");
+        c.epochs = 2;
+        c.freezeLastLayer = 1;
+        Tensor initial;
+        try (DinoTrainer t = new DinoTrainer(c, dir.resolve("init"), quiet())) {
+            initial = t.student().stateDict().get("head.prototypes.weight").copy();
+        }
+        try (DinoTrainer t = new DinoTrainer(c, dir.resolve("s"), quiet())) {
+            t.run(1);
+            // frozen through epoch 1: still the initial (unit) prototypes, up to the renormalisations' rounding
+            assertThat(maxDifference(t.student().stateDict().get("head.prototypes.weight"), initial)).isLessThan(1e-6);
+            t.run(2);
+            assertThat(maxDifference(t.student().stateDict().get("head.prototypes.weight"), initial)).isGreaterThan(1e-4);
+        }
+        float[] w = initial.toFloatArray();
+        int k = initial.size(1);
+        double norm = 0;
+        for (int j = 0; j < k; j++) norm += w[j] * w[j];
+        assertThat(norm).isCloseTo(1.0, org.assertj.core.data.Offset.offset(1e-5));
+    }
+
+    private static double maxDifference(Tensor a, Tensor b) {
+        float[] x = a.toFloatArray(), y = b.toFloatArray();
+        double m = 0;
+        for (int i = 0; i < x.length; i++) m = Math.max(m, Math.abs(x[i] - y[i]));
+        return m;
     }
 
     @Test
@@ -89,7 +119,7 @@ class LineageTrainingTest {
         koleo.koleoWeight = 0.1;
         assertThatThrownBy(koleo::validate).hasMessageContaining("--koleo-weight belongs to the DINO family");
         TrainConfig temperature = tiny("mocov3");
-        temperature.temperature = 0;
+        temperature.temperature = "0";
         assertThatThrownBy(temperature::validate).hasMessageContaining("--temperature");
         assertThat(TrainConfig.Method.SIMSIAM.ignoredOptions()).contains("--momentum-teacher", "--temperature", "--out-dim", "--local-crops");
         assertThat(TrainConfig.Method.MOCOV3.ignoredOptions()).doesNotContain("--momentum-teacher", "--temperature");
