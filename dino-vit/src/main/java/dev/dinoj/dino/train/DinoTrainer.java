@@ -209,7 +209,7 @@ public final class DinoTrainer implements AutoCloseable {
                 teacherConfig = null;
                 teacher = null;
             } else if (m.lineage()) {
-                // projector and predictor; a momentum copy (no predictor) for BYOL and MoCo v3, none for the others
+                // projector and predictor; a momentum copy (no predictor) for BYOL and MoCo v2/v3, none for the others
                 student = new DinoModel(config.backbone(init, false), TwoViewMethod.projector(config, width, init), null, TwoViewMethod.predictor(config, init));
                 teacherConfig = null;
                 teacher = m.momentumTeacher() ? new DinoModel(config.backbone(init, true), TwoViewMethod.projector(config, width, init)) : null;

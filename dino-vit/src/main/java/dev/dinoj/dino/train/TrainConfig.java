@@ -123,6 +123,9 @@ public final class TrainConfig {
     public String temperature = "auto";
     @Option(names = "--barlow-lambda", description = "barlowtwins: weight of the off-diagonal cross-correlation terms (the authors' 0.0051)")
     public double barlowLambda = dev.dinoj.dino.lineage.BarlowTwinsLoss.DEFAULT_LAMBDA;
+    @Option(names = "--queue-size", description = "mocov2: the negatives kept from past batches (the reference's 65536 needs that many images; a multiple"
+            + " of --batch-size)")
+    public int queueSize = 4096;
     /** A dinoj training checkpoint whose (frozen) teacher the student is trained against instead of its own EMA; null for self-distillation. */
     @Option(names = "--distill-from", description = "a dinoj training checkpoint: train the student against its frozen teacher (backbone and"
             + " heads, any size) instead of a momentum teacher, as DINOv2 distils small models; the heads' output widths must match")
@@ -175,7 +178,7 @@ public final class TrainConfig {
 
     /** The self-supervised methods {@code --method} names. */
     public enum Method {
-        DINO, DINOV2, SIMDINO, SIMDINOV2, BYOL, SIMSIAM, MOCOV3, SIMCLR, BARLOWTWINS, SWAV;
+        DINO, DINOV2, SIMDINO, SIMDINOV2, BYOL, SIMSIAM, MOCOV3, SIMCLR, BARLOWTWINS, SWAV, MOCOV2;
 
         /**
          * The methods DINO grew from ({@link TwoViewMethod}, {@link SwavMethod}): no centre or temperature schedule; all but SwAV
@@ -187,7 +190,7 @@ public final class TrainConfig {
 
         /** Whether the method trains against a momentum (EMA) copy of the student: the DINO family, BYOL, MoCo v3. */
         public boolean momentumTeacher() {
-            return !lineage() || this == BYOL || this == MOCOV3;
+            return !lineage() || this == BYOL || this == MOCOV3 || this == MOCOV2;
         }
 
         /** Whether the student has a predictor after its projector (BYOL, SimSiam, MoCo v3). */
@@ -202,7 +205,7 @@ public final class TrainConfig {
 
         /** Whether --temperature sets the method's softmax temperature (SimCLR's NT-Xent, MoCo v3's InfoNCE, SwAV's prediction). */
         public boolean contrastive() {
-            return this == SIMCLR || this == MOCOV3 || this == SWAV;
+            return this == SIMCLR || this == MOCOV3 || this == SWAV || this == MOCOV2;
         }
 
         /** The method's softmax temperature when --temperature is auto: SimCLR 0.2 (solo-learn's), MoCo v3 0.2 (the authors' for ViTs), SwAV 0.1. */
@@ -232,7 +235,8 @@ public final class TrainConfig {
                 case "simclr": return SIMCLR;
                 case "barlowtwins": return BARLOWTWINS;
                 case "swav": return SWAV;
-                default: throw new IllegalArgumentException("--method must be dino, dinov2, simdino, simdinov2, byol, simsiam, mocov3, simclr, barlowtwins or swav,"
+                case "mocov2": return MOCOV2;
+                default: throw new IllegalArgumentException("--method must be dino, dinov2, simdino, simdinov2, byol, simsiam, mocov3, simclr, barlowtwins, swav or mocov2,"
                         + " got '" + s + "'");
             }
         }
@@ -245,6 +249,7 @@ public final class TrainConfig {
             if (!simplified()) out.addAll(java.util.List.of("--coding-rate-eps", "--coding-rate-gamma", "--coding-rate-of"));
             if (!contrastive()) out.add("--temperature");
             if (this != BARLOWTWINS) out.add("--barlow-lambda");
+            if (this != MOCOV2) out.add("--queue-size");
             if (!momentumTeacher()) out.add("--momentum-teacher");
             if (lineage()) {
                 // SwAV reads --out-dim (its prototypes), the local crops and --freeze-last-layer (its prototypes' freeze)
@@ -272,7 +277,8 @@ public final class TrainConfig {
                 case MOCOV3: return "MoCo v3";
                 case SIMCLR: return "SimCLR";
                 case BARLOWTWINS: return "Barlow Twins";
-                default: return "SwAV";
+                case SWAV: return "SwAV";
+                default: return "MoCo v2";
             }
         }
     }
@@ -435,6 +441,9 @@ public final class TrainConfig {
                         + "), and --high-res-epochs and --distill-from belong to the DINO family");
             }
             temperatureValue();
+            if (m == Method.MOCOV2 && (queueSize <= 0 || queueSize % batchSize != 0)) {
+                throw new IllegalArgumentException("--queue-size must be a positive multiple of --batch-size " + batchSize + ", got " + queueSize);
+            }
             if (!(barlowLambda >= 0) || Double.isInfinite(barlowLambda)) throw new IllegalArgumentException("--barlow-lambda must be >= 0, got " + barlowLambda);
             if (koleoWeight != 0) throw new IllegalArgumentException("--koleo-weight belongs to the DINO family, not --method " + method);
         }

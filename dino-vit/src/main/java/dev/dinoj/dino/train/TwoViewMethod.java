@@ -27,7 +27,10 @@ import java.util.Map;
  * <li>SimSiam (Chen and He 2021): predictions against the student's own projections of the other view, stop-gradient, -cos;
  * <li>MoCo v3 (Chen, Xie, He 2021): predictions against the momentum teacher's projections of the other view, in-batch InfoNCE x 2t, both ways;
  * <li>SimCLR (Chen et al. 2020): NT-Xent between the two views' projections, every other image a negative;
- * <li>Barlow Twins (Zbontar et al. 2021): the cross-correlation of the two views' standardised projections driven to the identity.
+ * <li>Barlow Twins (Zbontar et al. 2021): the cross-correlation of the two views' standardised projections driven to the identity;
+ * <li>MoCo v2 (Chen et al. 2020): the first view's projection (the query) against the momentum teacher's of the second (its key)
+ * and a queue of the keys of past batches, InfoNCE; the batch's keys then replace the queue's oldest (as the reference: one
+ * direction, a 2-layer projector without batch norm).
  * </ul>
  * Projector and predictor shapes follow each paper (layers, batch norms) at the widths --head-hidden and
  * --head-bottleneck; SimSiam's predictor narrows to a quarter of the projection, as its paper's 2048-512-2048.
@@ -35,19 +38,30 @@ import java.util.Map;
 final class TwoViewMethod implements TrainingMethod {
     private final TrainConfig config;
     private final TrainConfig.Method kind;
+    /** MoCo v2's queue of past keys [K, D] (unit rows) and the row the next batch's keys overwrite; null for the others. */
+    private Tensor queue;
+    private int queueStart;
+    /** The keys of the last objective, enqueued by afterStep. */
+    private Tensor pendingKeys;
 
     TwoViewMethod(TrainConfig config) {
         if (!config.method().lineage()) throw new IllegalArgumentException("two-view method: --method " + config.method + " is not one");
         this.config = config;
         this.kind = config.method();
+        if (kind == TrainConfig.Method.MOCOV2) {
+            // the reference starts from random unit keys
+            Tensor q = Tensor.randn(new Generator(config.seed ^ 0x6D6F636FL), config.queueSize, config.headBottleneck);
+            queue = TensorScope.escape(q.div(q.norm(new int[] {1}, true)));
+        }
     }
 
     /** The projector: BYOL and SimCLR 2 layers (SimCLR without batch norm, as its paper), SimSiam, MoCo v3, Barlow Twins 3. */
     static Module projector(TrainConfig c, int embedDim, Generator g) {
         TrainConfig.Method m = c.method();
-        int layers = m == TrainConfig.Method.BYOL || m == TrainConfig.Method.SIMCLR ? 2 : 3;
+        int layers = m == TrainConfig.Method.BYOL || m == TrainConfig.Method.SIMCLR || m == TrainConfig.Method.MOCOV2 ? 2 : 3;
         boolean lastBn = m == TrainConfig.Method.SIMSIAM || m == TrainConfig.Method.MOCOV3;
-        return new MlpHead(embedDim, c.headHidden, c.headBottleneck, layers, m != TrainConfig.Method.SIMCLR, lastBn, g);
+        boolean hiddenBn = m != TrainConfig.Method.SIMCLR && m != TrainConfig.Method.MOCOV2;
+        return new MlpHead(embedDim, c.headHidden, c.headBottleneck, layers, hiddenBn, lastBn, g);
     }
 
     /** The student's predictor (null for the methods without one): 2 layers; SimSiam's hidden width a quarter of the projection's. */
@@ -61,6 +75,7 @@ final class TwoViewMethod implements TrainingMethod {
     @Override
     public Objective objective(DinoModel student, DinoModel teacher, List<Tensor> crops, int epoch, int iteration) {
         if (crops.size() != 2) throw new IllegalArgumentException(kind.label() + ": needs the 2 views of each image, got " + crops.size() + " crops");
+        if (kind == TrainConfig.Method.MOCOV2) return mocoV2(student, teacher, crops);
         Variable z1 = student.forward(crops.subList(0, 1)), z2 = student.forward(crops.subList(1, 2));
         Variable loss;
         switch (kind) {
@@ -95,8 +110,33 @@ final class TwoViewMethod implements TrainingMethod {
         return new Objective(loss, value, null, terms);
     }
 
+    /** MoCo v2: the query of view 1 against the key of view 2 and the queue. */
+    private Objective mocoV2(DinoModel student, DinoModel teacher, List<Tensor> crops) {
+        Variable q = student.forward(crops.subList(0, 1));
+        Tensor k;
+        try (GradMode.Scope ignored = GradMode.disabled(); TensorScope teacherPass = TensorScope.open()) {
+            Tensor raw = teacher.forward(crops.subList(1, 2)).data();
+            k = teacherPass.keep(raw.div(raw.norm(new int[] {1}, true).clampMin(1e-12f)));
+        }
+        if (!queue.device().equals(k.device())) {
+            Tensor moved = TensorScope.escape(queue.to(k.device()));
+            queue.close();
+            queue = moved;
+        }
+        Variable loss = MocoLoss.withQueue(q, k, queue, (float) config.temperatureValue());
+        pendingKeys = k;
+        return new Objective(loss, loss.item(), null, Map.of());
+    }
+
+    /** MoCo v2: the last objective's keys overwrite the queue's oldest rows. */
     @Override
-    public void afterStep() {}
+    public void afterStep() {
+        if (queue == null || pendingKeys == null) return;
+        int b = pendingKeys.size(0);
+        queue.narrow(0, queueStart, b).copyFrom(pendingKeys);
+        queueStart = (queueStart + b) % queue.size(0);
+        pendingKeys = null;
+    }
 
     @Override
     public Map<String, Number> scheduled(int epoch) {
@@ -105,12 +145,25 @@ final class TwoViewMethod implements TrainingMethod {
 
     @Override
     public Map<String, Tensor> state() {
-        return Map.of();
+        if (queue == null) return Map.of();
+        Map<String, Tensor> s = new LinkedHashMap<>();
+        s.put("moco.queue", queue);
+        s.put("moco.queue_start", Tensor.fromIndices(new int[] {queueStart}));
+        return s;
     }
 
     @Override
-    public void loadState(Map<String, Tensor> checkpoint) {}
+    public void loadState(Map<String, Tensor> checkpoint) {
+        if (queue == null) return;
+        Tensor q = checkpoint.get("moco.queue"), start = checkpoint.get("moco.queue_start");
+        if (q == null || start == null) throw new IllegalArgumentException("checkpoint has no moco.queue / moco.queue_start (a MoCo v2 run's queue)");
+        if (!q.shape().equals(queue.shape())) throw new IllegalArgumentException("checkpoint: moco.queue is " + q.shape() + ", not " + queue.shape());
+        queue.copyFrom(q.to(queue.device()));
+        queueStart = start.toIntArray()[0];
+    }
 
     @Override
-    public void release() {}
+    public void release() {
+        if (queue != null) queue.close();
+    }
 }

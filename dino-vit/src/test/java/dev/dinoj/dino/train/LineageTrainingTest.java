@@ -31,7 +31,7 @@ class LineageTrainingTest {
 
     @Test
     void eachMethodTrainsItsStudentWithTheNetworksOfItsPaper() throws IOException {
-        for (String m : List.of("byol", "simsiam", "mocov3", "simclr", "barlowtwins", "swav")) {
+        for (String m : List.of("byol", "simsiam", "mocov3", "simclr", "barlowtwins", "swav", "mocov2")) {
             TrainConfig c = tiny(m);
             c.epochs = 1;
             c.warmupEpochs = 0;
@@ -39,7 +39,7 @@ class LineageTrainingTest {
             assertThat(c.globalScale).containsExactly(m.equals("swav") ? 0.14 : 0.08, 1.0);
             Path out = dir.resolve(m);
             try (DinoTrainer t = new DinoTrainer(c, out, quiet())) {
-                boolean momentum = m.equals("byol") || m.equals("mocov3");
+                boolean momentum = m.equals("byol") || m.startsWith("mocov");
                 assertThat(t.teacher() != null).as(m).isEqualTo(momentum);
                 assertThat(t.student().predictor() != null).as(m).isEqualTo(m.equals("byol") || m.equals("simsiam") || m.equals("mocov3"));
                 assertThat(t.evaluated()).as(m).isSameAs(t.student());
@@ -49,14 +49,15 @@ class LineageTrainingTest {
             }
             SafeTensors.Contents ck = SafeTensors.read(out.resolve(DinoTrainer.CHECKPOINT));
             assertThat(ck.metadata()).containsEntry("result_backbone", "student");
-            assertThat(ck.tensors().keySet().stream().anyMatch(k -> k.startsWith("teacher."))).as(m).isEqualTo(m.equals("byol") || m.equals("mocov3"));
+            assertThat(ck.tensors().keySet().stream().anyMatch(k -> k.startsWith("teacher."))).as(m).isEqualTo(m.equals("byol") || m.startsWith("mocov"));
+            assertThat(ck.tensors().containsKey("moco.queue")).as(m).isEqualTo(m.equals("mocov2"));
             assertThat(ck.tensors().keySet().stream().anyMatch(k -> k.startsWith("teacher.predictor."))).isFalse();
             // the saved result is the student's backbone
             VisionTransformer saved = BackboneLoader.load(out.resolve(DinoTrainer.TEACHER_BACKBONE), 0, null);
             Tensor a = saved.stateDict().get("cls_token"), b = ck.tensors().get("student.backbone.cls_token");
             assertThat(a.toFloatArray()).as(m).containsExactly(b.toFloatArray());
             assertThat(MetricsLog.read(out.resolve(DinoTrainer.METRICS)).stream().filter(o -> o.get("type").getAsString().equals("step"))
-                    .allMatch(o -> o.has("view_cosine"))).as(m).isEqualTo(!m.equals("swav"));
+                    .allMatch(o -> o.has("view_cosine"))).as(m).isEqualTo(!m.equals("swav") && !m.equals("mocov2"));
         }
     }
 
@@ -91,22 +92,48 @@ class LineageTrainingTest {
     }
 
     @Test
-    void byolResumesBitForBit() throws IOException {
-        Path a = dir.resolve("a"), b = dir.resolve("b");
-        try (DinoTrainer t = new DinoTrainer(tiny("byol"), a, quiet())) {
+    void byolAndMocoV2ResumeBitForBit() throws IOException {
+        resumesBitForBit("byol", "student.predictor.mlp.0.weight", "teacher.head.mlp.0.weight", "optimizer.predictor.mlp.0.weight.exp_avg");
+        resumesBitForBit("mocov2", "moco.queue", "moco.queue_start", "teacher.head.mlp.2.weight");
+    }
+
+    private void resumesBitForBit(String method, String... keys) throws IOException {
+        Path a = dir.resolve(method + "-a"), b = dir.resolve(method + "-b");
+        try (DinoTrainer t = new DinoTrainer(tiny(method), a, quiet())) {
             t.run();
         }
-        try (DinoTrainer t = new DinoTrainer(tiny("byol"), b, quiet())) {
+        try (DinoTrainer t = new DinoTrainer(tiny(method), b, quiet())) {
             t.run(1);
         }
         try (DinoTrainer t = DinoTrainer.resume(b, quiet())) {
             t.run();
         }
         Map<String, Tensor> ta = SafeTensors.read(a.resolve(DinoTrainer.CHECKPOINT)).tensors(), tb = SafeTensors.read(b.resolve(DinoTrainer.CHECKPOINT)).tensors();
-        assertThat(ta).containsKeys("student.predictor.mlp.0.weight", "teacher.head.mlp.0.weight", "optimizer.predictor.mlp.0.weight.exp_avg");
+        assertThat(ta).containsKeys(keys);
         assertThat(tb.keySet()).containsExactlyElementsOf(ta.keySet());
         for (Map.Entry<String, Tensor> e : ta.entrySet()) {
-            assertThat(java.util.Arrays.equals(tb.get(e.getKey()).toFloatArray(), e.getValue().toFloatArray())).as(e.getKey()).isTrue();
+            Tensor x = e.getValue(), y = tb.get(e.getKey());
+            boolean same = x.dtype() == dev.dinoj.tensor.DType.INT32 ? java.util.Arrays.equals(x.toIntArray(), y.toIntArray())
+                    : java.util.Arrays.equals(x.toFloatArray(), y.toFloatArray());
+            assertThat(same).as(method + " " + e.getKey()).isTrue();
+        }
+        if (method.equals("mocov2")) {
+            // 48 images in batches of 16, 2 epochs: 6 batches of keys went into the queue, the rest still its random start
+            assertThat(ta.get("moco.queue_start").toIntArray()).containsExactly(6 * 16);
+            float[] initial = new TwoViewMethod(tiny(method)).state().get("moco.queue").toFloatArray(), trained = ta.get("moco.queue").toFloatArray();
+            int d = ta.get("moco.queue").size(1), written = 6 * 16 * d;
+            assertThat(java.util.Arrays.equals(java.util.Arrays.copyOfRange(trained, written, trained.length),
+                    java.util.Arrays.copyOfRange(initial, written, initial.length))).as("rows past the pointer untouched").isTrue();
+            for (int row = 0; row < 6 * 16; row++) {
+                double norm = 0;
+                boolean changed = false;
+                for (int k = 0; k < d; k++) {
+                    norm += trained[row * d + k] * trained[row * d + k];
+                    changed |= trained[row * d + k] != initial[row * d + k];
+                }
+                assertThat(changed).as("row %d holds a key", row).isTrue();
+                assertThat(norm).isCloseTo(1.0, org.assertj.core.data.Offset.offset(1e-4));
+            }
         }
     }
 
