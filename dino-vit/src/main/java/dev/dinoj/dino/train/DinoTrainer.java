@@ -203,7 +203,13 @@ public final class DinoTrainer implements AutoCloseable {
             int width = config.embedDim();
             Generator init = new Generator(config.seed);
             TrainConfig.Method m = config.method();
-            if (m == TrainConfig.Method.SWAV) {
+            if (m == TrainConfig.Method.INSTDISC) {
+                // a Linear to the 128-d (--head-bottleneck) features, the paper's
+                student = new DinoModel(config.backbone(init, false), new dev.dinoj.dino.MlpHead(width, config.headHidden, config.headBottleneck, 1,
+                        false, false, init));
+                teacherConfig = null;
+                teacher = null;
+            } else if (m == TrainConfig.Method.SWAV) {
                 student = new DinoModel(config.backbone(init, false), new dev.dinoj.dino.SwavHead(width, config.headHidden, config.headBottleneck,
                         config.outDim, init));
                 teacherConfig = null;
@@ -236,7 +242,7 @@ public final class DinoTrainer implements AutoCloseable {
             student.to(device);
             if (teacher != null) teacher.to(device);
 
-            method = TrainingMethod.of(config);
+            method = TrainingMethod.of(config, trainData.size());
             optimizer = new AdamW(parameterGroups(config, student.namedParameters(), config.resnet() ? 0 : config.vit().depth), 0.9f, 0.999f, 1e-8f);
             double scaledLr = config.lr * config.batchSize / 256.0;
             lrSchedule = Schedule.warmupCosine(scaledLr, config.minLr, config.epochs, itersPerEpoch, config.warmupEpochs, 0);
@@ -529,7 +535,7 @@ public final class DinoTrainer implements AutoCloseable {
                 for (MultiCropLoader.Batch batch : (config.highResolution(epoch) ? highResLoader : loader).epoch(epoch, 0)) {
                     int it = epoch * itersPerEpoch + step;
                     long t0 = System.nanoTime();
-                    StepResult sr = trainStep(batch.crops, epoch, it);
+                    StepResult sr = trainStep(batch.crops, batch.indices, epoch, it);
                     double l = sr.loss();
                     if (!Double.isFinite(l)) {
                         progress.finish("");
@@ -635,19 +641,24 @@ public final class DinoTrainer implements AutoCloseable {
      * (activations, gradients, temporaries) is closed before it returns.
      */
     public StepResult trainStep(List<Tensor> crops, int epoch, int it) {
+        return trainStep(crops, null, epoch, it);
+    }
+
+    /** As {@link #trainStep(List, int, int)} on the dataset images {@code indices} (which InstDisc's memory bank needs). */
+    public StepResult trainStep(List<Tensor> crops, int[] indices, int epoch, int it) {
         try (TensorScope step = TensorScope.open()) {
             List<Tensor> onDevice = new java.util.ArrayList<>(crops.size());
             for (Tensor c : crops) onDevice.add(c.to(device));
-            return trainStepInScope(onDevice, epoch, it);
+            return trainStepInScope(onDevice, indices, epoch, it);
         } finally {
             optimizer.zeroGrad(); // the gradients were closed with the step's scope
         }
     }
 
-    private StepResult trainStepInScope(List<Tensor> crops, int epoch, int it) {
+    private StepResult trainStepInScope(List<Tensor> crops, int[] indices, int epoch, int it) {
         for (ParamGroup g : optimizer.groups()) g.setLr(lrSchedule.at(it) * lrMultiplier.get(g));
         for (ParamGroup g : decayed) g.setWeightDecay(wdSchedule.at(it)); // the no-decay groups stay at 0
-        TrainingMethod.Objective objective = method.objective(student, teacher, crops, epoch, it);
+        TrainingMethod.Objective objective = method.objective(student, teacher, crops, indices, epoch, it);
         if (!Double.isFinite(objective.value()) || !Double.isFinite(objective.loss().item())) {
             return new StepResult(objective.value(), null, Map.of()); // nothing updated: the caller stops the run
         }

@@ -84,7 +84,7 @@ final class SelfDistillation implements TrainingMethod {
     }
 
     @Override
-    public Objective objective(DinoModel student, DinoModel teacher, List<Tensor> crops, int epoch, int iteration) {
+    public Objective objective(DinoModel student, DinoModel teacher, List<Tensor> crops, int[] indices, int epoch, int iteration) {
         Tensor first = crops.get(0);
         StepMasks masks = masking == null ? null
                 : StepMasks.draw(first.size(3) == config.globalSize ? masking : highResMasking, first.size(0), config.seed, iteration, first.device());

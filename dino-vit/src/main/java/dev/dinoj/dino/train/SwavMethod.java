@@ -24,7 +24,7 @@ final class SwavMethod implements TrainingMethod {
     }
 
     @Override
-    public Objective objective(DinoModel student, DinoModel teacher, List<Tensor> crops, int epoch, int iteration) {
+    public Objective objective(DinoModel student, DinoModel teacher, List<Tensor> crops, int[] indices, int epoch, int iteration) {
         ((SwavHead) student.head()).normalizePrototypes();
         Variable scores = student.forward(crops);
         Variable loss = SwavLoss.of(scores, crops.size(), (float) config.temperatureValue(), SwavLoss.DEFAULT_EPSILON);

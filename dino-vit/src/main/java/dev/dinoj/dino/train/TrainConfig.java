@@ -118,8 +118,8 @@ public final class TrainConfig {
     @Option(names = "--coding-rate-of", description = "simdino: the features whose coding rate is kept high: 'average' (the authors' code: the"
             + " mean of the student's and the teacher's features of each global crop) or 'student' (the paper's formula)")
     public String codingRateOf = "average";
-    @Option(names = "--temperature", description = "simclr, mocov3, swav: the softmax temperature: 'auto' (simclr 0.2, as solo-learn's; mocov3"
-            + " 0.2, the authors' for ViTs; swav 0.1) or a number > 0")
+    @Option(names = "--temperature", description = "simclr, mocov3, mocov2, swav, instdisc: the softmax temperature: 'auto' (simclr 0.2, as"
+            + " solo-learn's; mocov2/mocov3 0.2, the authors'; swav 0.1; instdisc 0.07) or a number > 0")
     public String temperature = "auto";
     @Option(names = "--barlow-lambda", description = "barlowtwins: weight of the off-diagonal cross-correlation terms (the authors' 0.0051)")
     public double barlowLambda = dev.dinoj.dino.lineage.BarlowTwinsLoss.DEFAULT_LAMBDA;
@@ -178,7 +178,7 @@ public final class TrainConfig {
 
     /** The self-supervised methods {@code --method} names. */
     public enum Method {
-        DINO, DINOV2, SIMDINO, SIMDINOV2, BYOL, SIMSIAM, MOCOV3, SIMCLR, BARLOWTWINS, SWAV, MOCOV2;
+        DINO, DINOV2, SIMDINO, SIMDINOV2, BYOL, SIMSIAM, MOCOV3, SIMCLR, BARLOWTWINS, SWAV, MOCOV2, INSTDISC;
 
         /**
          * The methods DINO grew from ({@link TwoViewMethod}, {@link SwavMethod}): no centre or temperature schedule; all but SwAV
@@ -205,12 +205,12 @@ public final class TrainConfig {
 
         /** Whether --temperature sets the method's softmax temperature (SimCLR's NT-Xent, MoCo v3's InfoNCE, SwAV's prediction). */
         public boolean contrastive() {
-            return this == SIMCLR || this == MOCOV3 || this == SWAV || this == MOCOV2;
+            return this == SIMCLR || this == MOCOV3 || this == SWAV || this == MOCOV2 || this == INSTDISC;
         }
 
         /** The method's softmax temperature when --temperature is auto: SimCLR 0.2 (solo-learn's), MoCo v3 0.2 (the authors' for ViTs), SwAV 0.1. */
         public double defaultTemperature() {
-            return this == SWAV ? 0.1 : 0.2;
+            return this == SWAV ? 0.1 : this == INSTDISC ? dev.dinoj.dino.lineage.InstDiscLoss.DEFAULT_TEMPERATURE : 0.2;
         }
 
         /** Whether the method masks the student's global crops and has a patch term (DINOv2's iBOT, SimDINOv2's alignment). */
@@ -236,7 +236,8 @@ public final class TrainConfig {
                 case "barlowtwins": return BARLOWTWINS;
                 case "swav": return SWAV;
                 case "mocov2": return MOCOV2;
-                default: throw new IllegalArgumentException("--method must be dino, dinov2, simdino, simdinov2, byol, simsiam, mocov3, simclr, barlowtwins, swav or mocov2,"
+                case "instdisc": return INSTDISC;
+                default: throw new IllegalArgumentException("--method must be dino, dinov2, simdino, simdinov2, byol, simsiam, mocov3, simclr, barlowtwins, swav, mocov2 or instdisc,"
                         + " got '" + s + "'");
             }
         }
@@ -250,6 +251,7 @@ public final class TrainConfig {
             if (!contrastive()) out.add("--temperature");
             if (this != BARLOWTWINS) out.add("--barlow-lambda");
             if (this != MOCOV2) out.add("--queue-size");
+            if (this == INSTDISC) out.add("--head-hidden"); // its head is one Linear
             if (!momentumTeacher()) out.add("--momentum-teacher");
             if (lineage()) {
                 // SwAV reads --out-dim (its prototypes), the local crops and --freeze-last-layer (its prototypes' freeze)
@@ -278,7 +280,8 @@ public final class TrainConfig {
                 case SIMCLR: return "SimCLR";
                 case BARLOWTWINS: return "Barlow Twins";
                 case SWAV: return "SwAV";
-                default: return "MoCo v2";
+                case MOCOV2: return "MoCo v2";
+                default: return "InstDisc";
             }
         }
     }
@@ -296,9 +299,10 @@ public final class TrainConfig {
             return this;
         }
         if (method().lineage()) {
-            // two views of the same distribution as their papers (random-resized crops of 8-100% of the image), no local crops
+            // two views of the same distribution as their papers (random-resized crops of 8-100% of the image; InstDisc's 20-100%),
+            // no local crops
             localCrops = 0;
-            if (!given.contains("--global-scale")) globalScale = new double[] {0.08, 1.0};
+            if (!given.contains("--global-scale")) globalScale = new double[] {method() == Method.INSTDISC ? 0.2 : 0.08, 1.0};
             return this;
         }
         if (method() == Method.SIMDINOV2) {

@@ -18,18 +18,20 @@ public interface TrainingMethod {
     /** One step's objective: the loss to minimise, the method's headline value of it, the teacher's health (null if none) and named terms. */
     record Objective(Variable loss, double value, TeacherHealth health, Map<String, Double> terms) {}
 
-    /** The method for a run's settings. */
-    static TrainingMethod of(TrainConfig config) {
+    /** The method for a run's settings, on a training set of {@code images} images. */
+    static TrainingMethod of(TrainConfig config, int images) {
         if (config.method() == TrainConfig.Method.SWAV) return new SwavMethod(config);
+        if (config.method() == TrainConfig.Method.INSTDISC) return new InstDiscMethod(config, images);
         return config.method().lineage() ? new TwoViewMethod(config) : new SelfDistillation(config);
     }
 
     /**
-     * The objective of one step on {@code crops} (the 2 global crops first, on the step's device), with gradients reaching the
+     * The objective of one step on {@code crops} (the 2 global crops first, on the step's device) of the dataset images
+     * {@code indices} (null where the caller does not know them; only InstDisc needs them), with gradients reaching the
      * student; {@code teacher} is null for the methods without a momentum teacher. A non-finite value is returned with health
      * null and no terms; nothing is updated until {@link #afterStep}.
      */
-    Objective objective(DinoModel student, DinoModel teacher, List<Tensor> crops, int epoch, int iteration);
+    Objective objective(DinoModel student, DinoModel teacher, List<Tensor> crops, int[] indices, int epoch, int iteration);
 
     /** Updates what the method keeps (centres) from the last {@link #objective}, after the optimizer step. */
     void afterStep();

@@ -73,7 +73,7 @@ final class TwoViewMethod implements TrainingMethod {
     }
 
     @Override
-    public Objective objective(DinoModel student, DinoModel teacher, List<Tensor> crops, int epoch, int iteration) {
+    public Objective objective(DinoModel student, DinoModel teacher, List<Tensor> crops, int[] indices, int epoch, int iteration) {
         if (crops.size() != 2) throw new IllegalArgumentException(kind.label() + ": needs the 2 views of each image, got " + crops.size() + " crops");
         if (kind == TrainConfig.Method.MOCOV2) return mocoV2(student, teacher, crops);
         Variable z1 = student.forward(crops.subList(0, 1)), z2 = student.forward(crops.subList(1, 2));

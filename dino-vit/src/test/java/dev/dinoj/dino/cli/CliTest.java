@@ -87,8 +87,8 @@ class CliTest {
         assertThat((String) r[1]).contains("--teacher-temp, --centering have no effect with --method simdino").doesNotContain("Exception");
         Object[] d = cli("train", "--coding-rate-gamma", "0.1", "--out", dir.resolve("sd").toString());
         assertThat((String) d[1]).contains("--coding-rate-gamma has no effect with --method dino");
-        Object[] m = cli("train", "--method", "instdisc", "--out", dir.resolve("sd").toString());
-        assertThat((String) m[1]).contains("--method must be dino, dinov2, simdino, simdinov2, byol, simsiam, mocov3, simclr, barlowtwins, swav or mocov2, got 'instdisc'");
+        Object[] m = cli("train", "--method", "cpc", "--out", dir.resolve("sd").toString());
+        assertThat((String) m[1]).contains("--method must be dino, dinov2, simdino, simdinov2, byol, simsiam, mocov3, simclr, barlowtwins, swav, mocov2 or instdisc, got 'cpc'");
         Object[] byol = cli("train", "--method", "byol", "--out-dim", "64", "--local-crops", "2", "--out", dir.resolve("sd").toString());
         assertThat((String) byol[1]).contains("--out-dim, --local-crops have no effect with --method byol");
         Object[] v = cli("train", "--arch", "resnet18", "--patch", "4", "--depth", "2", "--out", dir.resolve("sd").toString());

@@ -152,6 +152,26 @@ class LineageLossesTest {
     }
 
     @Test
+    void instDiscPicksEachImagesOwnBankEntry() {
+        int b = 3, n = 7, d = 4;
+        float t = 0.07f;
+        Tensor bank = Tensor.randn(gen, n, d);
+        double[] m = doubles(bank);
+        int[] idx = {5, 0, 5};
+        DoubleGradCheck.defaults().check(v -> InstDiscLoss.of(v[0].normalize(-1, 1e-12f), bank, idx, t), x -> {
+            double[] f = unit(x[0].values(), b, d);
+            double loss = 0;
+            for (int i = 0; i < b; i++) {
+                double all = 0;
+                for (int j = 0; j < n; j++) all += Math.exp(dot(f, i, m, j, d) / t);
+                loss -= Math.log(Math.exp(dot(f, i, m, idx[i], d) / t) / all);
+            }
+            return DoubleArray.scalar(loss / b);
+        }, Tensor.randn(gen, b, d));
+        assertThatThrownBy(() -> InstDiscLoss.of(Variable.constant(Tensor.zeros(1, 4)), bank, new int[] {7}, t)).hasMessageContaining("outside the bank of 7");
+    }
+
+    @Test
     void swavPredictsTheOtherCropsSinkhornCodes() {
         int crops = 3, b = 4, k = 5;
         float t = 0.1f, eps = 0.05f;

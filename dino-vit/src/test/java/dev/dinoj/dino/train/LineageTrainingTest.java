@@ -31,12 +31,12 @@ class LineageTrainingTest {
 
     @Test
     void eachMethodTrainsItsStudentWithTheNetworksOfItsPaper() throws IOException {
-        for (String m : List.of("byol", "simsiam", "mocov3", "simclr", "barlowtwins", "swav", "mocov2")) {
+        for (String m : List.of("byol", "simsiam", "mocov3", "simclr", "barlowtwins", "swav", "mocov2", "instdisc")) {
             TrainConfig c = tiny(m);
             c.epochs = 1;
             c.warmupEpochs = 0;
             assertThat(c.localCrops).isEqualTo(m.equals("swav") ? 2 : 0);
-            assertThat(c.globalScale).containsExactly(m.equals("swav") ? 0.14 : 0.08, 1.0);
+            assertThat(c.globalScale).containsExactly(m.equals("swav") ? 0.14 : m.equals("instdisc") ? 0.2 : 0.08, 1.0);
             Path out = dir.resolve(m);
             try (DinoTrainer t = new DinoTrainer(c, out, quiet())) {
                 boolean momentum = m.equals("byol") || m.startsWith("mocov");
@@ -57,7 +57,7 @@ class LineageTrainingTest {
             Tensor a = saved.stateDict().get("cls_token"), b = ck.tensors().get("student.backbone.cls_token");
             assertThat(a.toFloatArray()).as(m).containsExactly(b.toFloatArray());
             assertThat(MetricsLog.read(out.resolve(DinoTrainer.METRICS)).stream().filter(o -> o.get("type").getAsString().equals("step"))
-                    .allMatch(o -> o.has("view_cosine"))).as(m).isEqualTo(!m.equals("swav") && !m.equals("mocov2"));
+                    .allMatch(o -> o.has("view_cosine"))).as(m).isEqualTo(!m.equals("swav") && !m.equals("mocov2") && !m.equals("instdisc"));
         }
     }
 
@@ -95,6 +95,7 @@ class LineageTrainingTest {
     void byolAndMocoV2ResumeBitForBit() throws IOException {
         resumesBitForBit("byol", "student.predictor.mlp.0.weight", "teacher.head.mlp.0.weight", "optimizer.predictor.mlp.0.weight.exp_avg");
         resumesBitForBit("mocov2", "moco.queue", "moco.queue_start", "teacher.head.mlp.2.weight");
+        resumesBitForBit("instdisc", "instdisc.memory", "student.head.mlp.0.weight");
     }
 
     private void resumesBitForBit(String method, String... keys) throws IOException {
@@ -116,6 +117,18 @@ class LineageTrainingTest {
             boolean same = x.dtype() == dev.dinoj.tensor.DType.INT32 ? java.util.Arrays.equals(x.toIntArray(), y.toIntArray())
                     : java.util.Arrays.equals(x.toFloatArray(), y.toFloatArray());
             assertThat(same).as(method + " " + e.getKey()).isTrue();
+        }
+        if (method.equals("instdisc")) {
+            // every image was seen (each epoch is a permutation): every entry is a normalised mix with its feature
+            Tensor memory = ta.get("instdisc.memory");
+            float[] mv = memory.toFloatArray();
+            int d = memory.size(1);
+            assertThat(memory.size(0)).isEqualTo(48);
+            for (int row = 0; row < 48; row++) {
+                double norm = 0;
+                for (int k = 0; k < d; k++) norm += mv[row * d + k] * mv[row * d + k];
+                assertThat(norm).as("entry %d", row).isCloseTo(1.0, org.assertj.core.data.Offset.offset(1e-4));
+            }
         }
         if (method.equals("mocov2")) {
             // 48 images in batches of 16, 2 epochs: 6 batches of keys went into the queue, the rest still its random start

@@ -64,7 +64,7 @@ class SimDinoTrainingTest {
     @Test
     void badMethodSettingsAreRefusedByOptionName() {
         TrainConfig c = tinySimDino();
-        c.method = "instdisc";
+        c.method = "cpc";
         assertThatThrownBy(c::validate).hasMessageContaining("--method must be dino, dinov2, simdino, simdinov2, byol");
         TrainConfig g = tinySimDino();
         g.codingRateGamma = "-1";
