@@ -110,4 +110,34 @@ class OptimizerTest {
         assertThat(frozen.data().toFloatArray()).containsOnly(1f);
         assertThat(noGrad.data().toFloatArray()).containsOnly(1f);
     }
+
+    @Test
+    void larsScalesEachStepByItsTrustRatioExceptForExcludedParameters() {
+        double lr = 0.5, wd = 0.1, m = 0.9, eta = 0.01;
+        Variable w = Variable.leaf(Tensor.fromArray(new float[] {3f, -4f}, 2)), b = Variable.leaf(Tensor.fromArray(new float[] {1f}, 1));
+        Lars opt = new Lars(List.of(new ParamGroup(Map.of("w", w), lr, wd), new ParamGroup(Map.of("b", b), lr, 0)), (float) m, (float) eta,
+                java.util.Set.of("b"));
+        double[] wv = {3, -4}, bufW = new double[2];
+        double bv = 1, bufB = 0;
+        float[][] gw = {{1f, 2f}, {-0.5f, 0.25f}};
+        float[] gb = {0.3f, -0.2f};
+        for (int step = 0; step < 2; step++) {
+            w.setGrad(Tensor.fromArray(gw[step], 2));
+            b.setGrad(Tensor.fromArray(new float[] {gb[step]}, 1));
+            opt.step();
+            // by hand: d = g + wd w, scaled by eta |w| / |d|; momentum buffer starts at d
+            double[] d = {gw[step][0] + wd * wv[0], gw[step][1] + wd * wv[1]};
+            double trust = eta * Math.hypot(wv[0], wv[1]) / Math.hypot(d[0], d[1]);
+            for (int k = 0; k < 2; k++) {
+                bufW[k] = step == 0 ? d[k] * trust : m * bufW[k] + d[k] * trust;
+                wv[k] -= lr * bufW[k];
+            }
+            bufB = step == 0 ? gb[step] : m * bufB + gb[step]; // excluded: no decay, no ratio
+            bv -= lr * bufB;
+            assertThat((double) w.data().toFloatArray()[0]).isCloseTo(wv[0], org.assertj.core.data.Offset.offset(1e-6));
+            assertThat((double) w.data().toFloatArray()[1]).isCloseTo(wv[1], org.assertj.core.data.Offset.offset(1e-6));
+            assertThat((double) b.data().toFloatArray()[0]).isCloseTo(bv, org.assertj.core.data.Offset.offset(1e-6));
+        }
+        assertThat(opt.stateDict()).containsKeys("w.momentum_buffer", "b.momentum_buffer");
+    }
 }

@@ -63,7 +63,7 @@ public final class DinoTrainer implements AutoCloseable {
     private final TrainConfig teacherConfig;
     /** The method's objective and what it keeps between steps. */
     private final TrainingMethod method;
-    private final AdamW optimizer;
+    private final dev.dinoj.nn.Optimizer optimizer;
     /** Optimizer groups (with and without weight decay, per learning-rate multiplier) and each group's multiplier. */
     private final List<ParamGroup> decayed = new ArrayList<>();
     private final Map<ParamGroup, Double> lrMultiplier = new java.util.IdentityHashMap<>();
@@ -243,7 +243,15 @@ public final class DinoTrainer implements AutoCloseable {
             if (teacher != null) teacher.to(device);
 
             method = TrainingMethod.of(config, trainData.size());
-            optimizer = new AdamW(parameterGroups(config, student.namedParameters(), config.resnet() ? 0 : config.vit().depth), 0.9f, 0.999f, 1e-8f);
+            List<ParamGroup> groups = parameterGroups(config, student.namedParameters(), config.resnet() ? 0 : config.vit().depth);
+            if (config.optimizer.equals("lars")) {
+                // the references leave biases and normalisation weights (the no-decay groups) out of LARS's adaptation
+                java.util.Set<String> excluded = new java.util.HashSet<>();
+                for (ParamGroup g : groups) if (!decayed.contains(g)) excluded.addAll(g.params().keySet());
+                optimizer = new dev.dinoj.nn.Lars(groups, dev.dinoj.nn.Lars.DEFAULT_MOMENTUM, dev.dinoj.nn.Lars.DEFAULT_ETA, excluded);
+            } else {
+                optimizer = new AdamW(groups, 0.9f, 0.999f, 1e-8f);
+            }
             double scaledLr = config.lr * config.batchSize / 256.0;
             lrSchedule = Schedule.warmupCosine(scaledLr, config.minLr, config.epochs, itersPerEpoch, config.warmupEpochs, 0);
             wdSchedule = Schedule.warmupCosine(config.weightDecay, config.weightDecayEnd, config.epochs, itersPerEpoch, 0, 0);

@@ -99,6 +99,10 @@ public final class TrainConfig {
     public double weightDecay = 0.04;
     @Option(names = "--weight-decay-end", description = "weight decay at the end of the cosine")
     public double weightDecayEnd = 0.4;
+    @Option(names = "--optimizer", description = "adamw (the ViTs' and DINO's) or lars (SGD with momentum 0.9 and layer-wise trust ratios, eta 0.001,"
+            + " as SimCLR, BYOL and Barlow Twins train ResNets with large batches; give its --lr, scaled by batch / 256 as always: the"
+            + " references' 0.3 for SimCLR, 0.2 for BYOL)")
+    public String optimizer = "adamw";
     @Option(names = "--clip-grad", description = "per-parameter gradient norm clip (0: off)")
     public double clipGrad = 3.0;
     @Option(names = "--freeze-last-layer", description = "epochs during which the head's last layer is not trained")
@@ -424,6 +428,7 @@ public final class TrainConfig {
             throw new IllegalArgumentException("--weight-decay-end must be >= 0 and finite, got " + weightDecayEnd);
         }
         if (!(clipGrad >= 0) || Double.isInfinite(clipGrad)) throw new IllegalArgumentException("--clip-grad must be >= 0 (0: off) and finite, got " + clipGrad);
+        if (!"adamw".equals(optimizer) && !"lars".equals(optimizer)) throw new IllegalArgumentException("--optimizer must be adamw or lars, got '" + optimizer + "'");
         if (freezeLastLayer < 0) throw new IllegalArgumentException("--freeze-last-layer must be >= 0, got " + freezeLastLayer);
         if (!(centerMomentum >= 0 && centerMomentum < 1)) throw new IllegalArgumentException("--center-momentum must be in [0, 1), got " + centerMomentum);
         if (outDim <= 0 || headHidden <= 0 || headBottleneck <= 0) {

@@ -151,6 +151,24 @@ class LineageTrainingTest {
     }
 
     @Test
+    void larsTrainsAndKeepsItsMomentumInTheCheckpoint() throws IOException {
+        TrainConfig c = tiny("byol");
+        c.optimizer = "lars";
+        c.lr = 0.2;
+        c.epochs = 1;
+        c.warmupEpochs = 0;
+        try (DinoTrainer t = new DinoTrainer(c, dir.resolve("lars"), quiet())) {
+            assertThat(Double.isFinite(t.run().finalLoss)).isTrue();
+        }
+        Map<String, Tensor> ck = SafeTensors.read(dir.resolve("lars").resolve(DinoTrainer.CHECKPOINT)).tensors();
+        assertThat(ck).containsKeys("optimizer.backbone.cls_token.momentum_buffer", "optimizer.predictor.mlp.0.weight.momentum_buffer");
+        assertThat(ck.keySet()).noneMatch(k -> k.endsWith("exp_avg"));
+        TrainConfig bad = tiny("byol");
+        bad.optimizer = "sgd";
+        assertThatThrownBy(bad::validate).hasMessageContaining("--optimizer must be adamw or lars");
+    }
+
+    @Test
     void settingsOfOtherMethodsAreRefusedByName() {
         TrainConfig local = tiny("simclr");
         local.localCrops = 2;
