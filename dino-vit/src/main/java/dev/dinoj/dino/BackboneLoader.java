@@ -95,7 +95,11 @@ public final class BackboneLoader {
         }
         if (weights.containsKey("blocks.0.ls1.gamma")) config = config.withLayerScale(1e-5f);
         if (weights.containsKey("mask_token")) config = config.withMaskToken(true);
-        VisionTransformer model = new VisionTransformer(config, new Generator(0));
+        return withWeights(file, new VisionTransformer(config, new Generator(0)), weights);
+    }
+
+    /** The model with the file's weights (every one, none missing), in evaluation mode; a mismatch names the file. */
+    private static <B extends Backbone> B withWeights(Path file, B model, Map<String, Tensor> weights) throws IOException {
         try {
             model.loadStateDict(weights, true);
         } catch (IllegalArgumentException e) {
@@ -130,14 +134,7 @@ public final class BackboneLoader {
         }
         if (size <= 0) throw new IOException(file + ": metadata image_size " + size + " is not a positive size");
         requireFinite(file, weights);
-        ResNet model = new ResNet(arch, stem.size(1), small, size, new Generator(0));
-        try {
-            model.loadStateDict(weights, true);
-        } catch (IllegalArgumentException e) {
-            throw new IOException(file + ": " + e.getMessage(), e);
-        }
-        model.eval();
-        return model;
+        return withWeights(file, new ResNet(arch, stem.size(1), small, size, new Generator(0)), weights);
     }
 
     private static void requireFinite(Path file, Map<String, Tensor> weights) throws IOException {

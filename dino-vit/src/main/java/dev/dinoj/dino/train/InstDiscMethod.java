@@ -64,11 +64,6 @@ final class InstDiscMethod implements TrainingMethod {
     }
 
     @Override
-    public Map<String, Number> scheduled(int epoch) {
-        return Map.of();
-    }
-
-    @Override
     public Map<String, Tensor> state() {
         return Map.of("instdisc.memory", bank);
     }

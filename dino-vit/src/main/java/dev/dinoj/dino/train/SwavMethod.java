@@ -30,23 +30,4 @@ final class SwavMethod implements TrainingMethod {
         Variable loss = SwavLoss.of(scores, crops.size(), (float) config.temperatureValue(), SwavLoss.DEFAULT_EPSILON);
         return new Objective(loss, loss.item(), null, Map.of());
     }
-
-    @Override
-    public void afterStep() {}
-
-    @Override
-    public Map<String, Number> scheduled(int epoch) {
-        return Map.of();
-    }
-
-    @Override
-    public Map<String, Tensor> state() {
-        return Map.of();
-    }
-
-    @Override
-    public void loadState(Map<String, Tensor> checkpoint) {}
-
-    @Override
-    public void release() {}
 }

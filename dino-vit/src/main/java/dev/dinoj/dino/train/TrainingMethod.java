@@ -33,18 +33,22 @@ public interface TrainingMethod {
      */
     Objective objective(DinoModel student, DinoModel teacher, List<Tensor> crops, int[] indices, int epoch, int iteration);
 
-    /** Updates what the method keeps (centres) from the last {@link #objective}, after the optimizer step. */
-    void afterStep();
+    /** Updates what the method keeps (centres, queues, memory banks) from the last {@link #objective}, after the optimizer step. */
+    default void afterStep() {}
 
     /** Schedule values of the epoch worth logging beside each step (DINO's teacher temperature); empty for none. */
-    Map<String, Number> scheduled(int epoch);
+    default Map<String, Number> scheduled(int epoch) {
+        return Map.of();
+    }
 
-    /** What a checkpoint must hold to continue the method exactly, under the checkpoint's names. */
-    Map<String, Tensor> state();
+    /** What a checkpoint must hold to continue the method exactly, under the checkpoint's names; empty for a stateless one. */
+    default Map<String, Tensor> state() {
+        return Map.of();
+    }
 
     /** Restores {@link #state()} from a checkpoint's tensors; an IllegalArgumentException names what is missing or mis-shaped. */
-    void loadState(Map<String, Tensor> checkpoint);
+    default void loadState(Map<String, Tensor> checkpoint) {}
 
     /** Frees the device memory the method holds; it cannot be used afterwards. */
-    void release();
+    default void release() {}
 }

@@ -139,11 +139,6 @@ final class TwoViewMethod implements TrainingMethod {
     }
 
     @Override
-    public Map<String, Number> scheduled(int epoch) {
-        return Map.of();
-    }
-
-    @Override
     public Map<String, Tensor> state() {
         if (queue == null) return Map.of();
         Map<String, Tensor> s = new LinkedHashMap<>();
