@@ -100,8 +100,12 @@ public final class BackboneLoader {
 
     /** The model with the file's weights (every one, none missing), in evaluation mode; a mismatch names the file. */
     private static <B extends Backbone> B withWeights(Path file, B model, Map<String, Tensor> weights) throws IOException {
+        // torch counts batch-norm batches in int64 (read as int32); dinoj keeps the count in a float buffer
+        Map<String, Tensor> converted = new LinkedHashMap<>(weights);
+        converted.replaceAll((k, v) -> k.endsWith("num_batches_tracked") && v.dtype() == dev.dinoj.tensor.DType.INT32
+                ? Tensor.fromArray(toFloats(v.toIntArray()), v.dims()) : v);
         try {
-            model.loadStateDict(weights, true);
+            model.loadStateDict(converted, true);
         } catch (IllegalArgumentException e) {
             throw new IOException(file + ": " + e.getMessage(), e);
         }
@@ -135,6 +139,12 @@ public final class BackboneLoader {
         if (size <= 0) throw new IOException(file + ": metadata image_size " + size + " is not a positive size");
         requireFinite(file, weights);
         return withWeights(file, new ResNet(arch, stem.size(1), small, size, new Generator(0)), weights);
+    }
+
+    private static float[] toFloats(int[] v) {
+        float[] f = new float[v.length];
+        for (int i = 0; i < v.length; i++) f[i] = v[i];
+        return f;
     }
 
     private static void requireFinite(Path file, Map<String, Tensor> weights) throws IOException {

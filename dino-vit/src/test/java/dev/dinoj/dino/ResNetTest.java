@@ -159,4 +159,29 @@ class ResNetTest {
         b.eval();
         assertThat(b.forward(Variable.constant(x)).data().toFloatArray()).containsExactly(a.forward(Variable.constant(x)).data().toFloatArray());
     }
+
+    /** torchvision's state dict as a converted file holds it: the classifier (fc) and integer batch counters, no metadata. */
+    @Test
+    void torchvisionWeightsLoadWithTheirClassifierAndIntegerCounters(@TempDir Path dir) throws Exception {
+        ResNet a = new ResNet(ResNet.Arch.RESNET18, 3, false, 224, gen);
+        a.eval();
+        Map<String, Tensor> tv = new java.util.LinkedHashMap<>();
+        a.stateDict().forEach((k, v) -> tv.put(k, k.endsWith("num_batches_tracked") ? Tensor.fromIndices(new int[] {7}) : v));
+        tv.put("fc.weight", Tensor.randn(gen, 1000, 512));
+        tv.put("fc.bias", Tensor.zeros(1000));
+        Path f = dir.resolve("resnet18.safetensors");
+        dev.dinoj.tensor.io.SafeTensors.write(f, tv, Map.of());
+        Backbone b = BackboneLoader.loadAny(f, 0, null);
+        assertThat(b).isInstanceOf(ResNet.class);
+        assertThat(((ResNet) b).arch()).isEqualTo(ResNet.Arch.RESNET18);
+        assertThat(((ResNet) b).smallImages()).isFalse();
+        assertThat(b.imageSize()).isEqualTo(224);
+        Tensor x = Tensor.randn(gen, 2, 3, 32, 32);
+        assertThat(b.forward(Variable.constant(x)).data().toFloatArray()).containsExactly(a.forward(Variable.constant(x)).data().toFloatArray());
+        // a ResNet-101 is named as such
+        Map<String, Tensor> deeper = new java.util.LinkedHashMap<>(tv);
+        for (int i = 2; i < 23; i++) deeper.put("layer3." + i + ".conv1.weight", Tensor.zeros(1));
+        dev.dinoj.tensor.io.SafeTensors.write(dir.resolve("deeper.safetensors"), deeper, Map.of());
+        assertThatThrownBy(() -> BackboneLoader.loadAny(dir.resolve("deeper.safetensors"), 0, null)).hasMessageContaining("none of resnet18, resnet34, resnet50");
+    }
 }
