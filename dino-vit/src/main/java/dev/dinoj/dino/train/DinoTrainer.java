@@ -35,12 +35,12 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * DINO self-distillation, as the reference's train_dino: a student (backbone + head, drop-path) trained
- * by AdamW on the cross-entropy against a momentum teacher's centred, sharpened outputs on multi-crop
- * views; learning rate (linear scaling with batch/256, warm-up, cosine), weight decay (cosine) and
- * teacher momentum (cosine to 1) per iteration, teacher temperature per epoch; per-parameter gradient
- * clipping; the last layer frozen for the first epoch(s). Each epoch ends with an atomic checkpoint of
- * everything a resumed run needs to continue bit-for-bit on the same machine and thread count.
+ * The trainer of every method, as the reference's train_dino: a student (backbone + head, drop-path) trained by AdamW (or
+ * LARS) on its {@link TrainingMethod}'s objective over multi-crop views: DINO's cross-entropy against a momentum teacher's
+ * centred, sharpened outputs, the rest of the DINO family, or the methods it grew from; learning rate (linear scaling with
+ * batch/256, warm-up, cosine), weight decay (cosine) and teacher momentum (cosine to 1) per iteration; per-parameter
+ * gradient clipping; the last layer (SwAV's prototypes) frozen for the first epoch(s). Each epoch ends with an atomic
+ * checkpoint of everything a resumed run needs to continue bit-for-bit on the same machine and thread count.
  */
 public final class DinoTrainer implements AutoCloseable {
     public static final String CHECKPOINT = "checkpoint.safetensors";
@@ -200,38 +200,10 @@ public final class DinoTrainer implements AutoCloseable {
             highResLoader = config.highResEpochs == 0 ? null : new MultiCropLoader(trainData, new MultiCropAugmentation(config.highResSize,
                     config.localSize, config.localCrops, config.globalScale, config.localScale), config.batchSize, config.workers, 2, config.seed);
 
-            int width = config.embedDim();
-            Generator init = new Generator(config.seed);
-            TrainConfig.Method m = config.method();
-            if (m == TrainConfig.Method.INSTDISC) {
-                // a Linear to the 128-d (--head-bottleneck) features, the paper's
-                student = new DinoModel(config.backbone(init, false), new dev.dinoj.dino.MlpHead(width, config.headHidden, config.headBottleneck, 1,
-                        false, false, init));
-                teacherConfig = null;
-                teacher = null;
-            } else if (m == TrainConfig.Method.SWAV) {
-                student = new DinoModel(config.backbone(init, false), new dev.dinoj.dino.SwavHead(width, config.headHidden, config.headBottleneck,
-                        config.outDim, init));
-                teacherConfig = null;
-                teacher = null;
-            } else if (m.lineage()) {
-                // projector and predictor; a momentum copy (no predictor) for BYOL and MoCo v2/v3, none for the others
-                student = new DinoModel(config.backbone(init, false), TwoViewMethod.projector(config, width, init), null, TwoViewMethod.predictor(config, init));
-                teacherConfig = null;
-                teacher = m.momentumTeacher() ? new DinoModel(config.backbone(init, true), TwoViewMethod.projector(config, width, init)) : null;
-            } else {
-            student = new DinoModel(config.backbone(init, false), SelfDistillation.head(config, width, init), SelfDistillation.patchHead(config, width, init));
-            if (config.distillFrom == null) {
-                teacherConfig = null;
-                teacher = new DinoModel(config.backbone(init, true), SelfDistillation.head(config, width, init), SelfDistillation.patchHead(config, width, init));
-            } else {
-                // a frozen pretrained teacher: its architecture from the source (or, resuming, from this run's checkpoint), its weights
-                // from the source (resuming: restored below with everything else)
-                teacherConfig = DistillationTeacher.config(config, resume);
-                teacher = DistillationTeacher.build(teacherConfig, config);
-                if (resume == null) DistillationTeacher.loadWeights(teacher, Path.of(config.distillFrom));
-            }
-            }
+            Networks nets = Networks.of(config, resume);
+            student = nets.student();
+            teacher = nets.teacher();
+            teacherConfig = nets.teacherConfig();
             if (config.posEmbed.startsWith("sincos")) student.vit().useSinCosPosEmbed(config.posEmbed.equals("sincos"));
             dropPathGenerator = new Generator(config.seed ^ 0x5DEECE66DL);
             student.setGenerator(dropPathGenerator);
@@ -265,6 +237,45 @@ public final class DinoTrainer implements AutoCloseable {
             } catch (IOException | RuntimeException | Error e) {
             folderLock.close();
             throw e;
+        }
+    }
+
+    /** The student, the teacher (null for the methods without one) and, when distilling, the frozen teacher's settings. */
+    private record Networks(DinoModel student, DinoModel teacher, TrainConfig teacherConfig) {
+        /**
+         * The method's networks, initialised on the CPU from the seed in a fixed order (student, then teacher), so that a run starts
+         * from the same weights on every device; a distilled run's frozen teacher comes from its source (resuming: from the checkpoint).
+         */
+        static Networks of(TrainConfig config, SafeTensors.Contents resume) throws IOException {
+            int width = config.embedDim();
+            Generator init = new Generator(config.seed);
+            TrainConfig.Method m = config.method();
+            if (m == TrainConfig.Method.INSTDISC) { // a Linear to the 128-d (--head-bottleneck) features, the paper's
+                return new Networks(new DinoModel(config.backbone(init, false), new dev.dinoj.dino.MlpHead(width, config.headHidden, config.headBottleneck,
+                        1, false, false, init)), null, null);
+            }
+            if (m == TrainConfig.Method.SWAV) {
+                return new Networks(new DinoModel(config.backbone(init, false), new dev.dinoj.dino.SwavHead(width, config.headHidden, config.headBottleneck,
+                        config.outDim, init)), null, null);
+            }
+            if (m.lineage()) { // projector and predictor; a momentum copy (no predictor) for BYOL and MoCo v2/v3, none for the others
+                DinoModel student = new DinoModel(config.backbone(init, false), TwoViewMethod.projector(config, width, init), null,
+                        TwoViewMethod.predictor(config, init));
+                return new Networks(student, m.momentumTeacher() ? new DinoModel(config.backbone(init, true), TwoViewMethod.projector(config, width, init))
+                        : null, null);
+            }
+            DinoModel student = new DinoModel(config.backbone(init, false), SelfDistillation.head(config, width, init),
+                    SelfDistillation.patchHead(config, width, init));
+            if (config.distillFrom == null) {
+                return new Networks(student, new DinoModel(config.backbone(init, true), SelfDistillation.head(config, width, init),
+                        SelfDistillation.patchHead(config, width, init)), null);
+            }
+            // a frozen pretrained teacher: its architecture from the source (or, resuming, from this run's checkpoint), its weights
+            // from the source (resuming: restored with everything else)
+            TrainConfig teacherConfig = DistillationTeacher.config(config, resume);
+            DinoModel teacher = DistillationTeacher.build(teacherConfig, config);
+            if (resume == null) DistillationTeacher.loadWeights(teacher, Path.of(config.distillFrom));
+            return new Networks(student, teacher, teacherConfig);
         }
     }
 
