@@ -197,6 +197,11 @@ public final class TrainConfig {
             return !lineage() || this == BYOL || this == MOCOV3 || this == MOCOV2;
         }
 
+        /** The methods of {@link TwoViewMethod} (two views, each through the student on its own). */
+        public boolean twoView() {
+            return lineage() && this != SWAV && this != INSTDISC;
+        }
+
         /** Whether the student has a predictor after its projector (BYOL, SimSiam, MoCo v3). */
         public boolean predictor() {
             return this == BYOL || this == SIMSIAM || this == MOCOV3;
@@ -256,6 +261,7 @@ public final class TrainConfig {
             if (this != BARLOWTWINS) out.add("--barlow-lambda");
             if (this != MOCOV2) out.add("--queue-size");
             if (this == INSTDISC) out.add("--head-hidden"); // its head is one Linear
+            if (this == SWAV || this == INSTDISC) out.add("--koleo-weight");
             if (!momentumTeacher()) out.add("--momentum-teacher");
             if (lineage()) {
                 // SwAV reads --out-dim (its prototypes), the local crops and --freeze-last-layer (its prototypes' freeze)
@@ -263,7 +269,7 @@ public final class TrainConfig {
                 out.addAll(java.util.List.of("--norm-last-layer", "--teacher-temp", "--warmup-teacher-temp", "--warmup-teacher-temp-epochs",
                         "--student-temp", "--center-momentum", "--centering", "--distill-from",
                         "--high-res-epochs", "--high-res-size", "--coding-rate-eps", "--coding-rate-gamma", "--coding-rate-of",
-                        "--use-bn-in-head", "--koleo-weight", "--ibot-weight", "--ibot-out-dim", "--ibot-separate-head", "--mask-ratio", "--mask-probability"));
+                        "--use-bn-in-head", "--ibot-weight", "--ibot-out-dim", "--ibot-separate-head", "--mask-ratio", "--mask-probability"));
             } else if (simplified()) {
                 out.addAll(java.util.List.of("--out-dim", "--norm-last-layer", "--teacher-temp", "--warmup-teacher-temp", "--warmup-teacher-temp-epochs",
                         "--student-temp", "--center-momentum", "--centering", "--freeze-last-layer"));
@@ -454,7 +460,9 @@ public final class TrainConfig {
                 throw new IllegalArgumentException("--queue-size must be a positive multiple of --batch-size " + batchSize + ", got " + queueSize);
             }
             if (!(barlowLambda >= 0) || Double.isInfinite(barlowLambda)) throw new IllegalArgumentException("--barlow-lambda must be >= 0, got " + barlowLambda);
-            if (koleoWeight != 0) throw new IllegalArgumentException("--koleo-weight belongs to the DINO family, not --method " + method);
+            if (koleoWeight != 0 && !m.twoView()) {
+                throw new IllegalArgumentException("--koleo-weight: --method " + method + " has no two views' backbone features to spread");
+            }
         }
         if (!(momentumTeacher >= 0 && momentumTeacher <= 1)) {
             throw new IllegalArgumentException("--momentum-teacher must be in [0, 1], got " + momentumTeacher);

@@ -76,7 +76,8 @@ final class TwoViewMethod implements TrainingMethod {
     public Objective objective(DinoModel student, DinoModel teacher, List<Tensor> crops, int[] indices, int epoch, int iteration) {
         if (crops.size() != 2) throw new IllegalArgumentException(kind.label() + ": needs the 2 views of each image, got " + crops.size() + " crops");
         if (kind == TrainConfig.Method.MOCOV2) return mocoV2(student, teacher, crops);
-        Variable z1 = student.forward(crops.subList(0, 1)), z2 = student.forward(crops.subList(1, 2));
+        DinoModel.Output o1 = student.forwardWithFeatures(crops.subList(0, 1)), o2 = student.forwardWithFeatures(crops.subList(1, 2));
+        Variable z1 = o1.logits(), z2 = o2.logits();
         Variable loss;
         switch (kind) {
             case SIMCLR:
@@ -100,7 +101,13 @@ final class TwoViewMethod implements TrainingMethod {
             }
         }
         double value = loss.item();
-        if (!Double.isFinite(value)) return new Objective(loss, value, null, Map.of());
+        if (config.koleoWeight > 0) {
+            // not in these methods' papers: KoLeo on each view's backbone features, as the DINO recipe spreads them (the small
+            // ViTs of the README collapse to a few dimensions without it)
+            Variable k = dev.dinoj.dino.KoLeoLoss.of(o1.features()).add(dev.dinoj.dino.KoLeoLoss.of(o2.features()));
+            loss = loss.add(k.mul((float) config.koleoWeight));
+        }
+        if (!Double.isFinite(value) || !Double.isFinite(loss.item())) return new Objective(loss, value, null, Map.of());
         Map<String, Double> terms = new LinkedHashMap<>();
         try (GradMode.Scope ignored = GradMode.disabled()) {
             // how alike the two views' projections are (1: identical directions): collapse shows as 1 with a flat k-NN

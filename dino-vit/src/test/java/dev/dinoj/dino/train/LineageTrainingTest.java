@@ -173,9 +173,12 @@ class LineageTrainingTest {
         TrainConfig local = tiny("simclr");
         local.localCrops = 2;
         assertThatThrownBy(local::validate).hasMessageContaining("--local-crops must be 0");
-        TrainConfig koleo = tiny("byol");
+        TrainConfig koleo = tiny("swav");
         koleo.koleoWeight = 0.1;
-        assertThatThrownBy(koleo::validate).hasMessageContaining("--koleo-weight belongs to the DINO family");
+        assertThatThrownBy(koleo::validate).hasMessageContaining("--koleo-weight: --method swav");
+        TrainConfig spread = tiny("byol");
+        spread.koleoWeight = 0.1;
+        spread.validate();
         TrainConfig temperature = tiny("mocov3");
         temperature.temperature = "0";
         assertThatThrownBy(temperature::validate).hasMessageContaining("--temperature");
