@@ -192,7 +192,7 @@ public final class TrainConfig {
             return ordinal() >= BYOL.ordinal();
         }
 
-        /** Whether the method trains against a momentum (EMA) copy of the student: the DINO family, BYOL, MoCo v3. */
+        /** Whether the method trains against a momentum (EMA) copy of the student: the DINO family, BYOL, MoCo v2 and v3. */
         public boolean momentumTeacher() {
             return !lineage() || this == BYOL || this == MOCOV3 || this == MOCOV2;
         }
@@ -212,12 +212,12 @@ public final class TrainConfig {
             return lineage();
         }
 
-        /** Whether --temperature sets the method's softmax temperature (SimCLR's NT-Xent, MoCo v3's InfoNCE, SwAV's prediction). */
+        /** Whether --temperature sets the method's softmax temperature (NT-Xent, MoCo's InfoNCE, SwAV's prediction, InstDisc's softmax). */
         public boolean contrastive() {
             return this == SIMCLR || this == MOCOV3 || this == SWAV || this == MOCOV2 || this == INSTDISC;
         }
 
-        /** The method's softmax temperature when --temperature is auto: SimCLR 0.2 (solo-learn's), MoCo v3 0.2 (the authors' for ViTs), SwAV 0.1. */
+        /** The softmax temperature when --temperature is auto: SimCLR 0.2 (solo-learn's), MoCo v2/v3 0.2 (the authors'), SwAV 0.1, InstDisc 0.07. */
         public double defaultTemperature() {
             return this == SWAV ? 0.1 : this == INSTDISC ? dev.dinoj.dino.lineage.InstDiscLoss.DEFAULT_TEMPERATURE : 0.2;
         }
