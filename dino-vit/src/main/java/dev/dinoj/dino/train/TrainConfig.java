@@ -261,7 +261,7 @@ public final class TrainConfig {
             if (this != BARLOWTWINS) out.add("--barlow-lambda");
             if (this != MOCOV2) out.add("--queue-size");
             if (this == INSTDISC) out.add("--head-hidden"); // its head is one Linear
-            if (this == SWAV || this == INSTDISC) out.add("--koleo-weight");
+            if (this == SWAV || this == INSTDISC || this == MOCOV2) out.add("--koleo-weight");
             if (!momentumTeacher()) out.add("--momentum-teacher");
             if (lineage()) {
                 // SwAV reads --out-dim (its prototypes), the local crops and --freeze-last-layer (its prototypes' freeze)
@@ -460,7 +460,7 @@ public final class TrainConfig {
                 throw new IllegalArgumentException("--queue-size must be a positive multiple of --batch-size " + batchSize + ", got " + queueSize);
             }
             if (!(barlowLambda >= 0) || Double.isInfinite(barlowLambda)) throw new IllegalArgumentException("--barlow-lambda must be >= 0, got " + barlowLambda);
-            if (koleoWeight != 0 && !m.twoView()) {
+            if (koleoWeight != 0 && (!m.twoView() || m == Method.MOCOV2)) {
                 throw new IllegalArgumentException("--koleo-weight: --method " + method + " has no two views' backbone features to spread");
             }
         }
