@@ -15,23 +15,7 @@ class Conv2dTest {
 
     /** Direct convolution in double precision: out[b][o][y][x] = bias[o] + sum_{c,ky,kx} w[o][c][ky][kx] in[b][c][y*s-p+ky][x*s-p+kx]. */
     private static double[] naive(float[] x, int b, int c, int h, int w, float[] wt, float[] bias, int out, int k, int s, int p) {
-        int oh = (h + 2 * p - k) / s + 1, ow = (w + 2 * p - k) / s + 1;
-        double[] y = new double[b * out * oh * ow];
-        for (int n = 0; n < b; n++)
-            for (int o = 0; o < out; o++)
-                for (int oy = 0; oy < oh; oy++)
-                    for (int ox = 0; ox < ow; ox++) {
-                        double acc = bias == null ? 0 : bias[o];
-                        for (int ci = 0; ci < c; ci++)
-                            for (int ky = 0; ky < k; ky++)
-                                for (int kx = 0; kx < k; kx++) {
-                                    int iy = oy * s - p + ky, ix = ox * s - p + kx;
-                                    if (iy < 0 || iy >= h || ix < 0 || ix >= w) continue;
-                                    acc += (double) wt[((o * c + ci) * k + ky) * k + kx] * x[((n * c + ci) * h + iy) * w + ix];
-                                }
-                        y[((n * out + o) * oh + oy) * ow + ox] = acc;
-                    }
-        return y;
+        return naiveGrouped(x, b, c, h, w, wt, bias, out, k, s, p, 1, 1);
     }
 
     private static double relErr(float[] got, double[] ref) {
