@@ -62,7 +62,8 @@ public final class ResNet extends Backbone {
         this.arch = arch;
         this.smallImages = smallImages;
         this.imageSize = imageSize;
-        conv1 = registerModule("conv1", smallImages ? ResidualBlock.conv(inChannels, 64, 3, 1, g) : stem(inChannels, g));
+        // torchvision's 7x7 stride-2 stem (padding 3), or the small-image 3x3 stride-1 one
+        conv1 = registerModule("conv1", smallImages ? ResidualBlock.conv(inChannels, 64, 3, 1, g) : ResidualBlock.conv(inChannels, 64, 7, 2, g));
         bn1 = registerModule("bn1", new BatchNorm2d(64));
         maxpool = smallImages ? null : new MaxPool2d(3, 2, 1);
         int in = 64;
@@ -77,13 +78,6 @@ public final class ResNet extends Backbone {
             }
             layers[stage] = registerModule("layer" + (stage + 1), layer);
         }
-    }
-
-    /** torchvision's 7x7 stride-2 stem convolution (padding 3). */
-    private static Conv2d stem(int in, Generator g) {
-        Conv2d c = new Conv2d(in, 64, 7, 2, 3, false, g);
-        dev.dinoj.nn.Init.kaimingNormalFanOut(c.namedParameters().get("weight").data(), g);
-        return c;
     }
 
     public Arch arch() {

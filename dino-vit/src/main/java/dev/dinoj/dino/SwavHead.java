@@ -28,7 +28,7 @@ public final class SwavHead extends Module {
     public void normalizePrototypes() {
         try (GradMode.Scope ignored = GradMode.disabled()) {
             Tensor w = prototypes.weight().data();
-            w.copyFrom(w.div(w.norm(new int[] {1}, true).clampMin(1e-12f)));
+            w.copyFrom(w.normalize(1, 1e-12f));
         }
     }
 

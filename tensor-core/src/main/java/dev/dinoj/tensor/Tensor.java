@@ -1137,6 +1137,11 @@ public final class Tensor implements AutoCloseable {
     public Tensor norm(int dim, boolean keepdim) { return reduce(ReduceOp.NORM, new int[] {dim}, keepdim, 0); }
     public Tensor norm(int[] dims, boolean keepdim) { return reduce(ReduceOp.NORM, requireDims(dims, "norm"), keepdim, 0); }
 
+    /** x / max(||x||_2, eps) along dim, as torch.nn.functional.normalize (and {@code Variable.normalize}). */
+    public Tensor normalize(int dim, float eps) {
+        return div(norm(new int[] {dim}, true).clampMin(eps));
+    }
+
     private static int[] requireDims(int[] dims, String op) {
         if (dims.length == 0) throw new IllegalArgumentException(op + ": empty list of dimensions; call " + op + "() to reduce all");
         return dims;

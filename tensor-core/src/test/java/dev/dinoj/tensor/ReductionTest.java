@@ -138,4 +138,17 @@ class ReductionTest {
         assertThat(x.max().item()).isNaN();
         assertThat(x.argmax(0, false).toIntArray()).containsExactly(1);
     }
+
+    @Test
+    void normalizeDividesByTheNormOrEpsAlongOneDimension() {
+        Tensor x = Tensor.fromArray(new float[] {3f, 4f, 0f, 0f, 1e-20f, 0f}, 3, 2);
+        float[] y = x.normalize(1, 1e-12f).toFloatArray();
+        assertThat(y[0]).isCloseTo(0.6f, org.assertj.core.data.Offset.offset(1e-6f));
+        assertThat(y[1]).isCloseTo(0.8f, org.assertj.core.data.Offset.offset(1e-6f));
+        // a zero row stays zero; a tiny one is divided by eps, not by its norm
+        assertThat(y[2]).isZero();
+        assertThat(y[4]).isCloseTo(1e-8f, org.assertj.core.data.Offset.offset(1e-12f));
+        float[] cols = x.normalize(0, 1e-12f).toFloatArray();
+        assertThat(cols[0]).isCloseTo(1f, org.assertj.core.data.Offset.offset(1e-6f));
+    }
 }

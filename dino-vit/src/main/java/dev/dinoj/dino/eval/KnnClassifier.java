@@ -141,7 +141,7 @@ public final class KnnClassifier {
     }
 
     static Tensor l2normalize(Tensor x) {
-        return x.div(x.norm(new int[] {1}, true).clampMin(1e-12f));
+        return x.normalize(1, 1e-12f);
     }
 
     /** Indices of the kk largest of a[off .. off+n), largest first (ties: lower index first). */

@@ -31,7 +31,7 @@ public final class MocoLoss {
         Losses.requirePairs("MoCo v3", q, Variable.constant(k));
         check(temperature);
         int n = q.size(0);
-        Variable logits = q.normalize(-1, 1e-12f).matmul(Variable.constant(k.div(k.norm(new int[] {1}, true).clampMin(1e-12f)).transpose(0, 1)));
+        Variable logits = q.normalize(-1, 1e-12f).matmul(Variable.constant(k.normalize(1, 1e-12f).transpose(0, 1)));
         Tensor eye = Tensor.eye(n, q.data().device());
         return logits.logSoftmax(temperature).mul(Variable.constant(eye)).sum().mul(-2f * temperature / n);
     }

@@ -56,7 +56,7 @@ final class InstDiscMethod implements TrainingMethod {
         try (GradMode.Scope ignored = GradMode.disabled()) {
             Tensor index = Tensor.fromIndices(pendingIndices).to(bank.device());
             Tensor mixed = bank.indexSelect(0, index).mul(BANK_MOMENTUM).add(pendingFeatures.mul(1 - BANK_MOMENTUM));
-            Tensor unit = mixed.div(mixed.norm(new int[] {1}, true).clampMin(1e-12f));
+            Tensor unit = mixed.normalize(1, 1e-12f);
             for (int i = 0; i < pendingIndices.length; i++) bank.narrow(0, pendingIndices[i], 1).copyFrom(unit.narrow(0, i, 1));
         }
         pendingFeatures = null;

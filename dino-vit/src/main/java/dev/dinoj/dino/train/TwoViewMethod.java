@@ -51,7 +51,7 @@ final class TwoViewMethod implements TrainingMethod {
         if (kind == TrainConfig.Method.MOCOV2) {
             // the reference starts from random unit keys
             Tensor q = Tensor.randn(new Generator(config.seed ^ 0x6D6F636FL), config.queueSize, config.headBottleneck);
-            queue = TensorScope.escape(q.div(q.norm(new int[] {1}, true)));
+            queue = TensorScope.escape(q.normalize(1, 1e-12f));
         }
     }
 
@@ -111,8 +111,7 @@ final class TwoViewMethod implements TrainingMethod {
         Map<String, Double> terms = new LinkedHashMap<>();
         try (GradMode.Scope ignored = GradMode.disabled()) {
             // how alike the two views' projections are (1: identical directions): collapse shows as 1 with a flat k-NN
-            terms.put("view_cosine", (double) z1.data().div(z1.data().norm(new int[] {1}, true).clampMin(1e-12f))
-                    .mul(z2.data().div(z2.data().norm(new int[] {1}, true).clampMin(1e-12f))).sum(1, false).mean().item());
+            terms.put("view_cosine", (double) z1.data().normalize(1, 1e-12f).mul(z2.data().normalize(1, 1e-12f)).sum(1, false).mean().item());
         }
         return new Objective(loss, value, null, terms);
     }
@@ -123,7 +122,7 @@ final class TwoViewMethod implements TrainingMethod {
         Tensor k;
         try (GradMode.Scope ignored = GradMode.disabled(); TensorScope teacherPass = TensorScope.open()) {
             Tensor raw = teacher.forward(crops.subList(1, 2)).data();
-            k = teacherPass.keep(raw.div(raw.norm(new int[] {1}, true).clampMin(1e-12f)));
+            k = teacherPass.keep(raw.normalize(1, 1e-12f));
         }
         if (!queue.device().equals(k.device())) {
             Tensor moved = TensorScope.escape(queue.to(k.device()));
