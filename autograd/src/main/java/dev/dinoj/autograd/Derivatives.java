@@ -1,6 +1,7 @@
 package dev.dinoj.autograd;
 
 import dev.dinoj.tensor.Attention;
+import dev.dinoj.tensor.Convolution;
 import dev.dinoj.tensor.BatchNormResult;
 import dev.dinoj.tensor.DType;
 import dev.dinoj.tensor.LayerNormResult;
@@ -250,6 +251,14 @@ final class Derivatives {
             gp.select(0, 1).copyFrom(d.dk().reshape(b, heads, n, hd));
             gp.select(0, 2).copyFrom(d.dv().reshape(b, heads, n, hd));
             return grads(grad.view(b, n, 3 * heads * hd));
+        };
+    }
+
+    /** z = conv2d(x, w, b): the device's convolution computes the gradients of the inputs that need one. */
+    static Backward convolution(Convolution conv, Convolution.Args args, Convolution.Forward forward, Variable x, Variable w, Variable b) {
+        return g -> {
+            Convolution.Grads d = conv.backward(args, forward, g, x.requiresGrad, w.requiresGrad, b != null && b.requiresGrad);
+            return grads(d.dx(), d.dweight(), d.dbias());
         };
     }
 

@@ -2,6 +2,7 @@ package dev.dinoj.autograd;
 
 import dev.dinoj.tensor.Attention;
 import dev.dinoj.tensor.BatchNormResult;
+import dev.dinoj.tensor.Convolution;
 import dev.dinoj.tensor.Device;
 import dev.dinoj.tensor.Generator;
 import dev.dinoj.tensor.LayerNormResult;
@@ -402,6 +403,18 @@ public final class Variable {
         Tensor out = forward.output().transpose(1, 2).reshape(b, n, dim);
         Variable result = fromOp("attention", out, Derivatives.packedAttention(attention, args, forward, b, n, heads, hd), this);
         return new Attended(result, () -> attention.probabilities(args, forward));
+    }
+
+    /**
+     * A 2-D convolution of these channels-last tokens [B, H*W, in] (positions row-major) with weight
+     * [out, in / groups, k, k] and optional bias [out] through the device's {@link Convolution}:
+     * [B, OH*OW, out].
+     */
+    public Variable conv2d(int height, int width, Variable weight, Variable bias, int stride, int padding, int dilation, int groups) {
+        Convolution conv = data.device().backend().convolution();
+        Convolution.Args args = new Convolution.Args(data, height, width, weight.data, bias == null ? null : bias.data, stride, padding, dilation, groups);
+        Convolution.Forward forward = conv.forward(args);
+        return fromOp("conv2d", forward.output(), Derivatives.convolution(conv, args, forward, this, weight, bias), this, weight, bias);
     }
 
     /**

@@ -1,35 +1,24 @@
 package dev.dinoj.nn;
 
 import dev.dinoj.autograd.Variable;
+import dev.dinoj.tensor.ConvTaps;
 import dev.dinoj.tensor.Generator;
-import dev.dinoj.tensor.Shape;
 import dev.dinoj.tensor.Tensor;
-
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * A square-kernel 2-D convolution with stride, zero padding, dilation and groups, as torch.nn.Conv2d
- * (weight [out, in / groups, k, k], optional bias [out], PyTorch's default init), written as im2col + matmul from
- * existing autograd ops: a zero row is appended to the input, one index gather picks every kernel tap
- * (the pad positions pick the zero row), and one matmul applies the weight. The gather's backward is a
- * scatter-add, so the gradient needs no rule of its own, and the op runs on every backend.
+ * (weight [out, in / groups, k, k], optional bias [out], PyTorch's default init), computed by the
+ * device's {@link dev.dinoj.tensor.Convolution} (the CPU's: im2col by one gather + one GEMM; CUDA's: cuDNN).
  *
  * <p>The work is done on channels-last tokens, {@code [B, H*W, C]} (row-major positions, as a ViT's
  * patch tokens), where the gathered taps of a position are already the row of the im2col matrix (no
  * copy between the gather and the matmul), and a normalisation over channels or over (batch,
  * positions) applies to the output directly; {@link #forward} takes and returns torch's
  * {@code [B, C, H, W]}.
- *
- * <p>With groups, each group's output channels see only its in / groups input channels: the im2col
- * columns are regrouped to [groups, rows, taps * in / groups] and one batched matmul applies the
- * groups' weights.
  */
 public final class Conv2d extends Module {
     private final int in, out, kernel, stride, padding, dilation, groups;
     private final Variable weight, bias;
-    /** im2col indices by input size (h * 65536 + w): small int arrays, built once per crop size. */
-    private final Map<Integer, int[]> taps = new ConcurrentHashMap<>();
 
     public Conv2d(int in, int out, int kernel, int stride, int padding, boolean bias, Generator g) {
         this(in, out, kernel, stride, padding, 1, 1, bias, g);
@@ -81,35 +70,13 @@ public final class Conv2d extends Module {
         return forwardTokens(tokens, h, w).reshape(b, outputSize(h), outputSize(w), out).permute(0, 3, 1, 2).contiguous();
     }
 
-    /** x: [B, H*W, in] (positions row-major); returns [B, OH*OW, out]. */
+    /** x: [B, H*W, in] (positions row-major); returns [B, OH*OW, out] through the device's convolution. */
     public Variable forwardTokens(Variable x, int h, int w) {
         if (x.rank() != 3 || x.size(1) != h * w || x.size(2) != in) {
             throw new IllegalArgumentException("Conv2d: input must be [B, " + h + "*" + w + ", " + in + "], got " + x.shape());
         }
-        int b = x.size(0), oh = outputSize(h), ow = outputSize(w), kk = kernel * kernel, positions = oh * ow;
-        Variable cols;
-        if (kernel == 1 && stride == 1 && padding == 0) {
-            cols = x.reshape(b * positions, in);
-        } else {
-            Variable padded = Variable.cat(1, x, Variable.constant(Tensor.zeros(Shape.of(b, 1, in), x.data().device())));
-            int[] idx = taps.computeIfAbsent(h * 65536 + w, key -> ConvTaps.of(h, w, kernel, stride, padding, dilation));
-            Tensor index = Tensor.fromIndices(idx).to(x.data().device());
-            // [B, OH*OW*kk, in] is already rows (batch, position) by columns (tap, channel)
-            cols = padded.indexSelect(1, index).reshape(b * positions, kk * in);
-        }
-        if (groups > 1) return grouped(cols, b * positions, kk).reshape(b, positions, out);
-        Variable wm = weight.permute(2, 3, 1, 0).reshape(kk * in, out);
-        Variable y = bias == null ? cols.matmul(wm) : cols.matmul(wm, bias);
-        return y.reshape(b, positions, out);
-    }
-
-    /** cols [rows, kk * in] (columns tap-major) through each group's weights: [rows, out]. */
-    private Variable grouped(Variable cols, int rows, int kk) {
-        int ig = in / groups, og = out / groups;
-        Variable byGroup = cols.reshape(rows, kk, groups, ig).permute(2, 0, 1, 3).reshape(groups, rows, kk * ig);
-        // weight [out, ig, k, k] -> [groups, og, ig, k, k] -> [groups, k, k, ig, og] -> [groups, kk * ig, og]
-        Variable wm = weight.reshape(groups, og, ig, kernel, kernel).permute(0, 3, 4, 2, 1).reshape(groups, kk * ig, og);
-        Variable y = byGroup.matmul(wm).permute(1, 0, 2).reshape(rows, out);
-        return bias == null ? y : y.add(bias);
+        outputSize(h);
+        outputSize(w);
+        return x.conv2d(h, w, weight, bias, stride, padding, dilation, groups);
     }
 }

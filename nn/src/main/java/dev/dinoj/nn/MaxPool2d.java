@@ -1,6 +1,7 @@
 package dev.dinoj.nn;
 
 import dev.dinoj.autograd.Variable;
+import dev.dinoj.tensor.ConvTaps;
 import dev.dinoj.tensor.Shape;
 import dev.dinoj.tensor.Tensor;
 

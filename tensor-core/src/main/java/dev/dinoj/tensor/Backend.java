@@ -14,6 +14,11 @@ public interface Backend {
         return ReferenceAttention.INSTANCE;
     }
 
+    /** The device's convolution: {@link ReferenceConvolution} unless the device has kernels of its own. */
+    default Convolution convolution() {
+        return ReferenceConvolution.INSTANCE;
+    }
+
     /** The device's multi-tensor updates: {@link ReferenceMultiTensorOps} unless the device has kernels of its own. */
     default MultiTensorOps multiTensor() {
         return ReferenceMultiTensorOps.INSTANCE;
