@@ -7,6 +7,7 @@ import static org.bytedeco.cuda.global.cublas.cublasSgemmStridedBatched;
 import dev.dinoj.tensor.Attention;
 import dev.dinoj.tensor.Backend;
 import dev.dinoj.tensor.BinaryOp;
+import dev.dinoj.tensor.Convolution;
 import dev.dinoj.tensor.DType;
 import dev.dinoj.tensor.Device;
 import dev.dinoj.tensor.MultiTensorOps;
@@ -35,6 +36,9 @@ public final class CudaBackend implements Backend {
     private final Attention attention;
     private final MultiTensorOps multiTensor;
     private final CudaLinearAlgebra linearAlgebra;
+    private final Cudnn cudnn;
+    private final Convolution convolution;
+    private final CudnnBatchNorm batchNorm;
 
     CudaBackend(Device device, CudaContext ctx) {
         this.device = device;
@@ -43,6 +47,9 @@ public final class CudaBackend implements Backend {
         this.attention = new CudaAttention(kernels);
         this.multiTensor = new CudaMultiTensorOps(kernels);
         this.linearAlgebra = new CudaLinearAlgebra(ctx, this);
+        this.cudnn = new Cudnn(ctx);
+        this.convolution = new CudnnConvolution(ctx, cudnn);
+        this.batchNorm = new CudnnBatchNorm(ctx, cudnn);
     }
 
     public CudaContext context() {
@@ -53,6 +60,20 @@ public final class CudaBackend implements Backend {
     @Override
     public Attention attention() {
         return attention;
+    }
+
+    /** cuDNN's convolution where libcudnn loads, the reference (im2col + GEMM) elsewhere; see {@link CudnnConvolution}. */
+    @Override
+    public Convolution convolution() {
+        return convolution;
+    }
+
+    /**
+     * Which path convolution and batch norm take on this device: "cuDNN 9.x.y", or "reference ops
+     * (cuDNN unavailable: why)". Loads cuDNN if nothing has yet.
+     */
+    public String cudnnStatus() {
+        return cudnn.describe();
     }
 
     @Override
@@ -454,6 +475,22 @@ public final class CudaBackend implements Backend {
             }
         } finally {
             temps.forEach(Tensor::close);
+        }
+    }
+
+    /** cuDNN's spatial batch norm where it takes the arguments, else the interface's composition; see {@link CudnnBatchNorm}. */
+    @Override
+    public void batchNorm(Tensor x, Tensor weight, Tensor bias, float eps, boolean relu, Tensor out, Tensor mean, Tensor var, Tensor rstd) {
+        if (!batchNorm.forward(x, weight, bias, eps, relu, out, mean, var, rstd)) {
+            Backend.super.batchNorm(x, weight, bias, eps, relu, out, mean, var, rstd);
+        }
+    }
+
+    @Override
+    public void batchNormBackward(Tensor x, Tensor weight, Tensor bias, Tensor mean, Tensor rstd, boolean relu, Tensor gradOut, Tensor gradX,
+                                  Tensor gradWeight, Tensor gradBias) {
+        if (!batchNorm.backward(x, weight, bias, mean, rstd, relu, gradOut, gradX, gradWeight, gradBias)) {
+            Backend.super.batchNormBackward(x, weight, bias, mean, rstd, relu, gradOut, gradX, gradWeight, gradBias);
         }
     }
 

@@ -37,6 +37,8 @@ import org.bytedeco.javacpp.PointerPointer;
 public final class CudaContext implements AutoCloseable {
     static final String FATBIN = "dinoj_kernels.fatbin";
     static final String SYNC_CHECK = "dinoj.cuda.syncCheck";
+    /** The one switch for TF32 tensor cores: cuBLAS's GEMMs and cuDNN's convolutions follow it alike. */
+    static final String TF32 = "dinoj.cuda.tf32";
     /** gridDim.y and gridDim.z are limited to 65535 blocks; gridDim.x to 2^31 - 1. */
     static final int MAX_GRID_Y = 65535;
     private static final String EARLIER = " (an earlier kernel may have failed; -D" + SYNC_CHECK + "=true names it)";
@@ -46,6 +48,7 @@ public final class CudaContext implements AutoCloseable {
     private final int ordinal;
     private final int deviceHandle;
     private final boolean syncCheck = Boolean.getBoolean(SYNC_CHECK);
+    private final boolean tf32 = Boolean.getBoolean(TF32);
     private volatile boolean closed;
     private final CUctx_st ctx = new CUctx_st();
     private final CUstream_st stream = new CUstream_st();
@@ -53,6 +56,8 @@ public final class CudaContext implements AutoCloseable {
     private final cublasContext blas = new cublasContext();
     /** cuSOLVER's dense handle, created on first use (only the Cholesky-based ops need it; its library loads then). */
     private org.bytedeco.cuda.cusolver.cusolverDnContext solver;
+    /** cuDNN's handle, created on first use likewise (convolution and batch norm; libcudnn is a separate install). */
+    private org.bytedeco.cuda.cudnn.cudnnContext dnn;
     private final Map<String, CUfunc_st> functions = new HashMap<>();
     private final DeviceAllocator allocator;
     private final KernelArgs args = new KernelArgs();
@@ -88,7 +93,6 @@ public final class CudaContext implements AutoCloseable {
         loadModule();
         Driver.checkBlas(cublasCreate_v2(blas), "cublasCreate");
         Driver.checkBlas(cublasSetStream_v2(blas, stream), "cublasSetStream");
-        boolean tf32 = Boolean.getBoolean("dinoj.cuda.tf32");
         Driver.checkBlas(cublasSetMathMode(blas, tf32 ? CUBLAS_TF32_TENSOR_OP_MATH : CUBLAS_DEFAULT_MATH), "cublasSetMathMode");
         Driver.check(cuMemAllocHost(staging, STAGING_BYTES), "cuMemAllocHost");
         allocator = new DeviceAllocator(this);
@@ -188,6 +192,35 @@ public final class CudaContext implements AutoCloseable {
             solver = h;
         }
         return solver;
+    }
+
+    /**
+     * The cuDNN handle on this context's stream, created (and libcudnn loaded) on first use; throws a
+     * {@link CudaException} saying why where it cannot be (callers fall back, see {@link Cudnn}).
+     */
+    synchronized org.bytedeco.cuda.cudnn.cudnnContext dnn() {
+        makeCurrent();
+        if (dnn == null) {
+            try {
+                Loader.load(org.bytedeco.cuda.global.cudnn.class);
+            } catch (Throwable e) {
+                throw new CudaException("libcudnn could not be loaded: " + rootMessage(e), -1);
+            }
+            org.bytedeco.cuda.cudnn.cudnnContext h = new org.bytedeco.cuda.cudnn.cudnnContext();
+            Driver.checkDnn(org.bytedeco.cuda.global.cudnn.cudnnCreate(h), "cudnnCreate");
+            int r = org.bytedeco.cuda.global.cudnn.cudnnSetStream(h, stream);
+            if (r != 0) {
+                org.bytedeco.cuda.global.cudnn.cudnnDestroy(h);
+                Driver.checkDnn(r, "cudnnSetStream");
+            }
+            dnn = h;
+        }
+        return dnn;
+    }
+
+    /** Whether GEMMs and convolutions may round their inputs to TF32 ({@code -Ddinoj.cuda.tf32=true}); FP32 otherwise. */
+    boolean tf32() {
+        return tf32;
     }
 
     /** Whether every launch is synchronised and checked at once ({@code -Ddinoj.cuda.syncCheck=true}). */
@@ -359,6 +392,10 @@ public final class CudaContext implements AutoCloseable {
             failures.add(e.getMessage());
         }
         closed = true; // from here on makeCurrent refuses, so nothing can launch on the destroyed stream
+        if (dnn != null) {
+            int dnnStatus = org.bytedeco.cuda.global.cudnn.cudnnDestroy(dnn);
+            if (dnnStatus != 0) failures.add("cudnnDestroy failed: cudnnStatus " + dnnStatus);
+        }
         if (solver != null) {
             int solverStatus = org.bytedeco.cuda.global.cusolver.cusolverDnDestroy(solver);
             if (solverStatus != 0) failures.add("cusolverDnDestroy failed: cusolverStatus " + solverStatus);

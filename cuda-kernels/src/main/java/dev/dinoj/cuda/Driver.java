@@ -29,4 +29,19 @@ final class Driver {
     static void checkSolver(int status, String call) {
         if (status != 0) throw new CudaException(call + " failed: cusolverStatus " + status, status);
     }
+
+    /** For cuDNN calls: only reached once libcudnn has loaded (see {@link CudaContext#dnn()}), so its error strings are there. */
+    static void checkDnn(int status, String call) {
+        if (status != 0) throw new CudaException(call + " failed: " + dnnErrorName(status), status);
+    }
+
+    private static String dnnErrorName(int status) {
+        try {
+            org.bytedeco.javacpp.BytePointer s = org.bytedeco.cuda.global.cudnn.cudnnGetErrorString(status);
+            if (s != null && !s.isNull()) return s.getString() + " (" + status + ")";
+        } catch (RuntimeException | LinkageError e) {
+            // fall through to the bare code
+        }
+        return "cudnnStatus " + status;
+    }
 }

@@ -52,4 +52,20 @@ final class Gpu {
             }
         }
     }
+
+    /**
+     * ||gpu - cpu|| / ||cpu|| at most tol (NaN fails): TESTING.md's measure for GEMM-like work, where an
+     * element near zero carries the error of a long sum of large terms.
+     */
+    static void assertRelativeError(String what, Tensor gpu, Tensor cpu, double tol) {
+        assertThat(gpu.shape()).as(what + ", shape").isEqualTo(cpu.shape());
+        float[] g = gpu.toFloatArray(), c = cpu.toFloatArray();
+        double diff = 0, ref = 0;
+        for (int i = 0; i < c.length; i++) {
+            diff += ((double) g[i] - c[i]) * ((double) g[i] - c[i]);
+            ref += (double) c[i] * c[i];
+        }
+        double err = Math.sqrt(diff / ref);
+        if (!(err <= tol)) throw new AssertionError(what + ": relative error " + err + " exceeds " + tol + " over " + cpu.shape());
+    }
 }
