@@ -98,10 +98,15 @@ public final class DinoModel extends Module {
 
     /** As {@link #forward}, keeping the backbone features (for a regulariser on them). */
     public Output forwardWithFeatures(List<Tensor> crops) {
+        Variable all = features(crops);
+        return new Output(all, head.forward(all));
+    }
+
+    /** The backbone's cls features [crops * B, D] of the crops, without the head. */
+    public Variable features(List<Tensor> crops) {
         if (crops.isEmpty()) throw new IllegalArgumentException("DinoModel: no crops given");
         List<Variable> features = backboneFeatures(crops);
-        Variable all = features.size() == 1 ? features.get(0) : Variable.cat(0, features);
-        return new Output(all, head.forward(all));
+        return features.size() == 1 ? features.get(0) : Variable.cat(0, features);
     }
 
     /** The backbone's cls features of consecutive same-sized crops, batched together, in crop order. */

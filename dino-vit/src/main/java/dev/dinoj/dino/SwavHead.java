@@ -32,8 +32,23 @@ public final class SwavHead extends Module {
         }
     }
 
+    /** The normalised projection of features [N, D]: what the prototypes score (and SwAV's queue keeps). */
+    public Variable embed(Variable x) {
+        return projector.forward(x).normalize(-1, 1e-12f);
+    }
+
+    /** The cosine similarities [N, K] of normalised projections [N, out] to the prototypes. */
+    public Variable scores(Variable z) {
+        return prototypes.forward(z);
+    }
+
+    /** The same scores of past projections [L, out], without a gradient (SwAV's queue). */
+    public Tensor scores(Tensor z) {
+        return z.matmul(prototypes.weight().data().transpose(0, 1));
+    }
+
     @Override
     public Variable forward(Variable x) {
-        return prototypes.forward(projector.forward(x).normalize(-1, 1e-12f));
+        return scores(embed(x));
     }
 }

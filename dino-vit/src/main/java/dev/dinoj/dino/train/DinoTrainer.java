@@ -250,9 +250,9 @@ public final class DinoTrainer implements AutoCloseable {
             int width = config.embedDim();
             Generator init = new Generator(config.seed);
             TrainConfig.Method m = config.method();
-            if (m == TrainConfig.Method.INSTDISC) { // a Linear to the 128-d (--head-bottleneck) features, the paper's
+            if (m == TrainConfig.Method.INSTDISC) { // a Linear to the 128-d (--head-bottleneck) features, the paper's, then (--use-bn-in-head) a batch norm
                 return new Networks(new DinoModel(config.backbone(init, false), new dev.dinoj.dino.MlpHead(width, config.headHidden, config.headBottleneck,
-                        1, false, false, init)), null, null);
+                        1, false, config.useBnInHead, init)), null, null);
             }
             if (m == TrainConfig.Method.SWAV) {
                 return new Networks(new DinoModel(config.backbone(init, false), new dev.dinoj.dino.SwavHead(width, config.headHidden, config.headBottleneck,

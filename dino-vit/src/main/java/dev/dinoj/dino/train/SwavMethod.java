@@ -5,7 +5,9 @@ import dev.dinoj.dino.DinoModel;
 import dev.dinoj.dino.SwavHead;
 import dev.dinoj.dino.lineage.SwavLoss;
 import dev.dinoj.tensor.Tensor;
+import dev.dinoj.tensor.TensorScope;
 
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -13,21 +15,85 @@ import java.util.Map;
  * SwAV on the trainer (Caron et al. 2020): one network, no momentum copy; every crop (the 2 global and the
  * local ones) is scored against the prototypes, the global crops' Sinkhorn-Knopp codes are predicted by
  * every other crop ({@link SwavLoss}); the prototypes are renormalised before each step and frozen for
- * the first --freeze-last-layer epochs (the trainer does the freezing). Without the reference's queue of
- * past features (which its small-batch runs switch on late in training).
+ * the first --freeze-last-layer epochs (the trainer does the freezing).
+ *
+ * <p>The queue (--queue-size L > 0, from epoch --queue-start-epoch): for each global crop the normalised
+ * projections of the last L images, newest replacing oldest after each step, as the reference keeps for
+ * batches too small to spread the codes' equal mass over K prototypes; like the reference, the codes use
+ * it only once it is full (its scores are recomputed with the current prototypes every step).
  */
 final class SwavMethod implements TrainingMethod {
     private final TrainConfig config;
+    /** [2, L, D]: each global crop's past projections (a ring: row {@link #next} is overwritten next); null without a queue. */
+    private Tensor queue;
+    private int next, filled;
+    /** The global crops' projections of the last objective, [2, B, D], queued by afterStep. */
+    private Tensor pending;
 
     SwavMethod(TrainConfig config) {
         this.config = config;
+        if (config.queueSize > 0) queue = TensorScope.escape(Tensor.zeros(2, config.queueSize, config.headBottleneck));
     }
 
     @Override
     public Objective objective(DinoModel student, DinoModel teacher, List<Tensor> crops, int[] indices, int epoch, int iteration) {
-        ((SwavHead) student.head()).normalizePrototypes();
-        Variable scores = student.forward(crops);
-        Variable loss = SwavLoss.of(scores, crops.size(), (float) config.temperatureValue(), SwavLoss.DEFAULT_EPSILON);
+        SwavHead head = (SwavHead) student.head();
+        head.normalizePrototypes();
+        Variable z = head.embed(student.features(crops));
+        Variable scores = head.scores(z);
+        List<Tensor> past = null;
+        if (queue != null && epoch >= config.queueStartEpoch) {
+            int b = crops.get(0).size(0);
+            if (!queue.device().equals(z.data().device())) {
+                Tensor moved = TensorScope.escape(queue.to(z.data().device()));
+                queue.close();
+                queue = moved;
+            }
+            if (filled == queue.size(1)) past = List.of(head.scores(queue.select(0, 0)), head.scores(queue.select(0, 1)));
+            pending = z.data().narrow(0, 0, 2 * b).reshape(2, b, z.size(1));
+        }
+        Variable loss = SwavLoss.of(scores, crops.size(), (float) config.temperatureValue(), SwavLoss.DEFAULT_EPSILON, past);
         return new Objective(loss, loss.item(), null, Map.of());
+    }
+
+    /** The last objective's global projections replace the queue's oldest rows. */
+    @Override
+    public void afterStep() {
+        if (pending == null) return;
+        int b = pending.size(1), length = queue.size(1);
+        for (int start = 0; start < b; ) { // a batch that wraps around the ring's end is written in two pieces
+            int n = Math.min(b - start, length - next);
+            queue.narrow(1, next, n).copyFrom(pending.narrow(1, start, n));
+            next = (next + n) % length;
+            start += n;
+        }
+        filled = Math.min(length, filled + b);
+        pending = null;
+    }
+
+    @Override
+    public Map<String, Tensor> state() {
+        if (queue == null) return Map.of();
+        Map<String, Tensor> s = new LinkedHashMap<>();
+        s.put("swav.queue", queue);
+        s.put("swav.queue_next", Tensor.fromIndices(new int[] {next, filled}));
+        return s;
+    }
+
+    @Override
+    public void loadState(Map<String, Tensor> checkpoint) {
+        if (queue == null) return;
+        Tensor q = checkpoint.get("swav.queue"), position = checkpoint.get("swav.queue_next");
+        if (q == null || position == null) throw new IllegalArgumentException("checkpoint has no swav.queue / swav.queue_next (a SwAV run's queue)");
+        if (!q.shape().equals(queue.shape())) throw new IllegalArgumentException("checkpoint: swav.queue is " + q.shape() + ", not " + queue.shape());
+        queue.copyFrom(q.to(queue.device()));
+        int[] p = position.toIntArray();
+        next = p[0];
+        filled = p[1];
+    }
+
+    @Override
+    public void release() {
+        if (queue != null) queue.close();
     }
 }

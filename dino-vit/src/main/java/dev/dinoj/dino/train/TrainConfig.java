@@ -66,7 +66,8 @@ public final class TrainConfig {
     public int headBottleneck = 128;
     @Option(names = "--norm-last-layer", arity = "1", description = "freeze the weight-norm gain of the last layer at 1")
     public boolean normLastLayer = true;
-    @Option(names = "--use-bn-in-head", arity = "1", description = "batch norm after the head's hidden layers (reference option use_bn_in_head)")
+    @Option(names = "--use-bn-in-head", arity = "1", description = "batch norm after the head's hidden layers (reference option use_bn_in_head; instdisc: a non-affine batch norm"
+            + " after its Linear, default true there)")
     public boolean useBnInHead = false;
     // multi-crop
     @Option(names = "--global-size", description = "global crop size in pixels (reference: 224)")
@@ -127,9 +128,12 @@ public final class TrainConfig {
     public String temperature = "auto";
     @Option(names = "--barlow-lambda", description = "barlowtwins: weight of the off-diagonal cross-correlation terms (the authors' 0.0051)")
     public double barlowLambda = dev.dinoj.dino.lineage.BarlowTwinsLoss.DEFAULT_LAMBDA;
-    @Option(names = "--queue-size", description = "mocov2: the negatives kept from past batches (the reference's 65536 needs that many images; a multiple"
-            + " of --batch-size)")
+    @Option(names = "--queue-size", description = "mocov2: the negatives kept from past batches (default 4096; the reference's 65536 needs that"
+            + " many images); swav: the past projections its Sinkhorn-Knopp codes are spread over (default 0: none, the reference's;"
+            + " its small-batch runs use ~15 batches of 256); a multiple of --batch-size")
     public int queueSize = 4096;
+    @Option(names = "--queue-start-epoch", description = "swav: the epoch from which the queue fills (the reference's small-batch runs: 15 of 100)")
+    public int queueStartEpoch = 0;
     /** A dinoj training checkpoint whose (frozen) teacher the student is trained against instead of its own EMA; null for self-distillation. */
     @Option(names = "--distill-from", description = "a dinoj training checkpoint: train the student against its frozen teacher (backbone and"
             + " heads, any size) instead of a momentum teacher, as DINOv2 distils small models; the heads' output widths must match")
@@ -259,7 +263,8 @@ public final class TrainConfig {
             if (!simplified()) out.addAll(java.util.List.of("--coding-rate-eps", "--coding-rate-gamma", "--coding-rate-of"));
             if (!contrastive()) out.add("--temperature");
             if (this != BARLOWTWINS) out.add("--barlow-lambda");
-            if (this != MOCOV2) out.add("--queue-size");
+            if (this != MOCOV2 && this != SWAV) out.add("--queue-size");
+            if (this != SWAV) out.add("--queue-start-epoch");
             if (this == INSTDISC) out.add("--head-hidden"); // its head is one Linear
             if (this == SWAV || this == INSTDISC || this == MOCOV2) out.add("--koleo-weight");
             if (!momentumTeacher()) out.add("--momentum-teacher");
@@ -269,7 +274,8 @@ public final class TrainConfig {
                 out.addAll(java.util.List.of("--norm-last-layer", "--teacher-temp", "--warmup-teacher-temp", "--warmup-teacher-temp-epochs",
                         "--student-temp", "--center-momentum", "--centering", "--distill-from",
                         "--high-res-epochs", "--high-res-size", "--coding-rate-eps", "--coding-rate-gamma", "--coding-rate-of",
-                        "--use-bn-in-head", "--ibot-weight", "--ibot-out-dim", "--ibot-separate-head", "--mask-ratio", "--mask-probability"));
+                        "--ibot-weight", "--ibot-out-dim", "--ibot-separate-head", "--mask-ratio", "--mask-probability"));
+                if (this != INSTDISC) out.add("--use-bn-in-head");
             } else if (simplified()) {
                 out.addAll(java.util.List.of("--out-dim", "--norm-last-layer", "--teacher-temp", "--warmup-teacher-temp", "--warmup-teacher-temp-epochs",
                         "--student-temp", "--center-momentum", "--centering", "--freeze-last-layer"));
@@ -306,6 +312,7 @@ public final class TrainConfig {
             // the reference's multi-crop: 2 global crops of 14-100% and 6 local ones of 5-14%
             if (!given.contains("--global-scale")) globalScale = new double[] {0.14, 1.0};
             if (!given.contains("--local-scale")) localScale = new double[] {0.05, 0.14};
+            if (!given.contains("--queue-size")) queueSize = 0;
             return this;
         }
         if (method().lineage()) {
@@ -313,6 +320,9 @@ public final class TrainConfig {
             // no local crops
             localCrops = 0;
             if (!given.contains("--global-scale")) globalScale = new double[] {method() == Method.INSTDISC ? 0.2 : 0.08, 1.0};
+            // InstDisc: a non-affine batch norm after its Linear (RESULTS.md, eighteenth session: without it a ViT's features share one
+            // direction, the bank's entries of seen and unseen images differ in kind, and the loss sat above chance for epochs)
+            if (method() == Method.INSTDISC && !given.contains("--use-bn-in-head")) useBnInHead = true;
             return this;
         }
         if (method() == Method.SIMDINOV2) {
@@ -459,6 +469,10 @@ public final class TrainConfig {
             if (m == Method.MOCOV2 && (queueSize <= 0 || queueSize % batchSize != 0)) {
                 throw new IllegalArgumentException("--queue-size must be a positive multiple of --batch-size " + batchSize + ", got " + queueSize);
             }
+            if (m == Method.SWAV && (queueSize < 0 || queueSize % batchSize != 0)) {
+                throw new IllegalArgumentException("--queue-size must be 0 (no queue) or a positive multiple of --batch-size " + batchSize + ", got " + queueSize);
+            }
+            if (queueStartEpoch < 0) throw new IllegalArgumentException("--queue-start-epoch must be >= 0, got " + queueStartEpoch);
             if (!(barlowLambda >= 0) || Double.isInfinite(barlowLambda)) throw new IllegalArgumentException("--barlow-lambda must be >= 0, got " + barlowLambda);
             if (koleoWeight != 0 && (!m.twoView() || m == Method.MOCOV2)) {
                 throw new IllegalArgumentException("--koleo-weight: --method " + method + " has no two views' backbone features to spread");
@@ -635,6 +649,8 @@ public final class TrainConfig {
         // runs saved before --coding-rate-of coded the student's features: a resumed one keeps its objective
         com.google.gson.JsonElement tree = com.google.gson.JsonParser.parseString(json);
         if (tree.isJsonObject() && !tree.getAsJsonObject().has("codingRateOf")) c.codingRateOf = "student";
+        // SwAV runs saved before its queue had none (their queueSize was MoCo v2's, unread)
+        if (tree.isJsonObject() && !tree.getAsJsonObject().has("queueStartEpoch") && "swav".equals(c.method)) c.queueSize = 0;
         return c;
     }
 }

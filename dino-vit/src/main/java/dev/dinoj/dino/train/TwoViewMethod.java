@@ -55,12 +55,16 @@ final class TwoViewMethod implements TrainingMethod {
         }
     }
 
-    /** The projector: BYOL and SimCLR 2 layers (SimCLR without batch norm, as its paper), SimSiam, MoCo v3, Barlow Twins 3. */
+    /**
+     * The projector: BYOL, SimCLR and MoCo v2 2 layers, SimSiam, MoCo v3, Barlow Twins 3; batch norm after the hidden layers but
+     * in MoCo v2's; a last batch norm in SimSiam's, MoCo v3's and SimCLR's (its authors' code normalises both layers, where the
+     * paper's equation shows none; non-affine here, theirs keeps a scale).
+     */
     static Module projector(TrainConfig c, int embedDim, Generator g) {
         TrainConfig.Method m = c.method();
         int layers = m == TrainConfig.Method.BYOL || m == TrainConfig.Method.SIMCLR || m == TrainConfig.Method.MOCOV2 ? 2 : 3;
-        boolean lastBn = m == TrainConfig.Method.SIMSIAM || m == TrainConfig.Method.MOCOV3;
-        boolean hiddenBn = m != TrainConfig.Method.SIMCLR && m != TrainConfig.Method.MOCOV2;
+        boolean lastBn = m == TrainConfig.Method.SIMSIAM || m == TrainConfig.Method.MOCOV3 || m == TrainConfig.Method.SIMCLR;
+        boolean hiddenBn = m != TrainConfig.Method.MOCOV2;
         return new MlpHead(embedDim, c.headHidden, c.headBottleneck, layers, hiddenBn, lastBn, g);
     }
 

@@ -7,6 +7,8 @@ import dev.dinoj.tensor.Generator;
 import dev.dinoj.tensor.Tensor;
 import org.junit.jupiter.api.Test;
 
+import java.util.List;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.data.Offset.offset;
@@ -179,26 +181,7 @@ class LineageLossesTest {
         double[] s = doubles(scores);
         // the codes, by the reference's multiplicative Sinkhorn-Knopp in double (Q = exp(s / eps)^T, normalised 3 times)
         double[][] codes = new double[2][];
-        for (int c = 0; c < 2; c++) {
-            double[][] q = new double[k][b];
-            double total = 0;
-            for (int p = 0; p < k; p++) for (int i = 0; i < b; i++) total += q[p][i] = Math.exp(s[(c * b + i) * k + p] / eps);
-            for (int p = 0; p < k; p++) for (int i = 0; i < b; i++) q[p][i] /= total;
-            for (int it = 0; it < 3; it++) {
-                for (int p = 0; p < k; p++) {
-                    double row = 0;
-                    for (int i = 0; i < b; i++) row += q[p][i];
-                    for (int i = 0; i < b; i++) q[p][i] /= row * k;
-                }
-                for (int i = 0; i < b; i++) {
-                    double col = 0;
-                    for (int p = 0; p < k; p++) col += q[p][i];
-                    for (int p = 0; p < k; p++) q[p][i] /= col * b;
-                }
-            }
-            codes[c] = new double[b * k];
-            for (int p = 0; p < k; p++) for (int i = 0; i < b; i++) codes[c][i * k + p] = q[p][i] * b;
-        }
+        for (int c = 0; c < 2; c++) codes[c] = sinkhornCodes(java.util.Arrays.copyOfRange(s, c * b * k, (c + 1) * b * k), b, k, eps, 0, b);
         DoubleGradCheck.defaults().check(v -> SwavLoss.of(v[0], crops, t, eps), x -> {
             double[] sv = x[0].values();
             double loss = 0;
@@ -218,5 +201,62 @@ class LineageLossesTest {
             return DoubleArray.scalar(loss / 2);
         }, scores);
         assertThatThrownBy(() -> SwavLoss.of(Variable.constant(Tensor.zeros(7, 3)), 3, t, eps)).hasMessageContaining("[3 * B, K]");
+        swavWithAQueueTakesTheBatchRowsOfTheCodesOverQueueAndBatch(scores, crops, b, k, t, eps);
+    }
+
+    /** With a queue of L past scores per global crop, crop c's codes are the last b rows of Sinkhorn-Knopp over [queue_c; batch_c]. */
+    private void swavWithAQueueTakesTheBatchRowsOfTheCodesOverQueueAndBatch(Tensor scores, int crops, int b, int k, float t, float eps) {
+        int l = 6;
+        List<Tensor> queue = List.of(Tensor.rand(gen, l, k).mul(2f).sub(1f), Tensor.rand(gen, l, k).mul(2f).sub(1f));
+        double[] s = doubles(scores);
+        double[][] codes = new double[2][];
+        for (int c = 0; c < 2; c++) {
+            double[] rows = new double[(l + b) * k];
+            System.arraycopy(doubles(queue.get(c)), 0, rows, 0, l * k);
+            System.arraycopy(s, c * b * k, rows, l * k, b * k);
+            codes[c] = sinkhornCodes(rows, l + b, k, eps, l, b);
+        }
+        double plain = SwavLoss.of(Variable.constant(scores), crops, t, eps).item();
+        Variable withQueue = SwavLoss.of(Variable.constant(scores), crops, t, eps, queue);
+        double expected = 0;
+        for (int c = 0; c < 2; c++) {
+            double sub = 0;
+            for (int v = 0; v < crops; v++) {
+                if (v == c) continue;
+                for (int i = 0; i < b; i++) {
+                    double max = Double.NEGATIVE_INFINITY, sum = 0;
+                    for (int p = 0; p < k; p++) max = Math.max(max, s[(v * b + i) * k + p] / t);
+                    for (int p = 0; p < k; p++) sum += Math.exp(s[(v * b + i) * k + p] / t - max);
+                    for (int p = 0; p < k; p++) sub -= codes[c][i * k + p] * (s[(v * b + i) * k + p] / t - max - Math.log(sum)) / b;
+                }
+            }
+            expected += sub / (crops - 1);
+        }
+        assertThat((double) withQueue.item()).isCloseTo(expected / 2, org.assertj.core.data.Offset.offset(1e-4 * Math.abs(expected)));
+        assertThat(Math.abs(withQueue.item() - plain)).isGreaterThan(1e-3);
+        assertThatThrownBy(() -> SwavLoss.of(Variable.constant(scores), crops, t, eps, List.of(queue.get(0)))).hasMessageContaining("one per global crop");
+    }
+
+    /** The reference's Sinkhorn-Knopp in double over n rows of scores [n, k]: the codes [b, k] of rows from .. from + b (each sums to 1). */
+    private static double[] sinkhornCodes(double[] s, int n, int k, float eps, int from, int b) {
+        double[][] q = new double[k][n];
+        double total = 0;
+        for (int p = 0; p < k; p++) for (int i = 0; i < n; i++) total += q[p][i] = Math.exp(s[i * k + p] / eps);
+        for (int p = 0; p < k; p++) for (int i = 0; i < n; i++) q[p][i] /= total;
+        for (int it = 0; it < 3; it++) {
+            for (int p = 0; p < k; p++) {
+                double row = 0;
+                for (int i = 0; i < n; i++) row += q[p][i];
+                for (int i = 0; i < n; i++) q[p][i] /= row * k;
+            }
+            for (int i = 0; i < n; i++) {
+                double col = 0;
+                for (int p = 0; p < k; p++) col += q[p][i];
+                for (int p = 0; p < k; p++) q[p][i] /= col * n;
+            }
+        }
+        double[] codes = new double[b * k];
+        for (int p = 0; p < k; p++) for (int i = 0; i < b; i++) codes[i * k + p] = q[p][from + i] * n;
+        return codes;
     }
 }

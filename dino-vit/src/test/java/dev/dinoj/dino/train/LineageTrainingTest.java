@@ -58,7 +58,26 @@ class LineageTrainingTest {
             assertThat(a.toFloatArray()).as(m).containsExactly(b.toFloatArray());
             assertThat(MetricsLog.read(out.resolve(DinoTrainer.METRICS)).stream().filter(o -> o.get("type").getAsString().equals("step"))
                     .allMatch(o -> o.has("view_cosine"))).as(m).isEqualTo(!m.equals("swav") && !m.equals("mocov2") && !m.equals("instdisc"));
+            // SimCLR's projector normalises both layers as its authors' code does; InstDisc's Linear is followed by a batch norm
+            if (m.equals("simclr")) assertThat(ck.tensors()).containsKeys("student.head.mlp.1.running_mean", "student.head.mlp.4.running_mean");
+            if (m.equals("instdisc")) {
+                assertThat(ck.tensors()).containsKeys("student.head.mlp.0.weight", "student.head.mlp.1.running_mean").doesNotContainKey("student.head.mlp.0.bias");
+            }
         }
+    }
+
+    @Test
+    void instDiscWithoutTheBatchNormIsThePapersLinear() throws IOException {
+        TrainConfig c = TrainingTest.tiny();
+        c.method = "instdisc";
+        c.useBnInHead = false;
+        c.withMethodDefaults(Set.of("--use-bn-in-head"));
+        assertThat(c.useBnInHead).isFalse();
+        try (DinoTrainer t = new DinoTrainer(c, dir.resolve("linear"), quiet())) {
+            assertThat(t.student().stateDict().keySet().stream().filter(k -> k.startsWith("head."))).containsExactlyInAnyOrder("head.mlp.0.weight",
+                    "head.mlp.0.bias");
+        }
+        assertThat(tiny("instdisc").useBnInHead).isTrue();
     }
 
     @Test
@@ -98,12 +117,46 @@ class LineageTrainingTest {
         resumesBitForBit("instdisc", "instdisc.memory", "student.head.mlp.0.weight");
     }
 
-    private void resumesBitForBit(String method, String... keys) throws IOException {
-        Path a = dir.resolve(method + "-a"), b = dir.resolve(method + "-b");
-        try (DinoTrainer t = new DinoTrainer(tiny(method), a, quiet())) {
+    @Test
+    void swavQueuesTheGlobalProjectionsAndResumesBitForBit() throws IOException {
+        // 3 steps an epoch of 16 images: the 32-row queue is full after 2 steps and spreads the codes from the 3rd on
+        resumesBitForBit("swav", c -> c.queueSize = 32, "swav.queue", "swav.queue_next");
+        Map<String, Tensor> queued = SafeTensors.read(dir.resolve("swav-a").resolve(DinoTrainer.CHECKPOINT)).tensors();
+        assertThat(queued.get("swav.queue").dims()).containsExactly(2, 32, 16);
+        assertThat(queued.get("swav.queue_next").toIntArray()).containsExactly(0, 32); // 6 batches of 16 through 32 rows
+        float[] q = queued.get("swav.queue").toFloatArray();
+        for (int row = 0; row < 64; row++) {
+            double norm = 0;
+            for (int k = 0; k < 16; k++) norm += q[row * 16 + k] * q[row * 16 + k];
+            assertThat(norm).as("queued projection %d", row).isCloseTo(1.0, org.assertj.core.data.Offset.offset(1e-4));
+        }
+        // the queue changes the codes, hence the training: the same run without it ends elsewhere
+        Path plain = dir.resolve("swav-plain");
+        try (DinoTrainer t = new DinoTrainer(tiny("swav"), plain, quiet())) {
             t.run();
         }
-        try (DinoTrainer t = new DinoTrainer(tiny(method), b, quiet())) {
+        Map<String, Tensor> without = SafeTensors.read(plain.resolve(DinoTrainer.CHECKPOINT)).tensors();
+        assertThat(without).doesNotContainKey("swav.queue");
+        assertThat(without.get("student.head.prototypes.weight").toFloatArray()).isNotEqualTo(queued.get("student.head.prototypes.weight").toFloatArray());
+        TrainConfig late = tiny("swav");
+        late.queueSize = 20;
+        assertThatThrownBy(late::validate).hasMessageContaining("--queue-size must be 0 (no queue) or a positive multiple of --batch-size 16");
+    }
+
+    private void resumesBitForBit(String method, String... keys) throws IOException {
+        resumesBitForBit(method, c -> {}, keys);
+    }
+
+    private void resumesBitForBit(String method, java.util.function.Consumer<TrainConfig> settings, String... keys) throws IOException {
+        Path a = dir.resolve(method + "-a"), b = dir.resolve(method + "-b");
+        TrainConfig config = tiny(method);
+        settings.accept(config);
+        try (DinoTrainer t = new DinoTrainer(config, a, quiet())) {
+            t.run();
+        }
+        config = tiny(method);
+        settings.accept(config);
+        try (DinoTrainer t = new DinoTrainer(config, b, quiet())) {
             t.run(1);
         }
         try (DinoTrainer t = DinoTrainer.resume(b, quiet())) {
