@@ -17,6 +17,9 @@ import java.util.SplittableRandom;
  * act on them; saturation, hue and grayscale leave them bit-identical (a grey pixel is its own luma,
  * and has HSV saturation 0, so no hue rotation moves it), so colour jitter reduces to brightness and
  * contrast; solarization and blur act. GreyscaleAugmentationTest checks each of these.
+ *
+ * <p>The photometric ops and their probabilities are DINO's (= BYOL's) unless a method brings its own
+ * {@link PhotometricRecipe} (SimCLR's stronger colour distortion, MoCo v2's symmetric blur, ...).
  */
 public final class MultiCropAugmentation {
     static final float[] MEAN = {0.485f, 0.456f, 0.406f};
@@ -24,8 +27,13 @@ public final class MultiCropAugmentation {
 
     private final int globalSize, localSize, localCrops;
     private final double globalMin, globalMax, localMin, localMax;
+    private final PhotometricRecipe recipe;
 
     public MultiCropAugmentation(int globalSize, int localSize, int localCrops, double[] globalScale, double[] localScale) {
+        this(globalSize, localSize, localCrops, globalScale, localScale, PhotometricRecipe.BYOL);
+    }
+
+    public MultiCropAugmentation(int globalSize, int localSize, int localCrops, double[] globalScale, double[] localScale, PhotometricRecipe recipe) {
         if (globalSize <= 0 || localSize <= 0) throw new IllegalArgumentException("crop sizes must be positive, got " + globalSize + " and " + localSize);
         if (localCrops < 0) throw new IllegalArgumentException("local crop count must be >= 0, got " + localCrops);
         checkScale(globalScale, "global");
@@ -37,6 +45,11 @@ public final class MultiCropAugmentation {
         this.globalMax = globalScale[1];
         this.localMin = localScale[0];
         this.localMax = localScale[1];
+        this.recipe = java.util.Objects.requireNonNull(recipe, "photometric recipe");
+    }
+
+    public PhotometricRecipe recipe() {
+        return recipe;
     }
 
     private static void checkScale(double[] s, String which) {
@@ -60,30 +73,36 @@ public final class MultiCropAugmentation {
     /** The crops of one image, normalised, each float[3 * s * s]: the 2 global crops first. */
     public List<float[]> apply(Image image, SplittableRandom r) {
         List<float[]> out = new ArrayList<>(cropCount());
-        out.add(crop(image, r, globalSize, globalMin, globalMax, 1.0, false));
-        out.add(crop(image, r, globalSize, globalMin, globalMax, 0.1, true));
-        for (int i = 0; i < localCrops; i++) out.add(crop(image, r, localSize, localMin, localMax, 0.5, false));
+        out.add(crop(image, r, globalSize, globalMin, globalMax, recipe.blurFirst(), recipe.solarizeFirst()));
+        out.add(crop(image, r, globalSize, globalMin, globalMax, recipe.blurSecond(), recipe.solarizeSecond()));
+        for (int i = 0; i < localCrops; i++) out.add(crop(image, r, localSize, localMin, localMax, recipe.blurLocal(), 0));
         return out;
     }
 
-    private static float[] crop(Image src, SplittableRandom r, int size, double smin, double smax, double blurP, boolean solarize) {
+    private float[] crop(Image src, SplittableRandom r, int size, double smin, double smax, double blurP, double solarizeP) {
         double[] box = randomResizedCropBox(src.width, src.height, smin, smax, r);
         Image im = Resampler.resize(src, box[0], box[1], box[2], box[3], size, size);
         if (r.nextDouble() < 0.5) PhotometricOps.horizontalFlip(im);
-        if (r.nextDouble() < 0.8) colorJitter(im, r);
-        if (r.nextDouble() < 0.2) PhotometricOps.grayscale(im);
+        if (r.nextDouble() < recipe.jitter()) colorJitter(im, r, recipe);
+        if (r.nextDouble() < recipe.grey()) PhotometricOps.grayscale(im);
         if (r.nextDouble() < blurP) {
             double scale = size / 224.0;
             PhotometricOps.gaussianBlur(im, r.nextDouble(0.1, 2.0) * scale);
         }
-        if (solarize && r.nextDouble() < 0.2) PhotometricOps.solarize(im);
+        if (solarizeP > 0 && r.nextDouble() < solarizeP) PhotometricOps.solarize(im);
         return normalize(im);
     }
 
-    /** ColorJitter(0.4, 0.4, 0.2, 0.1): each factor drawn, applied in a random order. */
+    /** DINO's ColorJitter(0.4, 0.4, 0.2, 0.1). */
     static void colorJitter(Image im, SplittableRandom r) {
-        float b = (float) r.nextDouble(0.6, 1.4), c = (float) r.nextDouble(0.6, 1.4), s = (float) r.nextDouble(0.8, 1.2);
-        float h = (float) r.nextDouble(-0.1, 0.1);
+        colorJitter(im, r, PhotometricRecipe.BYOL);
+    }
+
+    /** The recipe's colour jitter: each factor drawn, applied in a random order. */
+    static void colorJitter(Image im, SplittableRandom r, PhotometricRecipe recipe) {
+        float b = (float) r.nextDouble(recipe.brightness()[0], recipe.brightness()[1]), c = (float) r.nextDouble(recipe.contrast()[0], recipe.contrast()[1]);
+        float s = (float) r.nextDouble(recipe.saturation()[0], recipe.saturation()[1]);
+        float h = recipe.hue() > 0 ? (float) r.nextDouble(-recipe.hue(), recipe.hue()) : 0f;
         int[] order = {0, 1, 2, 3};
         for (int i = 3; i > 0; i--) {
             int j = r.nextInt(i + 1), t = order[i];

@@ -193,12 +193,12 @@ public final class DinoTrainer implements AutoCloseable {
             for (String f : OUTPUTS) stale += dev.dinoj.tensor.io.AtomicFiles.removeStaleTemporaries(outDir, f);
             if (stale > 0) log.printf(Locale.ROOT, "removed %d temporary file(s) that interrupted writes left in %s%n", stale, outDir);
             MultiCropAugmentation aug = new MultiCropAugmentation(config.globalSize, config.localSize, config.localCrops,
-                    config.globalScale, config.localScale);
+                    config.globalScale, config.localScale, config.photometricRecipe());
             loader = new MultiCropLoader(trainData, aug, config.batchSize, config.workers, 2, config.seed);
             itersPerEpoch = loader.batchesPerEpoch();
             // the same images, order and seed: only the global crops' output size differs (their area scale is unchanged)
             highResLoader = config.highResEpochs == 0 ? null : new MultiCropLoader(trainData, new MultiCropAugmentation(config.highResSize,
-                    config.localSize, config.localCrops, config.globalScale, config.localScale), config.batchSize, config.workers, 2, config.seed);
+                    config.localSize, config.localCrops, config.globalScale, config.localScale, config.photometricRecipe()), config.batchSize, config.workers, 2, config.seed);
 
             Networks nets = Networks.of(config, resume);
             student = nets.student();
@@ -511,8 +511,8 @@ public final class DinoTrainer implements AutoCloseable {
         if (stopEpoch <= startEpoch || stopEpoch > config.epochs) {
             throw new IllegalArgumentException("run: stop epoch " + stopEpoch + " must be in (" + startEpoch + ", " + config.epochs + "]");
         }
-        log.printf(Locale.ROOT, "%s: %s, head out_dim %d, %d crops (%d px global, %d px local), %d images, batch %d, %d iterations/epoch%n",
-                config.method().label(), config.describeBackbone(), config.method().simplified() || (config.method().lineage() && config.method() != TrainConfig.Method.SWAV) ? config.headBottleneck : config.outDim, 2 + config.localCrops, config.globalSize, config.localSize, trainData.size(),
+        log.printf(Locale.ROOT, "%s: %s, head out_dim %d, %d crops (%d px global, %d px local, %s photometric), %d images, batch %d, %d iterations/epoch%n",
+                config.method().label(), config.describeBackbone(), config.method().simplified() || (config.method().lineage() && config.method() != TrainConfig.Method.SWAV) ? config.headBottleneck : config.outDim, 2 + config.localCrops, config.globalSize, config.localSize, config.photometricRecipe().name(), trainData.size(),
                 config.batchSize, itersPerEpoch);
         log.printf(Locale.ROOT, "student: %,d parameters; device: %s; output: %s%n", student.parameterCount(), device, outDir.toAbsolutePath());
         // the GEMM kernel measured at start-up (tile and blocking), so a slow machine's log says what ran

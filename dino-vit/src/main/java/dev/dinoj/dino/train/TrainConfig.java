@@ -132,6 +132,10 @@ public final class TrainConfig {
             + " many images); swav: the past projections its Sinkhorn-Knopp codes are spread over (default 0: none, the reference's;"
             + " its small-batch runs use ~15 batches of 256); a multiple of --batch-size")
     public int queueSize = 4096;
+    @Option(names = "--photometric", description = "colour jitter, grayscale, blur and solarization of the crops: 'auto' (the method's"
+            + " paper: byol for the DINO family, byol, mocov3, barlowtwins; simclr for simclr and swav; mocov2 for mocov2 and simsiam;"
+            + " instdisc), byol, simclr, mocov2 or instdisc")
+    public String photometric = "auto";
     @Option(names = "--queue-start-epoch", description = "swav: the epoch from which the queue fills (the reference's small-batch runs: 15 of 100)")
     public int queueStartEpoch = 0;
     /** A dinoj training checkpoint whose (frozen) teacher the student is trained against instead of its own EMA; null for self-distillation. */
@@ -224,6 +228,19 @@ public final class TrainConfig {
         /** The softmax temperature when --temperature is auto: SimCLR 0.2 (solo-learn's), MoCo v2/v3 0.2 (the authors'), SwAV 0.1, InstDisc 0.07. */
         public double defaultTemperature() {
             return this == SWAV ? 0.1 : this == INSTDISC ? dev.dinoj.dino.lineage.InstDiscLoss.DEFAULT_TEMPERATURE : 0.2;
+        }
+
+        /**
+         * The photometric augmentation of the method's paper: BYOL's (= DINO's) for the DINO family, BYOL, MoCo v3 and Barlow Twins;
+         * SimCLR's colour distortion of strength 1 for SimCLR and SwAV; MoCo v2's for MoCo v2 and SimSiam; InstDisc's own.
+         */
+        public dev.dinoj.dino.data.PhotometricRecipe photometric() {
+            switch (this) {
+                case SIMCLR: case SWAV: return dev.dinoj.dino.data.PhotometricRecipe.SIMCLR;
+                case MOCOV2: case SIMSIAM: return dev.dinoj.dino.data.PhotometricRecipe.MOCOV2;
+                case INSTDISC: return dev.dinoj.dino.data.PhotometricRecipe.INSTDISC;
+                default: return dev.dinoj.dino.data.PhotometricRecipe.BYOL;
+            }
         }
 
         /** Whether the method masks the student's global crops and has a patch term (DINOv2's iBOT, SimDINOv2's alignment). */
@@ -344,6 +361,18 @@ public final class TrainConfig {
         return this;
     }
 
+    /** The crops' photometric recipe: --photometric, or the method's where auto. */
+    public dev.dinoj.dino.data.PhotometricRecipe photometricRecipe() {
+        switch (photometric) {
+            case "auto": return method().photometric();
+            case "byol": return dev.dinoj.dino.data.PhotometricRecipe.BYOL;
+            case "simclr": return dev.dinoj.dino.data.PhotometricRecipe.SIMCLR;
+            case "mocov2": return dev.dinoj.dino.data.PhotometricRecipe.MOCOV2;
+            case "instdisc": return dev.dinoj.dino.data.PhotometricRecipe.INSTDISC;
+            default: throw new IllegalArgumentException("--photometric must be auto, byol, simclr, mocov2 or instdisc, got '" + photometric + "'");
+        }
+    }
+
     /** The iBOT head's prototypes. */
     public int ibotPrototypes() {
         return ibotOutDim > 0 ? ibotOutDim : outDim;
@@ -456,6 +485,7 @@ public final class TrainConfig {
         if (evalImages < 0) throw new IllegalArgumentException("--eval-images must be >= 0, got " + evalImages);
         scaleRange("--global-scale", globalScale);
         scaleRange("--local-scale", localScale);
+        photometricRecipe();
         if (!(teacherTemp > 0) || !(warmupTeacherTemp > 0) || !(studentTemp > 0)) {
             throw new IllegalArgumentException("temperatures must be positive");
         }
@@ -649,6 +679,8 @@ public final class TrainConfig {
         // runs saved before --coding-rate-of coded the student's features: a resumed one keeps its objective
         com.google.gson.JsonElement tree = com.google.gson.JsonParser.parseString(json);
         if (tree.isJsonObject() && !tree.getAsJsonObject().has("codingRateOf")) c.codingRateOf = "student";
+        // runs saved before --photometric had DINO's (BYOL's) photometric augmentation, whatever their method
+        if (tree.isJsonObject() && !tree.getAsJsonObject().has("photometric")) c.photometric = "byol";
         // SwAV runs saved before its queue had none (their queueSize was MoCo v2's, unread)
         if (tree.isJsonObject() && !tree.getAsJsonObject().has("queueStartEpoch") && "swav".equals(c.method)) c.queueSize = 0;
         return c;

@@ -39,6 +39,36 @@ class AugmentationTest {
     }
 
     @Test
+    void eachRecipeJittersAsItsPaper() {
+        // a flat dark colour: crop, flip and blur leave it flat, so the crop's mean is the jitter's work alone
+        Image flat = Image.blank(40, 40);
+        for (int c = 0; c < 3; c++) java.util.Arrays.fill(flat.data, c * 1600, (c + 1) * 1600, 0.2f + 0.05f * c);
+        double byol = firstCropBrightnessSpread(PhotometricRecipe.BYOL, flat), simclr = firstCropBrightnessSpread(PhotometricRecipe.SIMCLR, flat);
+        // brightness and contrast factors in [0.2, 1.8] against [0.6, 1.4]: about twice the spread
+        assertThat(simclr / byol).isBetween(1.5, 3.0);
+        MultiCropAugmentation dino = new MultiCropAugmentation(32, 16, 2, new double[] {0.4, 1}, new double[] {0.05, 0.4});
+        assertThat(dino.recipe()).isSameAs(PhotometricRecipe.BYOL);
+        assertThatThrownBy(() -> new PhotometricRecipe("bad", 0.8, new double[] {1.4, 0.6}, new double[] {0.6, 1.4}, new double[] {0.6, 1.4}, 0.1, 0.2,
+                1, 0.1, 0.5, 0, 0.2)).hasMessageContaining("0 <= lo < hi");
+    }
+
+    private static double firstCropBrightnessSpread(PhotometricRecipe recipe, Image flat) {
+        MultiCropAugmentation aug = new MultiCropAugmentation(16, 8, 0, new double[] {0.4, 1}, new double[] {0.05, 0.4}, recipe);
+        SplittableRandom r = new SplittableRandom(5);
+        double sum = 0, sq = 0;
+        int n = 400;
+        for (int i = 0; i < n; i++) {
+            float[] c = aug.apply(flat, r).get(0);
+            double m = 0;
+            for (float v : c) m += v;
+            m /= c.length;
+            sum += m;
+            sq += m * m;
+        }
+        return Math.sqrt(sq / n - (sum / n) * (sum / n));
+    }
+
+    @Test
     void randomResizedCropBoxesStayInsideAndRespectTheScaleRange() {
         SplittableRandom r = new SplittableRandom(3);
         for (int k = 0; k < 500; k++) {

@@ -67,6 +67,26 @@ class LineageTrainingTest {
     }
 
     @Test
+    void eachMethodAugmentsAsItsPaperAndOldRunsKeepDinosAugmentation() {
+        assertThat(tiny("simclr").photometricRecipe()).isSameAs(dev.dinoj.dino.data.PhotometricRecipe.SIMCLR);
+        assertThat(tiny("swav").photometricRecipe()).isSameAs(dev.dinoj.dino.data.PhotometricRecipe.SIMCLR);
+        assertThat(tiny("simsiam").photometricRecipe()).isSameAs(dev.dinoj.dino.data.PhotometricRecipe.MOCOV2);
+        assertThat(tiny("mocov2").photometricRecipe()).isSameAs(dev.dinoj.dino.data.PhotometricRecipe.MOCOV2);
+        assertThat(tiny("instdisc").photometricRecipe()).isSameAs(dev.dinoj.dino.data.PhotometricRecipe.INSTDISC);
+        for (String m : List.of("byol", "mocov3", "barlowtwins", "dino")) assertThat(tiny(m).photometricRecipe()).as(m).isSameAs(dev.dinoj.dino.data.PhotometricRecipe.BYOL);
+        TrainConfig chosen = tiny("simclr");
+        chosen.photometric = "byol";
+        assertThat(chosen.photometricRecipe()).isSameAs(dev.dinoj.dino.data.PhotometricRecipe.BYOL);
+        chosen.photometric = "strong";
+        assertThatThrownBy(chosen::validate).hasMessageContaining("--photometric must be auto, byol, simclr, mocov2 or instdisc, got 'strong'");
+        // a run saved before the option resumes with what it trained on
+        String saved = tiny("simclr").toJson().replaceAll("\\s*\"photometric\": \"auto\",?", "");
+        assertThat(saved).doesNotContain("photometric");
+        assertThat(TrainConfig.fromJson(saved).photometricRecipe()).isSameAs(dev.dinoj.dino.data.PhotometricRecipe.BYOL);
+        assertThat(TrainConfig.fromJson(tiny("simclr").toJson()).photometricRecipe()).isSameAs(dev.dinoj.dino.data.PhotometricRecipe.SIMCLR);
+    }
+
+    @Test
     void instDiscWithoutTheBatchNormIsThePapersLinear() throws IOException {
         TrainConfig c = TrainingTest.tiny();
         c.method = "instdisc";
