@@ -65,10 +65,10 @@ import org.bytedeco.javacpp.SizeTPointer;
  * Bias: added to the output and summed from the output gradient by our own tensor ops.
  *
  * <p>Algorithms: per geometry ({@link Geometry}) the descriptors are made once and each direction's
- * algorithm is chosen the first time that direction runs, measured by cudnnFind*AlgorithmEx on that
- * call's own buffers (so cuDNN allocates nothing of its own) or, with
- * {@code -Ddinoj.cudnn.heuristics=true}, taken from cuDNN's heuristics, which pick the same algorithm
- * on every run where timing may not. The choice is the fastest deterministic algorithm whose workspace
+ * algorithm is chosen the first time that direction runs, by cuDNN's heuristics (the default: the same
+ * algorithm on every run, so a run and its resume compute the same bits) or, with
+ * {@code -Ddinoj.cudnn.heuristics=false}, measured by cudnnFind*AlgorithmEx on that call's own buffers
+ * (so cuDNN allocates nothing of its own; faster picks, chosen by timing, so not reproducible). The choice is the fastest deterministic algorithm whose workspace
  * fits, else the fastest that fits ({@link #choose}). Workspaces are temporary tensors from the caching
  * allocator, closed after the call; the limit is 256 MiB ({@code -Ddinoj.cudnn.workspaceMiB}) and at
  * most half the device's free memory.
@@ -85,7 +85,7 @@ import org.bytedeco.javacpp.SizeTPointer;
  */
 @SuppressWarnings("deprecation")
 final class CudnnConvolution implements Convolution {
-    private static final boolean HEURISTICS = Boolean.getBoolean("dinoj.cudnn.heuristics");
+    private static final boolean HEURISTICS = Boolean.parseBoolean(System.getProperty("dinoj.cudnn.heuristics", "true"));
     private static final long WORKSPACE_LIMIT = Long.getLong("dinoj.cudnn.workspaceMiB", 256) << 20;
 
     private final CudaContext ctx;

@@ -11,7 +11,7 @@ import dev.dinoj.tensor.Generator;
 /**
  * The projector and predictor MLPs of the methods DINO grew from (BYOL, SimSiam, MoCo v3, SimCLR, Barlow
  * Twins): (Linear, batch norm, ReLU) for each hidden layer, then a Linear, and, where the method's paper has
- * one, a last batch norm without affine parameters (SimSiam's and MoCo v3's). A Linear followed by batch
+ * one, a last batch norm without affine parameters (SimSiam's, MoCo v3's, SimCLR's code's; InstDisc's here). A Linear followed by batch
  * norm has no bias (the norm's shift replaces it). Names: mlp.0, mlp.1, ...
  */
 public final class MlpHead extends Module {

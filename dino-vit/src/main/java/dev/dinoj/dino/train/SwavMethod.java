@@ -32,7 +32,7 @@ final class SwavMethod implements TrainingMethod {
 
     SwavMethod(TrainConfig config) {
         this.config = config;
-        if (config.queueSize > 0) queue = TensorScope.escape(Tensor.zeros(2, config.queueSize, config.headBottleneck));
+        if (config.queueSize() > 0) queue = TensorScope.escape(Tensor.zeros(2, config.queueSize(), config.headBottleneck));
     }
 
     @Override

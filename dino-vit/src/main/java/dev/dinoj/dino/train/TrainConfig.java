@@ -131,7 +131,9 @@ public final class TrainConfig {
     @Option(names = "--queue-size", description = "mocov2: the negatives kept from past batches (default 4096; the reference's 65536 needs that"
             + " many images); swav: the past projections its Sinkhorn-Knopp codes are spread over (default 0: none, the reference's;"
             + " its small-batch runs use ~15 batches of 256); a multiple of --batch-size")
-    public int queueSize = 4096;
+    public Integer queueSize; // null: the method's default (queueSize())
+    /** Whether SimCLR's projector has its batch norms (false: runs saved before they were added, resumed as they trained). */
+    boolean simclrProjectorBn = true;
     @Option(names = "--photometric", description = "colour jitter, grayscale, blur and solarization of the crops: 'auto' (the method's"
             + " paper: byol for the DINO family, byol, mocov3, barlowtwins; simclr for simclr and swav; mocov2 for mocov2 and simsiam;"
             + " instdisc), byol, simclr, mocov2 or instdisc")
@@ -329,14 +331,16 @@ public final class TrainConfig {
             // the reference's multi-crop: 2 global crops of 14-100% and 6 local ones of 5-14%
             if (!given.contains("--global-scale")) globalScale = new double[] {0.14, 1.0};
             if (!given.contains("--local-scale")) localScale = new double[] {0.05, 0.14};
-            if (!given.contains("--queue-size")) queueSize = 0;
             return this;
         }
         if (method().lineage()) {
             // two views of the same distribution as their papers (random-resized crops of 8-100% of the image; InstDisc's 20-100%),
             // no local crops
             localCrops = 0;
-            if (!given.contains("--global-scale")) globalScale = new double[] {method() == Method.INSTDISC ? 0.2 : 0.08, 1.0};
+            // (MoCo v2, SimSiam and InstDisc crop 20-100%, the others 8-100%)
+            if (!given.contains("--global-scale")) {
+                globalScale = new double[] {method() == Method.INSTDISC || method() == Method.MOCOV2 || method() == Method.SIMSIAM ? 0.2 : 0.08, 1.0};
+            }
             // InstDisc: a non-affine batch norm after its Linear (RESULTS.md, eighteenth session: without it a ViT's features share one
             // direction, the bank's entries of seen and unseen images differ in kind, and the loss sat above chance for epochs)
             if (method() == Method.INSTDISC && !given.contains("--use-bn-in-head")) useBnInHead = true;
@@ -361,9 +365,14 @@ public final class TrainConfig {
         return this;
     }
 
+    /** --queue-size, or the method's default: MoCo v2 4096 keys, SwAV none (the reference's). */
+    public int queueSize() {
+        return queueSize != null ? queueSize : method() == Method.SWAV ? 0 : 4096;
+    }
+
     /** The crops' photometric recipe: --photometric, or the method's where auto. */
     public dev.dinoj.dino.data.PhotometricRecipe photometricRecipe() {
-        switch (photometric) {
+        switch (String.valueOf(photometric)) {
             case "auto": return method().photometric();
             case "byol": return dev.dinoj.dino.data.PhotometricRecipe.BYOL;
             case "simclr": return dev.dinoj.dino.data.PhotometricRecipe.SIMCLR;
@@ -496,11 +505,12 @@ public final class TrainConfig {
                         + "), and --high-res-epochs and --distill-from belong to the DINO family");
             }
             temperatureValue();
-            if (m == Method.MOCOV2 && (queueSize <= 0 || queueSize % batchSize != 0)) {
-                throw new IllegalArgumentException("--queue-size must be a positive multiple of --batch-size " + batchSize + ", got " + queueSize);
+            int queue = queueSize();
+            if (m == Method.MOCOV2 && (queue <= 0 || queue % batchSize != 0)) {
+                throw new IllegalArgumentException("--queue-size must be a positive multiple of --batch-size " + batchSize + ", got " + queue);
             }
-            if (m == Method.SWAV && (queueSize < 0 || queueSize % batchSize != 0)) {
-                throw new IllegalArgumentException("--queue-size must be 0 (no queue) or a positive multiple of --batch-size " + batchSize + ", got " + queueSize);
+            if (m == Method.SWAV && (queue < 0 || queue % batchSize != 0)) {
+                throw new IllegalArgumentException("--queue-size must be 0 (no queue) or a positive multiple of --batch-size " + batchSize + ", got " + queue);
             }
             if (queueStartEpoch < 0) throw new IllegalArgumentException("--queue-start-epoch must be >= 0, got " + queueStartEpoch);
             if (!(barlowLambda >= 0) || Double.isInfinite(barlowLambda)) throw new IllegalArgumentException("--barlow-lambda must be >= 0, got " + barlowLambda);
@@ -681,8 +691,17 @@ public final class TrainConfig {
         if (tree.isJsonObject() && !tree.getAsJsonObject().has("codingRateOf")) c.codingRateOf = "student";
         // runs saved before --photometric had DINO's (BYOL's) photometric augmentation, whatever their method
         if (tree.isJsonObject() && !tree.getAsJsonObject().has("photometric")) c.photometric = "byol";
-        // SwAV runs saved before its queue had none (their queueSize was MoCo v2's, unread)
-        if (tree.isJsonObject() && !tree.getAsJsonObject().has("queueStartEpoch") && "swav".equals(c.method)) c.queueSize = 0;
+        if (tree.isJsonObject() && !tree.getAsJsonObject().has("queueStartEpoch")) {
+            // runs saved before SwAV's queue had none (their queueSize was MoCo v2's, unread), and SimCLR projectors without batch norms
+            boolean swav = false;
+            try {
+                swav = c.method() == Method.SWAV;
+            } catch (IllegalArgumentException e) {
+                // a bad --method is reported by validate, with the other settings
+            }
+            if (swav) c.queueSize = 0;
+            c.simclrProjectorBn = false;
+        }
         return c;
     }
 }

@@ -50,7 +50,7 @@ final class TwoViewMethod implements TrainingMethod {
         this.kind = config.method();
         if (kind == TrainConfig.Method.MOCOV2) {
             // the reference starts from random unit keys
-            Tensor q = Tensor.randn(new Generator(config.seed ^ 0x6D6F636FL), config.queueSize, config.headBottleneck);
+            Tensor q = Tensor.randn(new Generator(config.seed ^ 0x6D6F636FL), config.queueSize(), config.headBottleneck);
             queue = TensorScope.escape(q.normalize(1, 1e-12f));
         }
     }
@@ -63,8 +63,9 @@ final class TwoViewMethod implements TrainingMethod {
     static Module projector(TrainConfig c, int embedDim, Generator g) {
         TrainConfig.Method m = c.method();
         int layers = m == TrainConfig.Method.BYOL || m == TrainConfig.Method.SIMCLR || m == TrainConfig.Method.MOCOV2 ? 2 : 3;
-        boolean lastBn = m == TrainConfig.Method.SIMSIAM || m == TrainConfig.Method.MOCOV3 || m == TrainConfig.Method.SIMCLR;
-        boolean hiddenBn = m != TrainConfig.Method.MOCOV2;
+        boolean simclrBn = m == TrainConfig.Method.SIMCLR && c.simclrProjectorBn;
+        boolean lastBn = m == TrainConfig.Method.SIMSIAM || m == TrainConfig.Method.MOCOV3 || simclrBn;
+        boolean hiddenBn = m != TrainConfig.Method.MOCOV2 && (m != TrainConfig.Method.SIMCLR || simclrBn);
         return new MlpHead(embedDim, c.headHidden, c.headBottleneck, layers, hiddenBn, lastBn, g);
     }
 

@@ -36,7 +36,7 @@ class LineageTrainingTest {
             c.epochs = 1;
             c.warmupEpochs = 0;
             assertThat(c.localCrops).isEqualTo(m.equals("swav") ? 2 : 0);
-            assertThat(c.globalScale).containsExactly(m.equals("swav") ? 0.14 : m.equals("instdisc") ? 0.2 : 0.08, 1.0);
+            assertThat(c.globalScale).containsExactly(m.equals("swav") ? 0.14 : List.of("instdisc", "mocov2", "simsiam").contains(m) ? 0.2 : 0.08, 1.0);
             Path out = dir.resolve(m);
             try (DinoTrainer t = new DinoTrainer(c, out, quiet())) {
                 boolean momentum = m.equals("byol") || m.startsWith("mocov");
@@ -79,11 +79,29 @@ class LineageTrainingTest {
         assertThat(chosen.photometricRecipe()).isSameAs(dev.dinoj.dino.data.PhotometricRecipe.BYOL);
         chosen.photometric = "strong";
         assertThatThrownBy(chosen::validate).hasMessageContaining("--photometric must be auto, byol, simclr, mocov2 or instdisc, got 'strong'");
-        // a run saved before the option resumes with what it trained on
-        String saved = tiny("simclr").toJson().replaceAll("\\s*\"photometric\": \"auto\",?", "");
-        assertThat(saved).doesNotContain("photometric");
-        assertThat(TrainConfig.fromJson(saved).photometricRecipe()).isSameAs(dev.dinoj.dino.data.PhotometricRecipe.BYOL);
-        assertThat(TrainConfig.fromJson(tiny("simclr").toJson()).photometricRecipe()).isSameAs(dev.dinoj.dino.data.PhotometricRecipe.SIMCLR);
+        // a run saved before these options resumes with what it trained on: DINO's augmentation, SimCLR's projector without batch
+        // norms, SwAV without a queue (whatever the case of its --method)
+        TrainConfig oldSimclr = TrainConfig.fromJson(savedBeforeThisSession(tiny("simclr")));
+        assertThat(oldSimclr.photometricRecipe()).isSameAs(dev.dinoj.dino.data.PhotometricRecipe.BYOL);
+        assertThat(TwoViewMethod.projector(oldSimclr, 16, new dev.dinoj.tensor.Generator(1)).stateDict().keySet()).containsExactlyInAnyOrder(
+                "mlp.0.weight", "mlp.0.bias", "mlp.2.weight", "mlp.2.bias");
+        TrainConfig newSimclr = TrainConfig.fromJson(tiny("simclr").toJson());
+        assertThat(newSimclr.photometricRecipe()).isSameAs(dev.dinoj.dino.data.PhotometricRecipe.SIMCLR);
+        assertThat(TwoViewMethod.projector(newSimclr, 16, new dev.dinoj.tensor.Generator(1)).stateDict()).containsKeys("mlp.1.running_mean",
+                "mlp.4.running_mean");
+        TrainConfig swav = tiny("swav");
+        swav.method = "SwAV";
+        swav.queueSize = 4096; // what every run saved before held, unread by SwAV
+        assertThat(TrainConfig.fromJson(savedBeforeThisSession(swav)).queueSize()).isZero();
+        assertThat(tiny("swav").queueSize()).isZero();
+        assertThat(tiny("mocov2").queueSize()).isEqualTo(4096);
+    }
+
+    /** The settings as a run saved them before --photometric, --queue-start-epoch and SimCLR's batch norms. */
+    private static String savedBeforeThisSession(TrainConfig c) {
+        String json = c.toJson().replaceAll("\\s*\"(photometric|queueStartEpoch|simclrProjectorBn)\": [^,\\n]*,?", "");
+        assertThat(json).doesNotContain("photometric").doesNotContain("queueStartEpoch").doesNotContain("simclrProjectorBn");
+        return json;
     }
 
     @Test
@@ -139,7 +157,7 @@ class LineageTrainingTest {
 
     @Test
     void swavQueuesTheGlobalProjectionsAndResumesBitForBit() throws IOException {
-        // 3 steps an epoch of 16 images: the 32-row queue is full after 2 steps and spreads the codes from the 3rd on
+        // 48 images in batches of 16, 3 steps an epoch: the 32-row queue is full after 2 steps and spreads the codes from the 3rd on
         resumesBitForBit("swav", c -> c.queueSize = 32, "swav.queue", "swav.queue_next");
         Map<String, Tensor> queued = SafeTensors.read(dir.resolve("swav-a").resolve(DinoTrainer.CHECKPOINT)).tensors();
         assertThat(queued.get("swav.queue").dims()).containsExactly(2, 32, 16);
