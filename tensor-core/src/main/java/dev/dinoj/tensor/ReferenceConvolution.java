@@ -16,7 +16,9 @@ public final class ReferenceConvolution implements Convolution {
     public static final ReferenceConvolution INSTANCE = new ReferenceConvolution();
 
     /** im2col indices by geometry: small int arrays, built once per crop size and layer shape. */
-    private static final Map<String, int[]> TAPS = new ConcurrentHashMap<>();
+    private static final Map<Geometry, int[]> TAPS = new ConcurrentHashMap<>();
+
+    private record Geometry(int height, int width, int kernel, int stride, int padding, int dilation) {}
 
     private ReferenceConvolution() {}
 
@@ -35,8 +37,8 @@ public final class ReferenceConvolution implements Convolution {
             cols = x.reshape(b * positions, in);
         } else {
             Tensor padded = Tensor.cat(1, x, Tensor.zeros(Shape.of(b, 1, in), x.device()));
-            int[] idx = TAPS.computeIfAbsent(a.height() + "x" + a.width() + "/" + k + "," + a.stride() + "," + a.padding() + "," + a.dilation(),
-                    key -> ConvTaps.of(a.height(), a.width(), k, a.stride(), a.padding(), a.dilation()));
+            int[] idx = TAPS.computeIfAbsent(new Geometry(a.height(), a.width(), k, a.stride(), a.padding(), a.dilation()),
+                    g -> ConvTaps.of(g.height, g.width, g.kernel, g.stride, g.padding, g.dilation));
             index = Tensor.fromIndices(idx).to(x.device());
             cols = padded.indexSelect(1, index).reshape(b * positions, kk * in);
         }
