@@ -100,8 +100,8 @@ public final class MultiCropAugmentation {
 
     /** The recipe's colour jitter: each factor drawn, applied in a random order. */
     static void colorJitter(Image im, SplittableRandom r, PhotometricRecipe recipe) {
-        float b = (float) r.nextDouble(recipe.brightness()[0], recipe.brightness()[1]), c = (float) r.nextDouble(recipe.contrast()[0], recipe.contrast()[1]);
-        float s = (float) r.nextDouble(recipe.saturation()[0], recipe.saturation()[1]);
+        float b = (float) r.nextDouble(recipe.brightness().lo(), recipe.brightness().hi()), c = (float) r.nextDouble(recipe.contrast().lo(), recipe.contrast().hi());
+        float s = (float) r.nextDouble(recipe.saturation().lo(), recipe.saturation().hi());
         float h = recipe.hue() > 0 ? (float) r.nextDouble(-recipe.hue(), recipe.hue()) : 0f;
         int[] order = {0, 1, 2, 3};
         for (int i = 3; i > 0; i--) {

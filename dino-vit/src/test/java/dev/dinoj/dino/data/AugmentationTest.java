@@ -48,8 +48,8 @@ class AugmentationTest {
         assertThat(simclr / byol).isBetween(1.5, 3.0);
         MultiCropAugmentation dino = new MultiCropAugmentation(32, 16, 2, new double[] {0.4, 1}, new double[] {0.05, 0.4});
         assertThat(dino.recipe()).isSameAs(PhotometricRecipe.BYOL);
-        assertThatThrownBy(() -> new PhotometricRecipe("bad", 0.8, new double[] {1.4, 0.6}, new double[] {0.6, 1.4}, new double[] {0.6, 1.4}, 0.1, 0.2,
-                1, 0.1, 0.5, 0, 0.2)).hasMessageContaining("0 <= lo < hi");
+        assertThatThrownBy(() -> new PhotometricRecipe.Range(1.4, 0.6)).hasMessageContaining("0 <= lo < hi");
+        assertThat(new PhotometricRecipe.Range(0.6, 1.4)).isEqualTo(PhotometricRecipe.BYOL.brightness());
     }
 
     private static double firstCropBrightnessSpread(PhotometricRecipe recipe, Image flat) {
