@@ -5,7 +5,6 @@ import dev.dinoj.dino.DinoModel;
 import dev.dinoj.dino.SwavHead;
 import dev.dinoj.dino.lineage.SwavLoss;
 import dev.dinoj.tensor.Tensor;
-import dev.dinoj.tensor.TensorScope;
 
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -24,15 +23,16 @@ import java.util.Map;
  */
 final class SwavMethod implements TrainingMethod {
     private final TrainConfig config;
-    /** [2, L, D]: each global crop's past projections (a ring: row {@link #next} is overwritten next); null without a queue. */
-    private Tensor queue;
-    private int next, filled;
+    /** [2, L, D]: each global crop's past projections; null without a queue. */
+    private RowQueue queue;
     /** The global crops' projections of the last objective, [2, B, D], queued by afterStep. */
     private Tensor pending;
 
     SwavMethod(TrainConfig config) {
         this.config = config;
-        if (config.queueSize() > 0) queue = TensorScope.escape(Tensor.zeros(2, config.queueSize(), config.headBottleneck));
+        if (config.queueSize() > 0) {
+            queue = new RowQueue(Tensor.zeros(2, config.queueSize(), config.headBottleneck), 1, false, "swav.queue", "swav.queue_next", "a SwAV run's queue");
+        }
     }
 
     @Override
@@ -44,12 +44,8 @@ final class SwavMethod implements TrainingMethod {
         List<Tensor> past = null;
         if (queue != null && epoch >= config.queueStartEpoch) {
             int b = crops.get(0).size(0);
-            if (!queue.device().equals(z.data().device())) {
-                Tensor moved = TensorScope.escape(queue.to(z.data().device()));
-                queue.close();
-                queue = moved;
-            }
-            if (filled == queue.size(1)) past = List.of(head.scores(queue.select(0, 0)), head.scores(queue.select(0, 1)));
+            Tensor rows = queue.rowsOn(z.data().device());
+            if (queue.full()) past = List.of(head.scores(rows.select(0, 0)), head.scores(rows.select(0, 1)));
             pending = z.data().narrow(0, 0, 2 * b).reshape(2, b, z.size(1));
         }
         Variable loss = SwavLoss.of(scores, crops.size(), (float) config.temperatureValue(), SwavLoss.DEFAULT_EPSILON, past);
@@ -60,14 +56,7 @@ final class SwavMethod implements TrainingMethod {
     @Override
     public void afterStep() {
         if (pending == null) return;
-        int b = pending.size(1), length = queue.size(1);
-        for (int start = 0; start < b; ) { // a batch that wraps around the ring's end is written in two pieces
-            int n = Math.min(b - start, length - next);
-            queue.narrow(1, next, n).copyFrom(pending.narrow(1, start, n));
-            next = (next + n) % length;
-            start += n;
-        }
-        filled = Math.min(length, filled + b);
+        queue.push(pending);
         pending = null;
     }
 
@@ -75,21 +64,14 @@ final class SwavMethod implements TrainingMethod {
     public Map<String, Tensor> state() {
         if (queue == null) return Map.of();
         Map<String, Tensor> s = new LinkedHashMap<>();
-        s.put("swav.queue", queue);
-        s.put("swav.queue_next", Tensor.fromIndices(new int[] {next, filled}));
+        queue.putState(s);
         return s;
     }
 
     @Override
     public void loadState(Map<String, Tensor> checkpoint) {
         if (queue == null) return;
-        Tensor q = checkpoint.get("swav.queue"), position = checkpoint.get("swav.queue_next");
-        if (q == null || position == null) throw new IllegalArgumentException("checkpoint has no swav.queue / swav.queue_next (a SwAV run's queue)");
-        if (!q.shape().equals(queue.shape())) throw new IllegalArgumentException("checkpoint: swav.queue is " + q.shape() + ", not " + queue.shape());
-        queue.copyFrom(q.to(queue.device()));
-        int[] p = position.toIntArray();
-        next = p[0];
-        filled = p[1];
+        queue.loadState(checkpoint);
     }
 
     @Override

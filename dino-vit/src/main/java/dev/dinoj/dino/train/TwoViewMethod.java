@@ -38,9 +38,8 @@ import java.util.Map;
 final class TwoViewMethod implements TrainingMethod {
     private final TrainConfig config;
     private final TrainConfig.Method kind;
-    /** MoCo v2's queue of past keys [K, D] (unit rows) and the row the next batch's keys overwrite; null for the others. */
-    private Tensor queue;
-    private int queueStart;
+    /** MoCo v2's queue of past keys [K, D] (unit rows); null for the others. */
+    private RowQueue queue;
     /** The keys of the last objective, enqueued by afterStep. */
     private Tensor pendingKeys;
 
@@ -51,7 +50,7 @@ final class TwoViewMethod implements TrainingMethod {
         if (kind == TrainConfig.Method.MOCOV2) {
             // the reference starts from random unit keys
             Tensor q = Tensor.randn(new Generator(config.seed ^ 0x6D6F636FL), config.queueSize(), config.headBottleneck);
-            queue = TensorScope.escape(q.normalize(1, 1e-12f));
+            queue = new RowQueue(q.normalize(1, 1e-12f), 0, true, "moco.queue", "moco.queue_start", "a MoCo v2 run's queue");
         }
     }
 
@@ -129,12 +128,7 @@ final class TwoViewMethod implements TrainingMethod {
             Tensor raw = teacher.forward(crops.subList(1, 2)).data();
             k = teacherPass.keep(raw.normalize(1, 1e-12f));
         }
-        if (!queue.device().equals(k.device())) {
-            Tensor moved = TensorScope.escape(queue.to(k.device()));
-            queue.close();
-            queue = moved;
-        }
-        Variable loss = MocoLoss.withQueue(q, k, queue, (float) config.temperatureValue());
+        Variable loss = MocoLoss.withQueue(q, k, queue.rowsOn(k.device()), (float) config.temperatureValue());
         pendingKeys = k;
         return new Objective(loss, loss.item(), null, Map.of());
     }
@@ -143,9 +137,7 @@ final class TwoViewMethod implements TrainingMethod {
     @Override
     public void afterStep() {
         if (queue == null || pendingKeys == null) return;
-        int b = pendingKeys.size(0);
-        queue.narrow(0, queueStart, b).copyFrom(pendingKeys);
-        queueStart = (queueStart + b) % queue.size(0);
+        queue.push(pendingKeys);
         pendingKeys = null;
     }
 
@@ -153,19 +145,14 @@ final class TwoViewMethod implements TrainingMethod {
     public Map<String, Tensor> state() {
         if (queue == null) return Map.of();
         Map<String, Tensor> s = new LinkedHashMap<>();
-        s.put("moco.queue", queue);
-        s.put("moco.queue_start", Tensor.fromIndices(new int[] {queueStart}));
+        queue.putState(s);
         return s;
     }
 
     @Override
     public void loadState(Map<String, Tensor> checkpoint) {
         if (queue == null) return;
-        Tensor q = checkpoint.get("moco.queue"), start = checkpoint.get("moco.queue_start");
-        if (q == null || start == null) throw new IllegalArgumentException("checkpoint has no moco.queue / moco.queue_start (a MoCo v2 run's queue)");
-        if (!q.shape().equals(queue.shape())) throw new IllegalArgumentException("checkpoint: moco.queue is " + q.shape() + ", not " + queue.shape());
-        queue.copyFrom(q.to(queue.device()));
-        queueStart = start.toIntArray()[0];
+        queue.loadState(checkpoint);
     }
 
     @Override
