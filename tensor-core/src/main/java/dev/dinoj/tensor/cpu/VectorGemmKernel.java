@@ -21,6 +21,8 @@ final class VectorGemmKernel implements GemmKernel {
     private static final int NC = 1536;
     /** Most floats of packed B held at once (4 MB): longer k is packed and multiplied in spans. */
     private static final int PACKED_B_FLOATS = 1 << 20;
+    /** Most floats of a row block's packed A held at once (1 MB, within a core's L2): longer k goes in groups. */
+    private static final int PACKED_A_FLOATS = 1 << 18;
 
     private final VectorTile tile;
     private final int mr, nr;
@@ -63,8 +65,8 @@ final class VectorGemmKernel implements GemmKernel {
      * B of a k span (the calling thread's, filled and read by all), the packed A block and the edge tile
      * (per worker).
      */
-    private static final int PACKED_B = 0, PACKED_A = 1, EDGE = 2;
-    private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[3][0]);
+    private static final int PACKED_B = 0, PACKED_A = 1, EDGE = 2, SUMS = 3;
+    private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[4][0]);
 
     private static float[] scratch(int slot, int length) {
         float[][] buffers = SCRATCH.get();
@@ -95,8 +97,10 @@ final class VectorGemmKernel implements GemmKernel {
      * best of several rounds each (the minimum is what a noisy machine leaves least disturbed), until the
      * best times stop improving: the JIT compiles the tiles meanwhile, so this takes about a second, which
      * is why {@link Gemm} runs it on a background thread. Blocking: the chosen tile with each of
-     * {@link #BLOCKINGS} on a product of m 256, k 512, n 1024, whose packed B (2 MB) is larger than a core's L2,
-     * where the blocking decides where the operands come from, the same way (about 0.2 s). A forced
+     * {@link #BLOCKINGS} on a 1024 x 512 x 1024 product on all threads, the same way (about 0.3 s): its packed B
+     * (2 MB) is as large as a core's L2 and it has two k blocks, so the blocking decides where the operands
+     * come from and how the threads share them (single-threaded on a smaller product, the blockings had tied
+     * within 5% on a Xeon, where on two threads at 1024^3 they range from 213 to 250 GFLOP/s). A forced
      * blocking ({@code dinoj.gemm.blocking}) skips the second step. Only {@link VectorTile#fitting} tiles
      * are candidates, and a measurement that has not settled within its time limit chooses nothing (the
      * serving 6x2 tile, or the first blocking, stays).
@@ -106,7 +110,7 @@ final class VectorGemmKernel implements GemmKernel {
         for (VectorTile t : VectorTile.fitting()) {
             kernels.add(t.shape().equals(warm.tile.shape()) ? warm : new VectorGemmKernel(t).warmUp());
         }
-        Timing timing = timeRounds(kernels, 192, 192, 256, 12);
+        Timing timing = timeRounds(kernels, 192, 192, 256, 12, false);
         long[] best = timing.best;
         StringBuilder report = new StringBuilder();
         for (int i = 0; i < kernels.size(); i++) {
@@ -158,7 +162,7 @@ final class VectorGemmKernel implements GemmKernel {
     private static int[] chooseBlocking(VectorTile tile, StringBuilder report) {
         List<VectorGemmKernel> candidates = new ArrayList<>();
         for (int[] b : BLOCKINGS) candidates.add(new VectorGemmKernel(tile, b));
-        Timing timing = timeRounds(candidates, 256, 1024, 512, 5);
+        Timing timing = timeRounds(candidates, BLOCKING_M, BLOCKING_N, BLOCKING_K, 5, true);
         int fastest = 0;
         // the first candidate is the long-standing default: another must beat it clearly
         for (int i = 1; i < timing.best.length && timing.settled; i++) {
@@ -167,7 +171,7 @@ final class VectorGemmKernel implements GemmKernel {
         report.append("blocking");
         for (int i = 0; i < timing.best.length; i++) {
             report.append(i == 0 ? " " : ", ").append(candidates.get(i).blocking()).append(' ')
-                    .append(gflops(256, 1024, 512, timing.best[i])).append(" GFLOP/s");
+                    .append(gflops(BLOCKING_M, BLOCKING_N, BLOCKING_K, timing.best[i])).append(" GFLOP/s");
         }
         if (!timing.settled) report.append(" (not settled within 5 s, kept ").append(candidates.get(0).blocking()).append(')');
         return BLOCKINGS[fastest];
@@ -179,17 +183,21 @@ final class VectorGemmKernel implements GemmKernel {
      * GotoBLAS order this kernel had first (one B micro-panel in L1 while the block's A micro-panels pass);
      * a wider NB turns it round: one A micro-panel in L1 while NB columns of packed B stream from L2,
      * which won on a Zen 3 core (L1 32 KB, L2 512 KB: 98 against 78 GFLOP/s at 1024^3 on two cores). With
-     * a 512-bit 12x2 tile a B micro-panel of 256 k steps is 32 KB, a whole L1 of that size.
+     * a 512-bit 12x2 tile a B micro-panel of 256 k steps is 32 KB, a whole L1 of that size. A row block
+     * runs every k block of its group before the next block starts, so the whole packed B passes through
+     * L2 once per row block: a larger MC spends that traffic on more rows (on the Xeon's 2 MB L2, 192-384
+     * rows did 240-250 GFLOP/s at 1024^3 on two cores, 48 rows 213).
      */
-    static final int[][] BLOCKINGS = {{48, 0}, {48, 192}, {96, 192}, {96, 384}, {192, 384}};
+    static final int[][] BLOCKINGS = {{48, 0}, {48, 192}, {96, 192}, {96, 384}, {192, 192}, {192, 384}, {384, 384}};
+    private static final int BLOCKING_M = 1024, BLOCKING_N = 1024, BLOCKING_K = 512;
 
     /**
-     * Best single-thread time of an m x n x k product (operands from a fixed pattern) on each kernel, the
+     * Best time of an m x n x k product (operands from a fixed pattern; on one thread or all) on each kernel, the
      * kernels in turn per round, for at least {@code minRounds} rounds and until no kernel has improved its
      * best by 2% for 200 ms: settled. At most 5 s (C2 may still be compiling a tile when this starts, and
      * on a loaded machine may not be done by then): not settled.
      */
-    private static Timing timeRounds(List<VectorGemmKernel> kernels, int m, int n, int k, int minRounds) {
+    private static Timing timeRounds(List<VectorGemmKernel> kernels, int m, int n, int k, int minRounds, boolean parallel) {
         long[] best = new long[kernels.size()];
         Arrays.fill(best, Long.MAX_VALUE);
         float[] a = new float[m * k], b = new float[k * n], c = new float[m * n];
@@ -200,7 +208,7 @@ final class VectorGemmKernel implements GemmKernel {
         for (int round = 0; ; round++) {
             for (int i = 0; i < kernels.size(); i++) {
                 long t0 = System.nanoTime();
-                kernels.get(i).multiply(m, n, k, a, 0, k, 1, b, 0, n, 1, c, 0, n, false, null, 0, false);
+                kernels.get(i).multiply(m, n, k, a, 0, k, 1, b, 0, n, 1, c, 0, n, false, null, 0, parallel);
                 long t = System.nanoTime() - t0;
                 if (t < best[i] * 0.98) lastGain = System.nanoTime();
                 best[i] = Math.min(best[i], t);
@@ -290,33 +298,68 @@ final class VectorGemmKernel implements GemmKernel {
                 int ks = Math.min(span, k - k0), spanStart = k0, cBase = cOff + jc, biasBase = biasOff + jc;
                 packB(b, bOff + k0 * brs + jc * bcs, brs, bcs, ks, nc, bp, parallel);
                 Parallel.Range body = (s, e) -> {
-                    float[] ap = scratch(PACKED_A, mc * Math.min(KC, ks));
-                    float[] edge = scratch(EDGE, mr * nr);
-                    for (int pc = spanStart; pc < spanStart + ks; pc += KC) {
-                        int kc = Math.min(KC, spanStart + ks - pc);
-                        // the first k block stores its products to C, the last adds the bias to each tile while
-                        // it is in cache: the same operations, in the same order, as zeroing C first and adding
-                        // the bias in a separate pass, without those two passes over memory
-                        boolean store = pc == 0 && !accumulate;
-                        float[] rowBias = pc + kc == k ? bias : null;
-                        int aBase = aOff + pc * acs;
-                        for (int blk = s; blk < e; blk++) {
-                            int i0 = blk * mc, rows = Math.min(mc, m - i0);
-                            packA(a, aBase + i0 * ars, ars, acs, rows, kc, ap, mr);
+                    float[] edge = scratch(EDGE, mr * nr), sums = scratch(SUMS, roundUp(mc, mr) * roundUp(Math.min(nb, nc), nr));
+                    for (int blk = s; blk < e; blk++) {
+                        int i0 = blk * mc, rows = Math.min(mc, m - i0), panelRows = roundUp(rows, mr);
+                        // k in groups whose packed A (this block's rows, every k block of the group) stays in L2; the
+                        // tiles sum a group's k blocks in a scratch and touch C once per group
+                        int group = Math.max(KC, PACKED_A_FLOATS / panelRows / KC * KC);
+                        float[] ap = scratch(PACKED_A, panelRows * Math.min(group, ks));
+                        for (int g0 = spanStart; g0 < spanStart + ks; g0 += group) {
+                            int gs = Math.min(group, spanStart + ks - g0);
+                            for (int pc = g0; pc < g0 + gs; pc += KC) {
+                                packA(a, aOff + pc * acs + i0 * ars, ars, acs, rows, Math.min(KC, g0 + gs - pc), ap, (pc - g0) * panelRows, mr);
+                            }
+                            // a group that starts at k = 0 stores into C (C is neither read nor zeroed), later ones add to
+                            // it; the one that ends at k adds the bias: the same operations, in the same order, as
+                            // zeroing C, adding each k block's products in turn and then the bias in separate passes
+                            boolean store = g0 == 0 && !accumulate;
+                            float[] groupBias = g0 + gs == k ? bias : null;
+                            int bGroup = (g0 - spanStart) * nr;
                             for (int jb = 0; jb < nc; jb += nb) {
-                                int je = Math.min(nc, jb + nb);
+                                int je = Math.min(nc, jb + nb), tilesPerRow = (je - jb + nr - 1) / nr;
+                                if (gs <= KC && store) {
+                                    // one k block: whole tiles straight into C, partial ones through the scratch
+                                    for (int ir = 0; ir < rows; ir += mr) {
+                                        int h = Math.min(mr, rows - ir);
+                                        for (int jr = jb; jr < je; jr += nr) {
+                                            int w = Math.min(nr, nc - jr), bo = jr / nr * ks * nr + bGroup, co = cBase + (i0 + ir) * ldc + jr;
+                                            if (h == mr && w == nr) {
+                                                tile.multiply(ap, ir * gs, bp, bo, gs, c, co, ldc);
+                                                if (groupBias != null) addBias(c, co, ldc, groupBias, biasBase + jr);
+                                            } else {
+                                                tile.multiply(ap, ir * gs, bp, bo, gs, sums, 0, nr);
+                                                writeTile(sums, 0, c, co, ldc, h, w, groupBias, biasBase + jr);
+                                            }
+                                        }
+                                    }
+                                    continue;
+                                }
+                                // several k blocks (or C accumulated into): each tile's blocks summed in order in its
+                                // place of the scratch, k block by k block so that one block's B panel stays in L1 while
+                                // the rows' tiles use it, then C written once
+                                for (int p0 = 0; p0 < gs; p0 += KC) {
+                                    int kc = Math.min(KC, gs - p0);
+                                    for (int ir = 0; ir < rows; ir += mr) {
+                                        int h = Math.min(mr, rows - ir), ao = p0 * panelRows + ir * kc;
+                                        for (int jr = jb; jr < je; jr += nr) {
+                                            int w = Math.min(nr, nc - jr), bo = jr / nr * ks * nr + bGroup + p0 * nr;
+                                            int so = (ir / mr * tilesPerRow + (jr - jb) / nr) * mr * nr;
+                                            if (p0 == 0 && store) {
+                                                tile.multiply(ap, ao, bp, bo, kc, sums, so, nr);
+                                            } else {
+                                                tile.multiply(ap, ao, bp, bo, kc, edge, 0, nr);
+                                                if (p0 == 0) startFromC(sums, so, edge, c, cBase + (i0 + ir) * ldc + jr, ldc, h, w);
+                                                else addTo(sums, so, edge);
+                                            }
+                                        }
+                                    }
+                                }
                                 for (int ir = 0; ir < rows; ir += mr) {
                                     int h = Math.min(mr, rows - ir);
                                     for (int jr = jb; jr < je; jr += nr) {
-                                        int w = Math.min(nr, nc - jr);
-                                        int bo = jr / nr * ks * nr + (pc - spanStart) * nr;
-                                        int co = cBase + (i0 + ir) * ldc + jr;
-                                        if (h == mr && w == nr) {
-                                            tile.multiplyAdd(ap, ir * kc, bp, bo, kc, c, co, ldc, store);
-                                            if (rowBias != null) addBias(c, co, ldc, rowBias, biasBase + jr);
-                                        } else {
-                                            edgeTile(ap, ir * kc, bp, bo, kc, c, co, ldc, h, w, edge, store, rowBias, biasBase + jr);
-                                        }
+                                        int so = (ir / mr * tilesPerRow + (jr - jb) / nr) * mr * nr;
+                                        writeTile(sums, so, c, cBase + (i0 + ir) * ldc + jr, ldc, h, Math.min(nr, nc - jr), groupBias, biasBase + jr);
                                     }
                                 }
                             }
@@ -374,16 +417,16 @@ final class VectorGemmKernel implements GemmKernel {
     }
 
     /**
-     * ap[iPanel*kc*mr + p*mr + r] = A[iPanel*mr + r, p], zero past mc. Written in order (p outer), so
+     * ap[dst + iPanel*kc*mr + p*mr + r] = A[iPanel*mr + r, p], zero past mc. Written in order (p outer), so
      * the stores stream: the row-by-row order stored with a stride of mr and cost as much as the
      * tile's FMAs when B is narrow (a conv stem's 24-48 output channels). A row-major A is read as mr
      * sequential streams (six at a time), a transposed A (ars == 1, the backward's X^T) as one contiguous
      * run per p.
      */
-    private static void packA(float[] a, int off, int ars, int acs, int mc, int kc, float[] ap, int mr) {
+    private static void packA(float[] a, int off, int ars, int acs, int mc, int kc, float[] ap, int dst, int mr) {
         for (int ip = 0; ip < mc; ip += mr) {
             int h = Math.min(mr, mc - ip);
-            int base = ip * kc, rows = off + ip * ars;
+            int base = dst + ip * kc, rows = off + ip * ars;
             if (h == mr && acs == 1) {
                 for (int r0 = 0; r0 < mr; r0 += 6) {
                     int g = Math.min(6, mr - r0);
@@ -430,23 +473,44 @@ final class VectorGemmKernel implements GemmKernel {
         }
     }
 
-    /**
-     * A partial tile (h < mr or w < nr): the full tile stored into the scratch, then its valid part stored
-     * (first k block) or added to C, then the bias added when given. Scalar: JDK 17's masked vector
-     * loads and stores run 2-5x slower than this loop (a microbenchmark of the 32768 x 24 copy-out).
-     */
-    private void edgeTile(float[] ap, int ao, float[] bp, int bo, int kc, float[] c, int co, int ldc, int h, int w, float[] edge,
-                          boolean store, float[] bias, int biasOff) {
-        tile.multiplyAdd(ap, ao, bp, bo, kc, edge, 0, nr, true);
+    /** The first k block's products of a tile added to C's values (h x w of them), into the tile's place in {@code sums}. */
+    private void startFromC(float[] sums, int so, float[] edge, float[] c, int co, int ldc, int h, int w) {
         for (int r = 0; r < h; r++) {
             int row = co + r * ldc, e = r * nr;
-            if (store && bias == null) {
-                System.arraycopy(edge, e, c, row, w);
-            } else {
-                for (int j = 0; j < w; j++) {
-                    float v = (store ? 0f : c[row + j]) + edge[e + j];
-                    c[row + j] = bias == null ? v : v + bias[biasOff + j];
+            if (w == nr) {
+                for (int j = 0; j < nr; j += VectorTile.L) {
+                    FloatVector.fromArray(VectorTile.S, c, row + j).add(FloatVector.fromArray(VectorTile.S, edge, e + j)).intoArray(sums, so + e + j);
                 }
+            } else {
+                for (int j = 0; j < w; j++) sums[so + e + j] = c[row + j] + edge[e + j];
+            }
+        }
+    }
+
+    /** A later k block's products of a tile added to its sum (the whole tile: lanes past the edge are never written out). */
+    private void addTo(float[] sums, int so, float[] edge) {
+        for (int i = 0; i < mr * nr; i += VectorTile.L) {
+            FloatVector.fromArray(VectorTile.S, sums, so + i).add(FloatVector.fromArray(VectorTile.S, edge, i)).intoArray(sums, so + i);
+        }
+    }
+
+    /**
+     * A tile's sum (row stride nr, at {@code so}) written to C's h x w elements, plus bias[j] when given:
+     * C's only touch for a group of k blocks. Summing in the scratch rather than in C keeps the tiles in L1 and
+     * L2: C's rows are a matrix row apart, and adding each k block's products to them (from L3 or memory, per k
+     * block) held a 1024^3 product to ~87% of the speed of one with a single k block.
+     */
+    private void writeTile(float[] sums, int so, float[] c, int co, int ldc, int h, int w, float[] bias, int biasOff) {
+        for (int r = 0; r < h; r++) {
+            int row = co + r * ldc, e = so + r * nr;
+            if (bias == null) {
+                System.arraycopy(sums, e, c, row, w);
+            } else if (w == nr) {
+                for (int j = 0; j < nr; j += VectorTile.L) {
+                    FloatVector.fromArray(VectorTile.S, sums, e + j).add(FloatVector.fromArray(VectorTile.S, bias, biasOff + j)).intoArray(c, row + j);
+                }
+            } else {
+                for (int j = 0; j < w; j++) c[row + j] = sums[e + j] + bias[biasOff + j];
             }
         }
     }
