@@ -24,6 +24,11 @@ import java.util.concurrent.TimeUnit;
  * is narrow). Layout "nn" is A x B; "tn" reads A transposed (the weight gradient X^T dY) and "nt" B
  * transposed (the input gradient dY W^T): {@code -p layout=nn,tn,nt}. The fork enables the Vector API;
  * add -jvmArgsAppend -Ddinoj.gemm=portable to measure the portable kernel.
+ *
+ * <p>{@code matmul} is what a user's {@code a.matmul(b)} costs, a new output tensor each call included;
+ * {@code sgemm} is the kernel alone, C = A * B into the same output array each call: the figure to set
+ * beside BLAS sgemm (benchmarks/peer/gemm_openblas.py times numpy's matmul into a preallocated output).
+ * The two differ by the allocation of C (a 9 MB array at 4096 x 576, zeroed by the JVM).
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
@@ -40,6 +45,8 @@ public class GemmBenchmark {
 
     private Tensor a, b;
     private double gflop;
+    private int m, k, n, ars, acs, brs, bcs;
+    private float[] aData, bData, cData;
 
     @Setup
     public void setup() {
@@ -51,6 +58,29 @@ public class GemmBenchmark {
         a = layout.charAt(0) == 't' ? Tensor.randn(g, k, m).t() : Tensor.randn(g, m, k);
         b = layout.charAt(1) == 't' ? Tensor.randn(g, n, k).t() : Tensor.randn(g, k, n);
         gflop = 2.0 * m * n * k / 1e9;
+        this.m = m;
+        this.k = k;
+        this.n = n;
+        // the same layouts for the kernel alone: a transposed operand is read with swapped strides
+        if (layout.charAt(0) == 't') {
+            aData = a.t().toFloatArray();
+            ars = 1;
+            acs = m;
+        } else {
+            aData = a.toFloatArray();
+            ars = k;
+            acs = 1;
+        }
+        if (layout.charAt(1) == 't') {
+            bData = b.t().toFloatArray();
+            brs = 1;
+            bcs = k;
+        } else {
+            bData = b.toFloatArray();
+            brs = n;
+            bcs = 1;
+        }
+        cData = new float[m * n];
         System.out.println("\n# GEMM kernel: " + Gemm.kernelName());
     }
 
@@ -58,5 +88,12 @@ public class GemmBenchmark {
     public Tensor matmul(Flops t) {
         t.gflop += gflop;
         return a.matmul(b);
+    }
+
+    @Benchmark
+    public float[] sgemm(Flops t) {
+        t.gflop += gflop;
+        Gemm.multiply(m, n, k, aData, 0, ars, acs, bData, 0, brs, bcs, cData, 0, n, false, true);
+        return cData;
     }
 }
