@@ -21,8 +21,13 @@ final class VectorGemmKernel implements GemmKernel {
     private static final int NC = 1536;
     /** Most floats of packed B held at once (4 MB): longer k is packed and multiplied in spans. */
     private static final int PACKED_B_FLOATS = 1 << 20;
-    /** Most floats of a row block's packed A held at once (1 MB, within a core's L2): longer k goes in groups. */
-    private static final int PACKED_A_FLOATS = 1 << 18;
+    /**
+     * Most floats of a row block's packed A held at once (2 MB): longer k goes in groups, each of which adds
+     * to C once. A's micro-panels stream in order, so the block may fill a core's L2 (2 MB on the Xeon, where
+     * 1 MB, two groups at 384 rows x 1024 k, did 259 GFLOP/s at 1024^3 on two cores and 2 MB 272); a machine
+     * with a smaller L2 measures its way to a smaller MC ({@link #BLOCKINGS}).
+     */
+    private static final int PACKED_A_FLOATS = 1 << 19;
 
     private final VectorTile tile;
     private final int mr, nr;
@@ -92,30 +97,34 @@ final class VectorGemmKernel implements GemmKernel {
 
     /**
      * The kernel whose tile shape and blocking multiply fastest on this machine, measured in two steps.
-     * Tiles: {@code warm} (already warmed up) and the other shapes, each warmed up, then timed on a 192 x
-     * 192 x 256 product (operands in cache: the tile's own speed) on one thread, the shapes in turn, the
-     * best of several rounds each (the minimum is what a noisy machine leaves least disturbed), until the
-     * best times stop improving: the JIT compiles the tiles meanwhile, so this takes about a second, which
-     * is why {@link Gemm} runs it on a background thread. Blocking: the chosen tile with each of
-     * {@link #BLOCKINGS} on a 1024 x 512 x 1024 product on all threads, the same way (about 0.3 s): its packed B
-     * (2 MB) is as large as a core's L2 and it has two k blocks, so the blocking decides where the operands
-     * come from and how the threads share them (single-threaded on a smaller product, the blockings had tied
-     * within 5% on a Xeon, where on two threads at 1024^3 they range from 213 to 250 GFLOP/s). A forced
-     * blocking ({@code dinoj.gemm.blocking}) skips the second step. Only {@link VectorTile#fitting} tiles
-     * are candidates, and a measurement that has not settled within its time limit chooses nothing (the
-     * serving 6x2 tile, or the first blocking, stays).
+     * Tiles: {@code warm} (already warmed up) and the other shapes, each warmed up, then each tile alone
+     * timed on packed operands in cache (k blocks of 256 against four B panels in turn: the tile's own speed,
+     * which a whole product's packing had diluted until two tiles 15% apart measured within 3%) on one
+     * thread, the shapes in turn, the best of several rounds each (the minimum is what a noisy machine leaves
+     * least disturbed), until the best times stop improving: the JIT compiles the tiles meanwhile, so this
+     * takes about a second, which is why {@link Gemm} runs it on a background thread. Blocking: the chosen
+     * tile with each of {@link #BLOCKINGS} on a 1024 x 512 x 1024 product on all threads, the same way (about
+     * 0.3 s): its packed B (2 MB) is as large as a core's L2 and it has two k blocks, so the blocking decides
+     * where the operands come from and how the threads share them (single-threaded on a smaller product,
+     * the blockings had tied within 5% on a Xeon, where on two threads at 1024^3 they range from 213 to 272
+     * GFLOP/s). A forced blocking ({@code dinoj.gemm.blocking}) skips the second step. Only
+     * {@link VectorTile#fitting} tiles are candidates, and a measurement that has not settled within its
+     * time limit chooses nothing (the serving 6x2 tile, or the first blocking, stays).
      */
     static VectorGemmKernel fastest(VectorGemmKernel warm, int[] forcedBlocking) {
         List<VectorGemmKernel> kernels = new ArrayList<>();
+        List<Runnable> runs = new ArrayList<>();
         for (VectorTile t : VectorTile.fitting()) {
             kernels.add(t.shape().equals(warm.tile.shape()) ? warm : new VectorGemmKernel(t).warmUp());
+            runs.add(tileAlone(t));
         }
-        Timing timing = timeRounds(kernels, 192, 192, 256, 12, false);
-        long[] best = timing.best;
+        Timing timing = timeRounds(runs, 12);
+        double[] rate = new double[kernels.size()];
         StringBuilder report = new StringBuilder();
         for (int i = 0; i < kernels.size(); i++) {
-            report.append(i == 0 ? "" : ", ").append(kernels.get(i).tile.shape()).append(' ')
-                    .append(gflops(192, 192, 256, best[i])).append(" GFLOP/s");
+            VectorTile t = kernels.get(i).tile;
+            rate[i] = 2.0 * TILE_CALLS * t.mr * t.nr * KC / timing.best[i];
+            report.append(i == 0 ? "" : ", ").append(t.shape()).append(' ').append(gflops(rate[i])).append(" GFLOP/s");
         }
         if (!timing.settled) {
             // the JIT had not compiled every tile within the time limit (a loaded machine): such figures compare
@@ -126,7 +135,7 @@ final class VectorGemmKernel implements GemmKernel {
         int pick = 0;
         // a wider tile must be clearly faster: within 3% the narrow one (fewer registers, smaller edges) stays
         for (int i = 1; i < kernels.size(); i++) {
-            if (best[i] < best[pick] * 0.97) pick = i;
+            if (rate[i] * 0.97 > rate[pick]) pick = i;
         }
         VectorTile tile = kernels.get(pick).tile;
         int[] blocking = forcedBlocking;
@@ -138,11 +147,11 @@ final class VectorGemmKernel implements GemmKernel {
         // every tile on the chosen blocking (its sizes are multiples of every tile's rows and columns); the
         // multiply code is shared, already compiled, so these need no warm-up
         VectorGemmKernel[] measured = new VectorGemmKernel[kernels.size()];
-        double[] speed = new double[best.length];
+        double[] speed = new double[rate.length];
         for (int i = 0; i < measured.length; i++) {
             VectorGemmKernel k = kernels.get(i), blocked = new VectorGemmKernel(k.tile, blocking);
             measured[i] = k.mc == blocked.mc && k.nb == blocked.nb ? k : blocked;
-            speed[i] = 1.0 / best[i];
+            speed[i] = rate[i];
         }
         VectorGemmKernel chosen = measured[pick];
         chosen.withMeasured(measured, speed);
@@ -161,8 +170,16 @@ final class VectorGemmKernel implements GemmKernel {
     /** Times {@code tile} on each of {@link #BLOCKINGS} (see {@link #fastest}), reports the speeds, returns the fastest. */
     private static int[] chooseBlocking(VectorTile tile, StringBuilder report) {
         List<VectorGemmKernel> candidates = new ArrayList<>();
-        for (int[] b : BLOCKINGS) candidates.add(new VectorGemmKernel(tile, b));
-        Timing timing = timeRounds(candidates, BLOCKING_M, BLOCKING_N, BLOCKING_K, 5, true);
+        List<Runnable> runs = new ArrayList<>();
+        int m = BLOCKING_M, n = BLOCKING_N, k = BLOCKING_K;
+        float[] a = pattern(m * k, 13, 8f), b = pattern(k * n, 7, 4f), c = new float[m * n];
+        for (int[] blocking : BLOCKINGS) {
+            VectorGemmKernel kernel = new VectorGemmKernel(tile, blocking);
+            candidates.add(kernel);
+            runs.add(() -> kernel.multiply(m, n, k, a, 0, k, 1, b, 0, n, 1, c, 0, n, false, null, 0, true));
+        }
+        Timing timing = timeRounds(runs, 5);
+        if (!Float.isFinite(c[c.length - 1])) throw new AssertionError("GEMM measurement produced " + c[c.length - 1]);
         int fastest = 0;
         // the first candidate is the long-standing default: another must beat it clearly
         for (int i = 1; i < timing.best.length && timing.settled; i++) {
@@ -171,10 +188,30 @@ final class VectorGemmKernel implements GemmKernel {
         report.append("blocking");
         for (int i = 0; i < timing.best.length; i++) {
             report.append(i == 0 ? " " : ", ").append(candidates.get(i).blocking()).append(' ')
-                    .append(gflops(BLOCKING_M, BLOCKING_N, BLOCKING_K, timing.best[i])).append(" GFLOP/s");
+                    .append(gflops(2.0 * m * n * k / timing.best[i])).append(" GFLOP/s");
         }
         if (!timing.settled) report.append(" (not settled within 5 s, kept ").append(candidates.get(0).blocking()).append(')');
         return BLOCKINGS[fastest];
+    }
+
+    /** Multiplications of one k block per timed run of a tile alone. */
+    private static final int TILE_CALLS = 256;
+
+    /** TILE_CALLS products of {@code t} on packed operands that stay in cache, the B panels taken in turn. */
+    private static Runnable tileAlone(VectorTile t) {
+        int panels = 4;
+        float[] ap = pattern(t.mr * KC, 13, 8f), bp = pattern(t.nr * KC * panels, 7, 4f), c = new float[t.mr * t.nr];
+        return () -> {
+            for (int call = 0; call < TILE_CALLS; call++) t.multiply(ap, 0, bp, call % panels * t.nr * KC, KC, c, 0, t.nr);
+            if (!Float.isFinite(c[0])) throw new AssertionError("GEMM tile measurement produced " + c[0]);
+        };
+    }
+
+    /** n floats (i % period - period / 2) / scale: small exact values, the same every run. */
+    private static float[] pattern(int n, int period, float scale) {
+        float[] x = new float[n];
+        for (int i = 0; i < n; i++) x[i] = (i % period - period / 2) / scale;
+        return x;
     }
 
     /**
@@ -192,23 +229,20 @@ final class VectorGemmKernel implements GemmKernel {
     private static final int BLOCKING_M = 1024, BLOCKING_N = 1024, BLOCKING_K = 512;
 
     /**
-     * Best time of an m x n x k product (operands from a fixed pattern; on one thread or all) on each kernel, the
-     * kernels in turn per round, for at least {@code minRounds} rounds and until no kernel has improved its
-     * best by 2% for 200 ms: settled. At most 5 s (C2 may still be compiling a tile when this starts, and
-     * on a loaded machine may not be done by then): not settled.
+     * Best time of each run (a tile alone, or a product on one blocking), the runs in turn per round, for at
+     * least {@code minRounds} rounds and until no run has improved its best by 2% for 200 ms: settled. At
+     * most 5 s (C2 may still be compiling a tile when this starts, and on a loaded machine may not be done
+     * by then): not settled.
      */
-    private static Timing timeRounds(List<VectorGemmKernel> kernels, int m, int n, int k, int minRounds, boolean parallel) {
-        long[] best = new long[kernels.size()];
+    private static Timing timeRounds(List<Runnable> runs, int minRounds) {
+        long[] best = new long[runs.size()];
         Arrays.fill(best, Long.MAX_VALUE);
-        float[] a = new float[m * k], b = new float[k * n], c = new float[m * n];
-        for (int i = 0; i < a.length; i++) a[i] = (i % 13 - 6) / 8f;
-        for (int i = 0; i < b.length; i++) b[i] = (i % 7 - 3) / 4f;
         long start = System.nanoTime(), lastGain = start;
         boolean settled;
         for (int round = 0; ; round++) {
-            for (int i = 0; i < kernels.size(); i++) {
+            for (int i = 0; i < runs.size(); i++) {
                 long t0 = System.nanoTime();
-                kernels.get(i).multiply(m, n, k, a, 0, k, 1, b, 0, n, 1, c, 0, n, false, null, 0, parallel);
+                runs.get(i).run();
                 long t = System.nanoTime() - t0;
                 if (t < best[i] * 0.98) lastGain = System.nanoTime();
                 best[i] = Math.min(best[i], t);
@@ -217,15 +251,14 @@ final class VectorGemmKernel implements GemmKernel {
             settled = round >= minRounds && now - lastGain > 200_000_000L;
             if (settled || now - start > 5_000_000_000L) break;
         }
-        if (!Float.isFinite(c[c.length - 1])) throw new AssertionError("GEMM measurement produced " + c[c.length - 1]);
         return new Timing(best, settled);
     }
 
     /** Best times per kernel, and whether they stopped improving before the time limit. */
     private record Timing(long[] best, boolean settled) {}
 
-    private static String gflops(int m, int n, int k, long nanos) {
-        return String.format(java.util.Locale.ROOT, "%.1f", 2.0 * m * n * k / nanos);
+    private static String gflops(double flopsPerNano) {
+        return String.format(java.util.Locale.ROOT, "%.1f", flopsPerNano);
     }
 
     /** The blocking, "MCxNB". */
