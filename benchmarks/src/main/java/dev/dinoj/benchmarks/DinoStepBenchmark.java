@@ -4,6 +4,7 @@ import dev.dinoj.dino.data.MultiCropLoader;
 import dev.dinoj.dino.train.DinoTrainer;
 import dev.dinoj.dino.train.TrainConfig;
 import dev.dinoj.tensor.Tensor;
+import dev.dinoj.tensor.cpu.Gemm;
 import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -57,6 +58,8 @@ public class DinoStepBenchmark {
 
     @Setup
     public void setup() throws Exception {
+        // the measured GEMM kernel, and what it was chosen over: forks can differ, and the step with them
+        System.out.println("\n# GEMM kernel: " + Gemm.kernelName() + " (" + Gemm.kernelMeasurement() + ")");
         TrainConfig c = new TrainConfig();
         c.arch = "vit_tiny";
         c.patchSize = 4;

@@ -331,7 +331,7 @@ final class VectorGemmKernel implements GemmKernel {
                 int ks = Math.min(span, k - k0), spanStart = k0, cBase = cOff + jc, biasBase = biasOff + jc;
                 packB(b, bOff + k0 * brs + jc * bcs, brs, bcs, ks, nc, bp, parallel);
                 Parallel.Range body = (s, e) -> {
-                    float[] edge = scratch(EDGE, mr * nr), sums = scratch(SUMS, roundUp(mc, mr) * roundUp(Math.min(nb, nc), nr));
+                    float[] edge = scratch(EDGE, mr * nr), sums = scratch(SUMS, mr * roundUp(Math.min(nb, nc), nr));
                     for (int blk = s; blk < e; blk++) {
                         int i0 = blk * mc, rows = Math.min(mc, m - i0), panelRows = roundUp(rows, mr);
                         // k in groups whose packed A (this block's rows, every k block of the group) stays in L2; the
@@ -350,7 +350,7 @@ final class VectorGemmKernel implements GemmKernel {
                             float[] groupBias = g0 + gs == k ? bias : null;
                             int bGroup = (g0 - spanStart) * nr;
                             for (int jb = 0; jb < nc; jb += nb) {
-                                int je = Math.min(nc, jb + nb), tilesPerRow = (je - jb + nr - 1) / nr;
+                                int je = Math.min(nc, jb + nb);
                                 if (gs <= KC && store) {
                                     // one k block: whole tiles straight into C, partial ones through the scratch
                                     for (int ir = 0; ir < rows; ir += mr) {
@@ -368,31 +368,26 @@ final class VectorGemmKernel implements GemmKernel {
                                     }
                                     continue;
                                 }
-                                // several k blocks (or C accumulated into): each tile's blocks summed in order in its
-                                // place of the scratch, k block by k block so that one block's B panel stays in L1 while
-                                // the rows' tiles use it, then C written once
-                                for (int p0 = 0; p0 < gs; p0 += KC) {
-                                    int kc = Math.min(KC, gs - p0);
-                                    for (int ir = 0; ir < rows; ir += mr) {
-                                        int h = Math.min(mr, rows - ir), ao = p0 * panelRows + ir * kc;
-                                        for (int jr = jb; jr < je; jr += nr) {
+                                // several k blocks (or C accumulated into): a row of tiles sums its k blocks in order,
+                                // each tile in its place of the scratch (which stays in L1: one row of tiles), the A
+                                // micro-panel of a k block in L1 while the row's B panels pass; then C written once
+                                for (int ir = 0; ir < rows; ir += mr) {
+                                    int h = Math.min(mr, rows - ir), co = cBase + (i0 + ir) * ldc;
+                                    for (int p0 = 0; p0 < gs; p0 += KC) {
+                                        int kc = Math.min(KC, gs - p0), ao = p0 * panelRows + ir * kc;
+                                        for (int jr = jb, so = 0; jr < je; jr += nr, so += mr * nr) {
                                             int w = Math.min(nr, nc - jr), bo = jr / nr * ks * nr + bGroup + p0 * nr;
-                                            int so = (ir / mr * tilesPerRow + (jr - jb) / nr) * mr * nr;
                                             if (p0 == 0 && store) {
                                                 tile.multiply(ap, ao, bp, bo, kc, sums, so, nr);
                                             } else {
                                                 tile.multiply(ap, ao, bp, bo, kc, edge, 0, nr);
-                                                if (p0 == 0) startFromC(sums, so, edge, c, cBase + (i0 + ir) * ldc + jr, ldc, h, w);
+                                                if (p0 == 0) startFromC(sums, so, edge, c, co + jr, ldc, h, w);
                                                 else addTo(sums, so, edge);
                                             }
                                         }
                                     }
-                                }
-                                for (int ir = 0; ir < rows; ir += mr) {
-                                    int h = Math.min(mr, rows - ir);
-                                    for (int jr = jb; jr < je; jr += nr) {
-                                        int so = (ir / mr * tilesPerRow + (jr - jb) / nr) * mr * nr;
-                                        writeTile(sums, so, c, cBase + (i0 + ir) * ldc + jr, ldc, h, Math.min(nr, nc - jr), groupBias, biasBase + jr);
+                                    for (int jr = jb, so = 0; jr < je; jr += nr, so += mr * nr) {
+                                        writeTile(sums, so, c, co + jr, ldc, h, Math.min(nr, nc - jr), groupBias, biasBase + jr);
                                     }
                                 }
                             }
