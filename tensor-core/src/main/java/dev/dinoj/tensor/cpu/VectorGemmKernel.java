@@ -202,7 +202,7 @@ final class VectorGemmKernel implements GemmKernel {
         int panels = 4;
         float[] ap = pattern(t.mr * KC, 13, 8f), bp = pattern(t.nr * KC * panels, 7, 4f), c = new float[t.mr * t.nr];
         return () -> {
-            for (int call = 0; call < TILE_CALLS; call++) t.multiply(ap, 0, bp, call % panels * t.nr * KC, KC, c, 0, t.nr);
+            for (int call = 0; call < TILE_CALLS; call++) t.multiply(ap, 0, bp, call % panels * t.nr * KC, KC, c, 0, t.nr, VectorTile.NO_BIAS, 0);
             if (!Float.isFinite(c[0])) throw new AssertionError("GEMM tile measurement produced " + c[0]);
         };
     }
@@ -358,10 +358,10 @@ final class VectorGemmKernel implements GemmKernel {
                                         for (int jr = jb; jr < je; jr += nr) {
                                             int w = Math.min(nr, nc - jr), bo = jr / nr * ks * nr + bGroup, co = cBase + (i0 + ir) * ldc + jr;
                                             if (h == mr && w == nr) {
-                                                tile.multiply(ap, ir * gs, bp, bo, gs, c, co, ldc);
-                                                if (groupBias != null) addBias(c, co, ldc, groupBias, biasBase + jr);
+                                                if (groupBias == null) tile.multiply(ap, ir * gs, bp, bo, gs, c, co, ldc, VectorTile.NO_BIAS, 0);
+                                                else tile.multiply(ap, ir * gs, bp, bo, gs, c, co, ldc, groupBias, biasBase + jr);
                                             } else {
-                                                tile.multiply(ap, ir * gs, bp, bo, gs, sums, 0, nr);
+                                                tile.multiply(ap, ir * gs, bp, bo, gs, sums, 0, nr, VectorTile.NO_BIAS, 0);
                                                 writeTile(sums, 0, c, co, ldc, h, w, groupBias, biasBase + jr);
                                             }
                                         }
@@ -378,9 +378,9 @@ final class VectorGemmKernel implements GemmKernel {
                                         for (int jr = jb, so = 0; jr < je; jr += nr, so += mr * nr) {
                                             int w = Math.min(nr, nc - jr), bo = jr / nr * ks * nr + bGroup + p0 * nr;
                                             if (p0 == 0 && store) {
-                                                tile.multiply(ap, ao, bp, bo, kc, sums, so, nr);
+                                                tile.multiply(ap, ao, bp, bo, kc, sums, so, nr, VectorTile.NO_BIAS, 0);
                                             } else {
-                                                tile.multiply(ap, ao, bp, bo, kc, edge, 0, nr);
+                                                tile.multiply(ap, ao, bp, bo, kc, edge, 0, nr, VectorTile.NO_BIAS, 0);
                                                 if (p0 == 0) startFromC(sums, so, edge, c, co + jr, ldc, h, w);
                                                 else addTo(sums, so, edge);
                                             }
@@ -492,14 +492,6 @@ final class VectorGemmKernel implements GemmKernel {
         }
     }
 
-    /** C[mr x nr] += bias[j] on every row: the bias epilogue of a full tile, on C while it is in cache. */
-    private void addBias(float[] c, int co, int ldc, float[] bias, int bo) {
-        for (int r = 0; r < mr; r++, co += ldc) {
-            for (int j = 0; j < nr; j += VectorTile.L) {
-                FloatVector.fromArray(VectorTile.S, c, co + j).add(FloatVector.fromArray(VectorTile.S, bias, bo + j)).intoArray(c, co + j);
-            }
-        }
-    }
 
     /** The first k block's products of a tile added to C's values (h x w of them), into the tile's place in {@code sums}. */
     private void startFromC(float[] sums, int so, float[] edge, float[] c, int co, int ldc, int h, int w) {
