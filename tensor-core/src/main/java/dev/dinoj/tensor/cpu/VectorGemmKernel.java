@@ -67,8 +67,8 @@ final class VectorGemmKernel implements GemmKernel {
     /**
      * Packing buffers, one set per thread and reused: allocating them per call (1.5 MB of packed B per
      * product) was most of what a training step still left to the garbage collector. Slots: the packed
-     * B of a k span (the calling thread's, filled and read by all), the packed A block and the edge tile
-     * (per worker).
+     * B of a k span (the calling thread's, filled and read by all), the packed A block (every k block of a
+     * group), the edge tile and the sums of one row of tiles (per worker).
      */
     private static final int PACKED_B = 0, PACKED_A = 1, EDGE = 2, SUMS = 3;
     private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[4][0]);
@@ -223,7 +223,7 @@ final class VectorGemmKernel implements GemmKernel {
      * a 512-bit 12x2 tile a B micro-panel of 256 k steps is 32 KB, a whole L1 of that size. A row block
      * runs every k block of its group before the next block starts, so the whole packed B passes through
      * L2 once per row block: a larger MC spends that traffic on more rows (on the Xeon's 2 MB L2, 192-384
-     * rows did 240-250 GFLOP/s at 1024^3 on two cores, 48 rows 213).
+     * rows did 240-272 GFLOP/s at 1024^3 on two cores, 48 rows 213).
      */
     static final int[][] BLOCKINGS = {{48, 0}, {48, 192}, {96, 192}, {96, 384}, {192, 192}, {192, 384}, {384, 384}};
     private static final int BLOCKING_M = 1024, BLOCKING_N = 1024, BLOCKING_K = 512;
@@ -491,7 +491,6 @@ final class VectorGemmKernel implements GemmKernel {
             for (int r = 0; r < h; r++) ap[d + r] = a[rows + r * ars + p * acs];
         }
     }
-
 
     /** The first k block's products of a tile added to C's values (h x w of them), into the tile's place in {@code sums}. */
     private void startFromC(float[] sums, int so, float[] edge, float[] c, int co, int ldc, int h, int w) {
