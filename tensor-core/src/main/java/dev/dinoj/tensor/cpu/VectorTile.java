@@ -6,7 +6,7 @@ import jdk.incubator.vector.VectorSpecies;
 import java.util.List;
 
 /**
- * The register tile of {@link VectorGemmKernel}: C[mr x nr] += Apanel * Bpanel over kc, the tile held in
+ * The register tile of {@link VectorGemmKernel}: C[mr x nr] = Apanel * Bpanel over kc, the tile held in
  * mr * nrVectors vector registers while k runs (per k step: nrVectors loads of B, mr broadcasts of A,
  * mr * nrVectors FMAs). Which shape is fastest depends on the register file and the load ports, so
  * {@link VectorGemmKernel#fastest} measures them at start-up: 6x2 uses 12 accumulators (of AVX2's 16
@@ -24,7 +24,7 @@ import java.util.List;
  * alone on packed operands in cache) 6x2 went from 130 to 146 GFLOP/s, 12x2 from 156 to 170 (a C
  * version of the same tile: 158 and 175).
  *
- * <p>A tile only stores (C = A * B for one k block); adding to C is {@link VectorGemmKernel}'s, through
+ * <p>A tile only stores (C = A * B + bias for one k block); adding to C is {@link VectorGemmKernel}'s, through
  * a scratch tile. With the load-add-store epilogue in the same method, JDK 17's C1 could not compile
  * the 24-accumulator tiles at its profiling tier ("out of virtual registers in linear scan"); when the
  * JIT had first given such a method C1's limited-profile tier (it does when C2's queue is long, as at
@@ -35,14 +35,13 @@ abstract class VectorTile {
     static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     static final int L = S.length();
 
-    /** Rows, vectors of columns, columns, and k steps per iteration of the k loop. */
-    final int mr, nrVectors, nr, unroll;
+    /** Rows, vectors of columns, columns. */
+    final int mr, nrVectors, nr;
 
-    VectorTile(int mr, int nrVectors, int unroll) {
+    VectorTile(int mr, int nrVectors) {
         this.mr = mr;
         this.nrVectors = nrVectors;
         this.nr = nrVectors * L;
-        this.unroll = unroll;
     }
 
     /**
@@ -99,7 +98,7 @@ abstract class VectorTile {
     /** 6 rows x 2 vectors, four k steps per iteration: 12 accumulators, 2 loads + 6 broadcasts per 12 FMAs. */
     static final class Tile6x2 extends VectorTile {
         Tile6x2() {
-            super(6, 2, 4);
+            super(6, 2);
         }
 
         @Override
@@ -163,7 +162,7 @@ abstract class VectorTile {
     /** 12 rows x 2 vectors, two k steps per iteration: 24 accumulators, 2 loads + 12 broadcasts per 24 FMAs. */
     static final class Tile12x2 extends VectorTile {
         Tile12x2() {
-            super(12, 2, 2);
+            super(12, 2);
         }
 
         @Override
@@ -243,7 +242,7 @@ abstract class VectorTile {
     /** 8 rows x 3 vectors, two k steps per iteration: 24 accumulators, 3 loads + 8 broadcasts per 24 FMAs. */
     static final class Tile8x3 extends VectorTile {
         Tile8x3() {
-            super(8, 3, 2);
+            super(8, 3);
         }
 
         @Override
