@@ -55,31 +55,21 @@ public class GemmBenchmark {
         Generator g = new Generator(1);
         if (!layout.matches("[nt][nt]")) throw new IllegalArgumentException("layout must be nn, tn, nt or tt, got " + layout);
         // stored so that the product reads the operand through a transposed view, as the backward does
-        a = layout.charAt(0) == 't' ? Tensor.randn(g, k, m).t() : Tensor.randn(g, m, k);
-        b = layout.charAt(1) == 't' ? Tensor.randn(g, n, k).t() : Tensor.randn(g, k, n);
+        boolean ta = layout.charAt(0) == 't', tb = layout.charAt(1) == 't';
+        Tensor aStored = ta ? Tensor.randn(g, k, m) : Tensor.randn(g, m, k), bStored = tb ? Tensor.randn(g, n, k) : Tensor.randn(g, k, n);
+        a = ta ? aStored.t() : aStored;
+        b = tb ? bStored.t() : bStored;
         gflop = 2.0 * m * n * k / 1e9;
         this.m = m;
         this.k = k;
         this.n = n;
-        // the same layouts for the kernel alone: a transposed operand is read with swapped strides
-        if (layout.charAt(0) == 't') {
-            aData = a.t().toFloatArray();
-            ars = 1;
-            acs = m;
-        } else {
-            aData = a.toFloatArray();
-            ars = k;
-            acs = 1;
-        }
-        if (layout.charAt(1) == 't') {
-            bData = b.t().toFloatArray();
-            brs = 1;
-            bcs = k;
-        } else {
-            bData = b.toFloatArray();
-            brs = n;
-            bcs = 1;
-        }
+        // the same layouts for the kernel alone: the stored arrays, a transposed operand read with swapped strides
+        aData = aStored.toFloatArray();
+        bData = bStored.toFloatArray();
+        ars = ta ? 1 : k;
+        acs = ta ? m : 1;
+        brs = tb ? 1 : n;
+        bcs = tb ? k : 1;
         cData = new float[m * n];
         System.out.println("\n# GEMM kernel: " + Gemm.kernelName());
     }

@@ -87,9 +87,7 @@ final class VectorGemmKernel implements GemmKernel {
      */
     VectorGemmKernel warmUp() {
         int k = 16;
-        float[] a = new float[mr * k], b = new float[k * nr], c = new float[mr * nr];
-        for (int i = 0; i < a.length; i++) a[i] = (i % 13 - 6) / 8f;
-        for (int i = 0; i < b.length; i++) b[i] = (i % 7 - 3) / 4f;
+        float[] a = pattern(mr * k, 13, 8f), b = pattern(k * nr, 7, 4f), c = new float[mr * nr];
         for (int call = 0; call < 3000; call++) multiply(mr, nr, k, a, 0, k, 1, b, 0, nr, 1, c, 0, nr, call % 2 == 0, null, 0, false);
         if (!Float.isFinite(c[0])) throw new AssertionError("GEMM warm-up produced " + c[0]);
         return this;
@@ -147,14 +145,12 @@ final class VectorGemmKernel implements GemmKernel {
         // every tile on the chosen blocking (its sizes are multiples of every tile's rows and columns); the
         // multiply code is shared, already compiled, so these need no warm-up
         VectorGemmKernel[] measured = new VectorGemmKernel[kernels.size()];
-        double[] speed = new double[rate.length];
         for (int i = 0; i < measured.length; i++) {
             VectorGemmKernel k = kernels.get(i), blocked = new VectorGemmKernel(k.tile, blocking);
             measured[i] = k.mc == blocked.mc && k.nb == blocked.nb ? k : blocked;
-            speed[i] = rate[i];
         }
         VectorGemmKernel chosen = measured[pick];
-        chosen.withMeasured(measured, speed);
+        chosen.withMeasured(measured, rate);
         chosen.measured = report.toString();
         return chosen;
     }
@@ -254,7 +250,7 @@ final class VectorGemmKernel implements GemmKernel {
         return new Timing(best, settled);
     }
 
-    /** Best times per kernel, and whether they stopped improving before the time limit. */
+    /** Best time per run, and whether they stopped improving before the time limit. */
     private record Timing(long[] best, boolean settled) {}
 
     private static String gflops(double flopsPerNano) {
